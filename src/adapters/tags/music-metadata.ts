@@ -1,0 +1,79 @@
+/**
+ * TagReader over music-metadata: MP3 (ID3v1, v2.3, v2.4), FLAC, Ogg Opus/Vorbis, M4A and the rest it knows.
+ */
+import { stat } from "node:fs/promises";
+import { type IAudioMetadata, parseBuffer, parseFile } from "music-metadata";
+import { InvalidInputError } from "../../core/errors.js";
+import type { TagReader } from "../../core/ports.js";
+import type { RawTags } from "../../core/types.js";
+
+function first(values: readonly string[] | undefined): string | undefined {
+  return values?.find((v) => v.trim() !== "");
+}
+
+/** Reads a native tag by id across all tag types (e.g. DISCOGS_RELEASE_ID in Vorbis comments or TXXX). */
+function nativeValue(meta: IAudioMetadata, ids: string[]): string | undefined {
+  const wanted = new Set(ids.map((i) => i.toUpperCase()));
+  for (const tags of Object.values(meta.native)) {
+    for (const tag of tags) {
+      const id = tag.id.toUpperCase().replace(/^TXXX:/, "");
+      if (wanted.has(id) && (typeof tag.value === "string" || typeof tag.value === "number")) {
+        return String(tag.value);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Converts music-metadata's result to our RawTags. */
+export function toRawTags(meta: IAudioMetadata): RawTags {
+  const c = meta.common;
+  return {
+    artist: c.artist,
+    artists: c.artists,
+    albumArtist: c.albumartist,
+    title: c.title,
+    album: c.album,
+    year: c.year ?? c.originalyear ?? c.date,
+    genre: first(c.genre),
+    label: first(c.label),
+    catno: first(c.catalognumber),
+    barcode: c.barcode,
+    track: c.track.no ?? undefined,
+    duration: meta.format.duration,
+    discogsReleaseId: c.discogs_release_id ?? nativeValue(meta, ["DISCOGS_RELEASE_ID", "DISCOGS RELEASE ID"]),
+  };
+}
+
+function unreadable(path: string, err: unknown): InvalidInputError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new InvalidInputError(`tags: cannot read "${path}": ${reason}`, { cause: err, field: "file" });
+}
+
+/** Creates a TagReader over music-metadata. */
+export function createMusicMetadataReader(): TagReader {
+  return {
+    async read(path) {
+      const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+        const why =
+          err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message;
+        throw new InvalidInputError(`tags: cannot read "${path}": ${why}`, { cause: err, field: "file" });
+      });
+      if (!info.isFile()) throw new InvalidInputError(`tags: "${path}" is not a file`, { field: "file" });
+      try {
+        return toRawTags(await parseFile(path, { duration: true, skipCovers: true }));
+      } catch (err) {
+        throw unreadable(path, err);
+      }
+    },
+    async readBuffer(data, mimeType) {
+      try {
+        return toRawTags(
+          await parseBuffer(data, mimeType ? { mimeType } : undefined, { duration: true, skipCovers: true }),
+        );
+      } catch (err) {
+        throw unreadable("upload", err);
+      }
+    },
+  };
+}

@@ -1,0 +1,325 @@
+/**
+ * Configuration: reads the environment once, validates it with zod, and fails fast with a message that
+ * names the bad variable and the values it allows. Secrets are redacted whenever config is printed.
+ */
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError } from "./core/errors.js";
+import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "./core/score.js";
+import { MODES } from "./core/types.js";
+
+const TRUE = new Set(["true", "1", "yes", "on"]);
+const FALSE = new Set(["false", "0", "no", "off"]);
+
+/** A boolean variable: true/false/1/0/yes/no (and on/off), any case. */
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const s = v.trim().toLowerCase();
+      if (TRUE.has(s)) return true;
+      if (FALSE.has(s)) return false;
+      ctx.addIssue({ code: "custom", message: "must be one of true, false, 1, 0, yes, no" });
+      return z.NEVER;
+    });
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const num = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be a number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const text = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const url = (fallback?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = v === undefined || v.trim() === "" ? fallback : v.trim();
+      if (s === undefined) return undefined;
+      try {
+        const u = new URL(s);
+        if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+        return s.replace(/\/+$/, "");
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
+        return z.NEVER;
+      }
+    });
+
+const upperEnum = <T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const s = v.trim().toUpperCase();
+      const hit = values.find((x) => x.toUpperCase() === s);
+      if (!hit) {
+        ctx.addIssue({ code: "custom", message: `must be one of ${values.join(", ")}` });
+        return z.NEVER;
+      }
+      return hit as T[number];
+    });
+
+/** The environment variables we read, with their defaults. */
+const EnvSchema = z.object({
+  METADATA_PROVIDER: upperEnum(["GEMINI", "OPENAI"] as const, "GEMINI"),
+  METADATA_MODE: upperEnum(MODES, "balanced"),
+  METADATA_USE_DISCOGS: bool(true),
+  METADATA_USE_LLM_FALLBACK: bool(true),
+  METADATA_CACHE_ENABLED: bool(true),
+  METADATA_TIMEOUT_MS: int(8000, 0, 600_000),
+  METADATA_DISCOGS_ROLLOUT_PERCENT: int(100, 0, 100),
+  DISCOGS_USER_TOKEN: text(),
+  DISCOGS_USE_LLM_SELECTION: bool(true),
+  DISCOGS_MAX_RESULTS: int(10, 1, 100),
+  DISCOGS_MIN_CONFIDENCE: num(0.7, 0, 1),
+  DISCOGS_API_URL: url("https://api.discogs.com"),
+  DISCOGS_USER_AGENT: text(),
+  DISCOGS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
+  DISCOGS_SCORE_WEIGHTS: text(),
+  GEMINI_API_KEY: text(),
+  GEMINI_MODEL: text(),
+  GEMINI_BASE_URL: url(),
+  OPENAI_API_KEY: text(),
+  OPENAI_MODEL: text(),
+  OPENAI_BASE_URL: url(),
+  LLM_TIMEOUT_MS: int(20_000, 100, 600_000),
+  REDIS_URL: text(),
+  REDIS_HOST: text(),
+  REDIS_PORT: int(6379, 1, 65_535),
+  REDIS_CACHE_TTL_HOURS: num(24, 0, 24 * 365),
+  PORT: int(3000, 0, 65_535),
+  HOST: text(),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase() || "info";
+      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+      if (!levels.includes(s)) {
+        ctx.addIssue({ code: "custom", message: `must be one of ${levels.join(", ")}` });
+        return z.NEVER;
+      }
+      return s as "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+    }),
+  API_KEYS: text(),
+  HTTP_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
+  HTTP_MAX_UPLOAD_MB: num(50, 0.001, 2048),
+});
+
+/** The validated configuration. */
+export interface AppConfig {
+  provider: "GEMINI" | "OPENAI";
+  mode: (typeof MODES)[number];
+  timeoutMs: number;
+  discogs: {
+    enabled: boolean;
+    /** Why Stage 2 is off, when it is. */
+    disabledReason: string | null;
+    token: string | undefined;
+    apiUrl: string;
+    userAgent: string;
+    useLlmSelection: boolean;
+    maxResults: number;
+    minConfidence: number;
+    requestTimeoutMs: number;
+    rolloutPercent: number;
+    weights: ScoreWeights;
+  };
+  llm: {
+    /** True when the chosen provider has a key (or a base URL, for OpenAI-compatible servers). */
+    available: boolean;
+    disabledReason: string | null;
+    fallbackEnabled: boolean;
+    timeoutMs: number;
+    gemini: { apiKey: string | undefined; model: string; baseUrl: string | undefined };
+    openai: { apiKey: string | undefined; model: string; baseUrl: string | undefined };
+  };
+  cache: {
+    enabled: boolean;
+    driver: "memory" | "redis";
+    redisUrl: string | undefined;
+    ttlSeconds: number;
+  };
+  http: {
+    port: number;
+    host: string;
+    apiKeys: string[];
+    rateLimitPerMinute: number;
+    maxUploadBytes: number;
+  };
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Warnings to log once at start-up: stages the settings leave unusable. */
+  startupWarnings: string[];
+}
+
+const VERSION = "0.1.0";
+
+function parseWeights(raw: string | undefined): ScoreWeights {
+  if (!raw) return { ...DEFAULT_SCORE_WEIGHTS };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('config: DISCOGS_SCORE_WEIGHTS must be a JSON object such as {"artist": 3}');
+  }
+  const keys = Object.keys(DEFAULT_SCORE_WEIGHTS);
+  const schema = z.strictObject(
+    Object.fromEntries(keys.map((k) => [k, z.number().min(0).max(100).optional()])),
+  );
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    throw new ConfigError(
+      `config: DISCOGS_SCORE_WEIGHTS must map these names to numbers 0..100: ${keys.join(", ")}`,
+    );
+  }
+  return { ...DEFAULT_SCORE_WEIGHTS, ...(result.data as Partial<ScoreWeights>) };
+}
+
+/**
+ * Validates an environment and builds the configuration. Throws ConfigError naming every bad variable.
+ * Stages the settings leave unusable are disabled with a start-up warning, not an error.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    throw new ConfigError(`config: invalid environment: ${lines.join("; ")}`);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+
+  let discogsReason: string | null = null;
+  if (!e.METADATA_USE_DISCOGS) discogsReason = "METADATA_USE_DISCOGS is false";
+  else if (!e.DISCOGS_USER_TOKEN)
+    discogsReason = "DISCOGS_USER_TOKEN is not set (Discogs search needs a token)";
+  if (discogsReason && e.METADATA_USE_DISCOGS) warnings.push(`Discogs stage disabled: ${discogsReason}`);
+
+  const provider = e.METADATA_PROVIDER;
+  const key = provider === "GEMINI" ? e.GEMINI_API_KEY : e.OPENAI_API_KEY;
+  // An OpenAI-compatible local server (Ollama, vLLM) needs a base URL but no key.
+  const llmAvailable = Boolean(key) || (provider === "OPENAI" && Boolean(e.OPENAI_BASE_URL));
+  const llmReason = llmAvailable ? null : `${provider}_API_KEY is not set`;
+  if (llmReason && (e.METADATA_USE_LLM_FALLBACK || e.METADATA_MODE !== "fast")) {
+    warnings.push(`LLM disabled: ${llmReason}; running without LLM help`);
+  }
+
+  const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? `redis://${e.REDIS_HOST}:${e.REDIS_PORT}` : undefined);
+  return {
+    provider,
+    mode: e.METADATA_MODE.toLowerCase() as AppConfig["mode"],
+    timeoutMs: e.METADATA_TIMEOUT_MS,
+    discogs: {
+      enabled: discogsReason === null,
+      disabledReason: discogsReason,
+      token: e.DISCOGS_USER_TOKEN,
+      apiUrl: e.DISCOGS_API_URL ?? "https://api.discogs.com",
+      userAgent: e.DISCOGS_USER_AGENT ?? `discmeta/${VERSION} +https://github.com/discmeta/discmeta`,
+      useLlmSelection: e.DISCOGS_USE_LLM_SELECTION,
+      maxResults: e.DISCOGS_MAX_RESULTS,
+      minConfidence: e.DISCOGS_MIN_CONFIDENCE,
+      requestTimeoutMs: e.DISCOGS_REQUEST_TIMEOUT_MS,
+      rolloutPercent: e.METADATA_DISCOGS_ROLLOUT_PERCENT,
+      weights: parseWeights(e.DISCOGS_SCORE_WEIGHTS),
+    },
+    llm: {
+      available: llmAvailable,
+      disabledReason: llmReason,
+      fallbackEnabled: e.METADATA_USE_LLM_FALLBACK,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      gemini: {
+        apiKey: e.GEMINI_API_KEY,
+        model: e.GEMINI_MODEL ?? "gemini-2.5-flash",
+        baseUrl: e.GEMINI_BASE_URL,
+      },
+      openai: {
+        apiKey: e.OPENAI_API_KEY,
+        model: e.OPENAI_MODEL ?? "gpt-4.1-mini",
+        baseUrl: e.OPENAI_BASE_URL,
+      },
+    },
+    cache: {
+      enabled: e.METADATA_CACHE_ENABLED,
+      driver: redisUrl ? "redis" : "memory",
+      redisUrl,
+      ttlSeconds: Math.round(e.REDIS_CACHE_TTL_HOURS * 3600),
+    },
+    http: {
+      port: e.PORT,
+      host: e.HOST ?? "0.0.0.0",
+      apiKeys: (e.API_KEYS ?? "")
+        .split(",")
+        .map((k) => k.trim())
+        .filter(Boolean),
+      rateLimitPerMinute: e.HTTP_RATE_LIMIT_PER_MINUTE,
+      maxUploadBytes: Math.round(e.HTTP_MAX_UPLOAD_MB * 1024 * 1024),
+    },
+    logLevel: e.LOG_LEVEL,
+    startupWarnings: warnings,
+  };
+}
+
+/** Reads `.env` from the working directory into process.env when present (existing values win). */
+export function loadDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+const REDACTED = "[redacted]";
+
+/** A copy of the configuration that is safe to print or log: secrets replaced, URLs stripped of passwords. */
+export function redactConfig(config: AppConfig): unknown {
+  const stripUrl = (u: string | undefined) => (u ? u.replace(/\/\/([^@/]*)@/, `//${REDACTED}@`) : u);
+  return {
+    ...config,
+    discogs: { ...config.discogs, token: config.discogs.token ? REDACTED : undefined },
+    llm: {
+      ...config.llm,
+      gemini: { ...config.llm.gemini, apiKey: config.llm.gemini.apiKey ? REDACTED : undefined },
+      openai: { ...config.llm.openai, apiKey: config.llm.openai.apiKey ? REDACTED : undefined },
+    },
+    cache: { ...config.cache, redisUrl: stripUrl(config.cache.redisUrl) },
+    http: { ...config.http, apiKeys: config.http.apiKeys.map(() => REDACTED) },
+  };
+}
+
+/** Every secret value in a configuration, for log redaction. */
+export function secretsOf(config: AppConfig): string[] {
+  return [
+    config.discogs.token,
+    config.llm.gemini.apiKey,
+    config.llm.openai.apiKey,
+    ...config.http.apiKeys,
+    /\/\/[^:/]*:([^@/]+)@/.exec(config.cache.redisUrl ?? "")?.[1],
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
+}

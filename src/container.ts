@@ -1,0 +1,71 @@
+/**
+ * The composition root: config -> adapters -> core dependencies. The only module that imports adapters.
+ */
+import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
+import type { AppConfig } from "./config.js";
+import {
+  createResolver,
+  type PipelineDeps,
+  type PipelineObserver,
+  type PipelineSettings,
+  type Resolver,
+  SIMPLE_STAGE,
+} from "./core/pipeline/resolve.js";
+import type { Cache, LlmClient, MetadataSource, TagReader } from "./core/ports.js";
+
+/** What the shells (HTTP, CLI) get. */
+export interface Container {
+  config: AppConfig;
+  tagReader: TagReader;
+  resolve: Resolver;
+  deps: PipelineDeps;
+  /** Releases connections and timers. */
+  dispose(): Promise<void>;
+}
+
+/** Options for tests and tools: injected side effects. */
+export interface ContainerOptions {
+  observer?: PipelineObserver;
+  /** Overrides of the adapters the config would build. */
+  source?: MetadataSource | null;
+  llm?: LlmClient | null;
+  cache?: Cache | null;
+}
+
+/** Maps validated config to the pipeline's settings. */
+export function pipelineSettings(config: AppConfig): PipelineSettings {
+  return {
+    mode: config.mode,
+    discogsDisabled: config.discogs.disabledReason,
+    llmDisabled: config.llm.disabledReason,
+    useLlmFallback: config.llm.fallbackEnabled,
+    useLlmSelection: config.discogs.useLlmSelection,
+    maxResults: config.discogs.maxResults,
+    minConfidence: config.discogs.minConfidence,
+    weights: config.discogs.weights,
+    timeoutMs: config.timeoutMs,
+    cacheTtlSeconds: config.cache.ttlSeconds,
+    discogsRolloutPercent: config.discogs.rolloutPercent,
+  };
+}
+
+/** Builds every adapter the config asks for and wires them into the core. */
+export function createContainer(config: AppConfig, options: ContainerOptions = {}): Container {
+  const deps: PipelineDeps = {
+    settings: pipelineSettings(config),
+    source: options.source ?? null,
+    llm: options.llm ?? null,
+    cache: options.cache ?? null,
+    stages: [SIMPLE_STAGE],
+    ...(options.observer ? { observer: options.observer } : {}),
+  };
+  return {
+    config,
+    tagReader: createMusicMetadataReader(),
+    resolve: createResolver(deps),
+    deps,
+    dispose: async () => {
+      await deps.cache?.dispose();
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Stage 1: extract and normalise artist, title and mix. Priority: tags, then the filename grammar;
+ * the LLM fallback (when both fail) runs in the pipeline, since it needs a port.
+ */
+import { parseFilename, parseTitleText } from "./filename.js";
+import {
+  cleanText,
+  dedupe,
+  extractFeaturing,
+  normalizeKey,
+  normalizeName,
+  parseDuration,
+  parseYear,
+} from "./normalize.js";
+import {
+  EXTRACTION_CONFIDENCE,
+  type RawTags,
+  type TrackHints,
+  type TrackInput,
+  type TrackQuery,
+} from "./types.js";
+import { lookupGenre, lookupStyle } from "./vocabulary.js";
+
+const JUNK_TITLE =
+  /^(?:track\s*\d*|audio\s*track\s*\d*|untitled(?:\s*\d+)?|unknown(?:\s*title)?|title|no\s*title|\d+|-+|\?+)$/i;
+const JUNK_ARTIST =
+  /^(?:unknown(?:\s*artist)?|artist|various(?:\s*artists)?|va|v\.a\.|n\/a|none|-+|\?+|<unknown>|unknown\s*\d*)$/i;
+
+/** Is this tag title empty or junk, such as "Track 01"? */
+export function isJunkTitle(title: string | undefined): boolean {
+  const t = cleanText(title ?? "");
+  return !t || JUNK_TITLE.test(t);
+}
+
+/** Is this tag artist empty or junk, such as "Unknown Artist", or equal to the album? */
+export function isJunkArtist(artist: string | undefined, album?: string): boolean {
+  const a = cleanText(artist ?? "");
+  if (!a || JUNK_ARTIST.test(a)) return true;
+  return album !== undefined && normalizeKey(album) !== "" && normalizeKey(album) === normalizeKey(a);
+}
+
+function parseTrackNumber(track: RawTags["track"]): number | undefined {
+  if (typeof track === "number") return Number.isInteger(track) && track > 0 ? track : undefined;
+  const m = /^\s*[A-Za-z]?(\d{1,3})/.exec(track ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+function clean(text: string | undefined): string | undefined {
+  const t = cleanText(text ?? "");
+  return t || undefined;
+}
+
+/** Hints carried by tags. */
+export function hintsFromTags(tags: RawTags): TrackHints {
+  const hints: TrackHints = {};
+  const year = parseYear(tags.year);
+  if (year) hints.year = year;
+  const genre = clean(tags.genre);
+  if (genre) hints.genre = lookupGenre(genre) ?? lookupStyle(genre) ?? genre;
+  const label = clean(tags.label);
+  if (label) hints.label = label;
+  const catno = clean(tags.catno);
+  if (catno) hints.catno = catno;
+  const barcode = clean(tags.barcode)?.replace(/\D/g, "");
+  if (barcode) hints.barcode = barcode;
+  const album = clean(tags.album);
+  if (album) hints.album = album;
+  const trackNumber = parseTrackNumber(tags.track);
+  if (trackNumber) hints.trackNumber = trackNumber;
+  const durationSec = parseDuration(tags.duration);
+  if (durationSec) hints.durationSec = durationSec;
+  const releaseId = Number(String(tags.discogsReleaseId ?? "").replace(/^\[?r?/i, ""));
+  if (Number.isInteger(releaseId) && releaseId > 0) hints.discogsReleaseId = releaseId;
+  return hints;
+}
+
+/** The tag artist, joining multi-value artists the way Discogs does. */
+function tagArtist(tags: RawTags): string | undefined {
+  const many = (tags.artists ?? []).map((a) => cleanText(a)).filter(Boolean);
+  if (many.length > 1) return many.join(" & ");
+  return clean(tags.artist) ?? many[0] ?? clean(tags.albumArtist);
+}
+
+/**
+ * Stage 1. Tags win unless they are empty or junk; the filename fills gaps and adds hints.
+ * Never throws; with nothing usable it returns `source: "fallback"`.
+ */
+export function extractTrack(input: TrackInput): TrackQuery & { pattern: string } {
+  const tags = input.tags ?? {};
+  const fromName = parseFilename(input.filename);
+  const hints: TrackHints = { ...fromName.hints, ...hintsFromTags(tags) };
+  const artistTag = tagArtist(tags);
+  const goodArtist = !isJunkArtist(artistTag, clean(tags.album)) ? artistTag : undefined;
+  const goodTitle = !isJunkTitle(tags.title) ? clean(tags.title) : undefined;
+
+  if (goodArtist && goodTitle) {
+    // Some rippers write "Artist - Title" into the title tag.
+    const dash = goodTitle.indexOf(" - ");
+    const prefixed = dash > 0 && normalizeKey(goodTitle.slice(0, dash)) === normalizeKey(goodArtist);
+    const t = parseTitleText(prefixed ? goodTitle.slice(dash + 3) : goodTitle, hints);
+    const a = extractFeaturing(goodArtist);
+    return {
+      artist: normalizeName(a.text),
+      title: t.title,
+      mix: t.mix ?? fromName.mix,
+      featuring: dedupe([...a.featuring.map(normalizeName), ...t.featuring]),
+      confidence: EXTRACTION_CONFIDENCE.tags,
+      source: "tags",
+      hints,
+      pattern: "tags",
+    };
+  }
+  let artist = fromName.artist;
+  let title = fromName.title;
+  let orderUncertain = fromName.orderUncertain;
+  if (goodArtist) {
+    const key = normalizeKey(goodArtist);
+    // "Title - Artist": the tags show the order.
+    if (title && normalizeKey(title) === key && artist) title = artist;
+    artist = normalizeName(goodArtist);
+    orderUncertain = false;
+  } else if (goodTitle && !title) {
+    title = parseTitleText(goodTitle).title;
+  }
+  const featuring = dedupe(fromName.featuring);
+  if (artist && title) {
+    return {
+      artist,
+      title,
+      mix: fromName.mix,
+      featuring,
+      confidence: EXTRACTION_CONFIDENCE.filename,
+      source: "filename",
+      hints,
+      orderUncertain,
+      pattern: goodArtist ? "tags+filename" : fromName.pattern,
+    };
+  }
+  return {
+    artist,
+    title,
+    mix: fromName.mix,
+    featuring,
+    confidence: EXTRACTION_CONFIDENCE.fallback,
+    source: "fallback",
+    hints,
+    pattern: fromName.pattern,
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * The pipeline: Stage 1, cache lookup, then an ordered list of stages run by one generic loop
+ * (as Navidrome's callAgentMethod), then cache store. Each stage records {stage, outcome, reason, ms}.
+ */
+import { describeError } from "../errors.js";
+import { extractTrack } from "../extract.js";
+import { normalizeKey } from "../normalize.js";
+import type { Cache, LlmClient, MetadataSource } from "../ports.js";
+import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
+import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
+import type { Mode, TrackInput, TrackQuery } from "../types.js";
+import { simpleExtraction } from "./simple.js";
+
+/** Settings the pipeline needs, already validated by config. */
+export interface PipelineSettings {
+  mode: Mode;
+  /** Null when Stage 2 may run, else why not. */
+  discogsDisabled: string | null;
+  /** Null when the LLM may be called, else why not. */
+  llmDisabled: string | null;
+  useLlmFallback: boolean;
+  useLlmSelection: boolean;
+  maxResults: number;
+  minConfidence: number;
+  weights: ScoreWeights;
+  /** Overall deadline per request in ms; 0 for none. */
+  timeoutMs: number;
+  cacheTtlSeconds: number;
+  /** Share (0..100) of inputs for which Stage 2 runs, by a stable hash. */
+  discogsRolloutPercent: number;
+}
+
+/** Defaults for settings: no Discogs, no LLM, balanced. */
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
+  mode: "balanced",
+  discogsDisabled: "no Discogs source configured",
+  llmDisabled: "no LLM configured",
+  useLlmFallback: true,
+  useLlmSelection: true,
+  maxResults: 10,
+  minConfidence: 0.7,
+  weights: { ...DEFAULT_SCORE_WEIGHTS },
+  timeoutMs: 8000,
+  cacheTtlSeconds: 24 * 3600,
+  discogsRolloutPercent: 100,
+};
+
+/** Hooks for logs and metrics; every one is optional. */
+export interface PipelineObserver {
+  stage?(record: StageRecord, mode: Mode): void;
+  cache?(outcome: "hit" | "miss" | "error"): void;
+  fallback?(reason: string): void;
+  log?(level: "debug" | "info" | "warn", msg: string, data?: Record<string, unknown>): void;
+}
+
+/** Everything the pipeline depends on; adapters are wired in by the container. */
+export interface PipelineDeps {
+  settings: PipelineSettings;
+  source?: MetadataSource | null;
+  llm?: LlmClient | null;
+  cache?: Cache | null;
+  observer?: PipelineObserver;
+  /** The stages after Stage 1, in order; defaults to the simple stage alone. */
+  stages?: readonly Stage[];
+  now?: () => number;
+}
+
+/** Per-request state shared by the stages. */
+export interface StageContext {
+  input: TrackInput;
+  query: TrackQuery & { pattern: string };
+  mode: Mode;
+  deps: PipelineDeps;
+  signal: AbortSignal;
+  warnings: string[];
+  /** Counters the stages bump, reported in diagnostics. */
+  counters: { discogsRequests: number; llmCalls: number; llmTasks: string[] };
+}
+
+/** A stage returns a result, or null to let the next stage try, with the reason. */
+export type StageOutcome = { result: TrackMetadata } | { result: null; reason: string };
+
+/** A stage of the fallback chain. */
+export interface Stage {
+  readonly name: "discogs" | "llm" | "simple";
+  /** Why the stage cannot run for this request, or null when it can. */
+  skipReason(ctx: StageContext): string | null;
+  run(ctx: StageContext): Promise<StageOutcome>;
+}
+
+/** The last resort; it never fails. */
+export const SIMPLE_STAGE: Stage = {
+  name: "simple",
+  skipReason: () => null,
+  run: async (ctx) => ({ result: simpleExtraction(ctx.query, ctx.mode) }),
+};
+
+/** The cache key: `metadata:{artist}:{title}:{mix}`, normalised as in Stage 1. */
+export function cacheKey(query: Pick<TrackQuery, "artist" | "title" | "mix">): string {
+  const part = (s: string | null) => normalizeKey(s ?? "").replace(/:/g, " ");
+  return `metadata:${part(query.artist)}:${part(query.title)}:${part(query.mix)}`;
+}
+
+const MODE_RANK: Record<Mode, number> = { fast: 0, balanced: 1, accurate: 2 };
+
+/** A fallback result lives shorter than a Discogs match; a miss shorter still. */
+function ttlFor(result: TrackMetadata, base: number): number {
+  if (result.source === "discogs") return base;
+  if (result.source === "llm") return Math.max(60, Math.round(base / 4));
+  return Math.max(60, Math.min(3600, Math.round(base / 24)));
+}
+
+function record(
+  ctx: StageContext,
+  stage: string,
+  outcome: StageRecord["outcome"],
+  reason: string | null,
+  t0: number,
+) {
+  const now = ctx.deps.now ?? Date.now;
+  const rec: StageRecord = { stage, outcome, reason, ms: Math.max(0, now() - t0) };
+  return rec;
+}
+
+async function readCache(ctx: StageContext, key: string): Promise<TrackMetadata | undefined> {
+  const { cache, observer } = ctx.deps;
+  if (!cache) return undefined;
+  try {
+    const hit = await cache.get<TrackMetadata>(key);
+    const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
+    // A result made in a cheaper mode lacks what a richer mode adds: treat it as a miss.
+    const usable = parsed?.success && MODE_RANK[parsed.data.diagnostics.mode] >= MODE_RANK[ctx.mode];
+    observer?.cache?.(usable ? "hit" : "miss");
+    return usable ? parsed.data : undefined;
+  } catch (err) {
+    observer?.cache?.("error");
+    ctx.warnings.push(`cache unavailable: ${describeError(err)}`);
+    return undefined;
+  }
+}
+
+async function writeCache(ctx: StageContext, key: string, result: TrackMetadata): Promise<void> {
+  const { cache } = ctx.deps;
+  if (!cache) return;
+  try {
+    await cache.set(key, result, ttlFor(result, ctx.deps.settings.cacheTtlSeconds));
+  } catch (err) {
+    ctx.deps.observer?.log?.("warn", "cache store failed", { reason: describeError(err) });
+  }
+}
+
+function deadlineSignal(timeoutMs: number, outer?: AbortSignal): AbortSignal {
+  const signals = [outer, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
+  return signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
+}
+
+/** Runs the stages in order until one answers. The simple stage always does. */
+async function runStages(ctx: StageContext, stages: readonly Stage[], records: StageRecord[]) {
+  const now = ctx.deps.now ?? Date.now;
+  for (const stage of stages) {
+    const t0 = now();
+    const last = stage.name === "simple";
+    const skip = last ? null : ctx.signal.aborted ? "request deadline reached" : stage.skipReason(ctx);
+    if (skip) {
+      records.push(record(ctx, stage.name, "skipped", skip, t0));
+      continue;
+    }
+    try {
+      const out = await stage.run(ctx);
+      if (out.result) {
+        records.push(record(ctx, stage.name, "hit", null, t0));
+        return out.result;
+      }
+      records.push(record(ctx, stage.name, "miss", out.reason, t0));
+      ctx.deps.observer?.fallback?.(`${stage.name}: ${out.reason}`);
+    } catch (err) {
+      const timedOut = ctx.signal.aborted;
+      const reason = timedOut ? "request deadline reached" : describeError(err);
+      records.push(record(ctx, stage.name, timedOut ? "timeout" : "error", reason, t0));
+      ctx.deps.observer?.fallback?.(`${stage.name}: ${timedOut ? "timeout" : "error"}`);
+      if (timedOut)
+        ctx.warnings.push(`deadline of ${ctx.deps.settings.timeoutMs} ms reached in ${stage.name}`);
+    }
+  }
+  return simpleExtraction(ctx.query, ctx.mode);
+}
+
+/**
+ * Resolves one track: Stage 1, cache, stages, cache store. Never throws for upstream faults;
+ * the worst case is Stage 4's simple extraction with warnings saying why.
+ */
+export async function resolveMetadata(
+  input: TrackInput,
+  deps: PipelineDeps,
+  options: { signal?: AbortSignal; query?: TrackQuery & { pattern: string } } = {},
+): Promise<TrackMetadata> {
+  const mode = input.mode ?? deps.settings.mode;
+  const ctx: StageContext = {
+    input,
+    query: options.query ?? extractTrack(input),
+    mode,
+    deps,
+    signal: deadlineSignal(deps.settings.timeoutMs, options.signal),
+    warnings: [],
+    counters: { discogsRequests: 0, llmCalls: 0, llmTasks: [] },
+  };
+  const key = cacheKey(ctx.query);
+  const cached = await readCache(ctx, key);
+  if (cached) return { ...cached, cached: true };
+
+  const records: StageRecord[] = [];
+  const stages = deps.stages ?? [SIMPLE_STAGE];
+  const result = await runStages(ctx, stages, records);
+  for (const rec of records) deps.observer?.stage?.(rec, mode);
+  for (const rec of records) {
+    if (rec.outcome === "skipped" && rec.stage !== "simple")
+      result.warnings.push(`${rec.stage} skipped: ${rec.reason}`);
+    if (rec.outcome === "error") result.warnings.push(`${rec.stage} failed: ${rec.reason}`);
+  }
+  result.warnings.unshift(...ctx.warnings);
+  result.diagnostics = {
+    ...result.diagnostics,
+    mode,
+    stages: records,
+    discogsRequests: ctx.counters.discogsRequests,
+    llmCalls: ctx.counters.llmCalls,
+    llmTasks: ctx.counters.llmTasks,
+  };
+  const valid = TrackMetadataSchema.parse(result);
+  if (valid.artist || valid.title) await writeCache(ctx, key, valid);
+  return valid;
+}
+
+/** A resolve function that coalesces identical requests in flight into one (single-flight). */
+export type Resolver = (
+  input: TrackInput,
+  options?: { signal?: AbortSignal; query?: TrackQuery & { pattern: string } },
+) => Promise<TrackMetadata>;
+
+/**
+ * Creates a resolver over fixed dependencies. A burst of identical inputs (same cache key, mode and hints)
+ * makes one lookup; every caller gets its own copy of the answer.
+ */
+export function createResolver(deps: PipelineDeps): Resolver {
+  const inflight = new Map<string, Promise<TrackMetadata>>();
+  return async (input, options = {}) => {
+    const query = options.query ?? extractTrack(input);
+    const mode = input.mode ?? deps.settings.mode;
+    const key = `${cacheKey(query)}|${mode}|${JSON.stringify(query.hints)}`;
+    let pending = inflight.get(key);
+    if (!pending) {
+      // The shared lookup must not die with the first caller's signal: it runs under the deadline only.
+      pending = resolveMetadata(input, deps, { query }).finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    const result = options.signal ? await raceAbort(pending, options.signal) : await pending;
+    return structuredClone(result);
+  };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * Ports: the small interfaces the core owns. Adapters implement them and convert raw data first.
+ */
+import type { z } from "zod";
+import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "./catalog.js";
+import type { RawTags } from "./types.js";
+
+/** Reads tags from an audio file. Throws InvalidInputError for a missing, unreadable or corrupt file. */
+export interface TagReader {
+  read(path: string, signal?: AbortSignal): Promise<RawTags>;
+  /** Reads tags from bytes already in memory (an upload). */
+  readBuffer(data: Uint8Array, mimeType?: string, signal?: AbortSignal): Promise<RawTags>;
+}
+
+/** A catalogue (Discogs). Throws NotFoundError when an id does not exist, UpstreamError on faults. */
+export interface MetadataSource {
+  search(params: SearchParams, signal?: AbortSignal): Promise<SearchHit[]>;
+  getRelease(id: number, signal?: AbortSignal): Promise<Release>;
+  getMaster(id: number, signal?: AbortSignal): Promise<Master>;
+  getMasterVersions(
+    id: number,
+    options?: {
+      page?: number;
+      perPage?: number;
+      sort?: "released" | "title" | "format" | "label" | "catno" | "country";
+    },
+    signal?: AbortSignal,
+  ): Promise<MasterVersion[]>;
+}
+
+/** The LLM tasks the pipeline may run. */
+export type LlmTask = "query" | "select" | "describe" | "llm-only" | "split";
+
+/** Usage of one LLM call. */
+export interface LlmUsage {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  /** Attempts made, including the repair retry. */
+  attempts: number;
+}
+
+/** Options of one LLM call. */
+export interface LlmCallOptions {
+  signal?: AbortSignal;
+  /** Upper bound on the time this call may take, in ms. */
+  timeoutMs?: number;
+}
+
+/** A language model that answers with JSON validated against a zod schema. Throws LlmError on failure. */
+export interface LlmClient {
+  readonly provider: string;
+  generate<T>(
+    task: LlmTask,
+    schema: z.ZodType<T>,
+    input: unknown,
+    options?: LlmCallOptions,
+  ): Promise<{ value: T; usage: LlmUsage }>;
+}
+
+/** A key-value cache with TTLs. Implementations must not throw on outages: they degrade to misses. */
+export interface Cache {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Deletes keys matching a glob pattern ("metadata:*"); returns how many. */
+  clearPattern(pattern: string): Promise<number>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+/**
+ * The output schema: every response is validated against it. Unknown values are null or empty, never invented.
+ */
+import { z } from "zod";
+import { MODES } from "./types.js";
+
+/** One stage's record in the diagnostics. */
+export const StageRecordSchema = z.object({
+  stage: z.string(),
+  outcome: z.enum(["hit", "miss", "skipped", "error", "timeout"]),
+  reason: z.string().nullable(),
+  ms: z.number().nonnegative(),
+});
+export type StageRecord = z.infer<typeof StageRecordSchema>;
+
+/** The score breakdown of the chosen Discogs candidate. */
+export const MatchSchema = z.object({
+  distance: z.number().nonnegative(),
+  recommendation: z.enum(["strong", "medium", "low", "none"]),
+  margin: z.number().nullable(),
+  penalties: z.record(z.string(), z.number()),
+  /** How the LLM took part in choosing, if it did. */
+  selectedBy: z.enum(["scorer", "llm"]),
+});
+export type MatchInfo = z.infer<typeof MatchSchema>;
+
+/** The full response body. */
+export const TrackMetadataSchema = z.object({
+  artist: z.string().nullable(),
+  title: z.string().nullable(),
+  mix: z.string().nullable(),
+  featuring: z.array(z.string()),
+  album: z.string().nullable(),
+  year: z.number().int().nullable(),
+  originalYear: z.number().int().nullable(),
+  country: z.string().nullable(),
+  label: z.string().nullable(),
+  catalogNumber: z.string().nullable(),
+  trackPosition: z.string().nullable(),
+  genre: z.array(z.string()),
+  style: z.array(z.string()),
+  audioFeatures: z.object({
+    bpm: z.number().nullable(),
+    key: z.string().nullable(),
+    vocals: z.string().nullable(),
+    atmosphere: z.array(z.string()),
+    /** True when bpm or key are the LLM's estimate, not a measured fact. */
+    estimated: z.boolean(),
+  }),
+  context: z.object({ background: z.string().nullable(), impact: z.string().nullable() }),
+  description: z.string().nullable(),
+  tags: z.array(z.string()),
+  source: z.enum(["discogs", "llm", "simple"]),
+  confidence: z.number().min(0).max(1),
+  cached: z.boolean(),
+  discogs: z
+    .object({ releaseId: z.number().int(), masterId: z.number().int().nullable(), url: z.string() })
+    .nullable(),
+  match: MatchSchema.nullable(),
+  warnings: z.array(z.string()),
+  diagnostics: z.object({
+    mode: z.enum(MODES),
+    extraction: z.object({ source: z.string(), confidence: z.number(), pattern: z.string() }),
+    stages: z.array(StageRecordSchema),
+    discogsRequests: z.number().int().nonnegative(),
+    llmCalls: z.number().int().nonnegative(),
+    llmTasks: z.array(z.string()),
+  }),
+});
+export type TrackMetadata = z.infer<typeof TrackMetadataSchema>;

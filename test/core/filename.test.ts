@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { FILENAME_PATTERNS, parseFilename } from "../../src/core/filename.js";
+
+type Case = [input: string, artist: string | null, title: string | null, extra?: Record<string, unknown>];
+
+// Real-world shapes; many are the YouTube titles of the shared Discogs dump sample.
+const CASES: Case[] = [
+  ["T-Fire - Say A Prayer.flac", "T-Fire", "Say A Prayer"],
+  [
+    "T-Fire - Say A Prayer [Nigeria] Soul (1979).opus",
+    "T-Fire",
+    "Say A Prayer",
+    { year: 1979, country: "Nigeria", genre: "Funk / Soul" },
+  ],
+  ["The Persuader – Östermalm", "The Persuader", "Östermalm"],
+  ["The Persuader — Östermalm", "The Persuader", "Östermalm"],
+  ["Artist-Title.mp3", "Artist", "Title", { pattern: "tight-dash" }],
+  ["01 - Kevin Yost - If She Only Knew.mp3", "Kevin Yost", "If She Only Knew", { trackNumber: 1 }],
+  ["01. Kevin Yost - If She Only Knew.mp3", "Kevin Yost", "If She Only Knew", { trackNumber: 1 }],
+  ["1-01 Pink Floyd - Arnold Layne.flac", "Pink Floyd", "Arnold Layne", { trackNumber: 1 }],
+  ["A1 The Persuader - Östermalm.mp3", "The Persuader", "Östermalm"],
+  ["10 Years Today.mp3", null, "10 Years Today"],
+  ["2 The Dark.mp3", null, "2 The Dark"],
+  ["artist_-_title-(extended_mix)-web-2004.mp3", "Artist", "Title", { mix: "Extended Mix", year: 2004 }],
+  [
+    "Rick Astley - Never Gonna Give You Up (Official Music Video) [dQw4w9WgXcQ].opus",
+    "Rick Astley",
+    "Never Gonna Give You Up",
+  ],
+  ["Jeff Buckley - Hallelujah (Official Video)", "Jeff Buckley", "Hallelujah"],
+  ["Blue Six - Music & Wine (Original Video) HQ", "Blue Six", "Music & Wine"],
+  ["Culture Beat - Pay No Mind Music Video", "Culture Beat", "Pay No Mind"],
+  [
+    "Pink Floyd - Shine On You Crazy Diamond [Official Music Video]",
+    "Pink Floyd",
+    "Shine On You Crazy Diamond",
+  ],
+  ["Donald Fagen - New Frontier (Video)", "Donald Fagen", "New Frontier"],
+  ["Kevin Yost - Road Of Life [Free DL]", "Kevin Yost", "Road Of Life"],
+  ["Peace Division -  Got 2 Get (Vocal Mix)", "Peace Division", "Got 2 Get", { mix: "Vocal Mix" }],
+  ["Vince Watson - Moments In Time (Original Mix)", "Vince Watson", "Moments In Time", { mix: null }],
+  ["Artist - Title (Radio Edit)", "Artist", "Title", { mix: "Radio Edit" }],
+  ["Artist - Title (Extended Mix)", "Artist", "Title", { mix: "Extended Mix" }],
+  [
+    "Culture Beat \u200e– Pay No Mind (Aboria GC Remix)",
+    "Culture Beat",
+    "Pay No Mind",
+    { mix: "Aboria GC Remix" },
+  ],
+  ["Artist - Title (Dub)", "Artist", "Title", { mix: "Dub" }],
+  ["Artist - Title (Live)", "Artist", "Title", { mix: "Live" }],
+  ["Artist - Title (Remastered 2010)", "Artist", "Title", { mix: "Remastered 2010" }],
+  [
+    "Culture Beat - Pay No Mind (ft Kim Sanders)",
+    "Culture Beat",
+    "Pay No Mind",
+    { featuring: ["Kim Sanders"] },
+  ],
+  ["Artist feat. Guest - Title", "Artist", "Title", { featuring: ["Guest"] }],
+  [
+    "Artist - Title (with Guest One & Guest Two)",
+    "Artist",
+    "Title",
+    { featuring: ["Guest One", "Guest Two"] },
+  ],
+  ["Artist - Title featuring Guest", "Artist", "Title", { featuring: ["Guest"] }],
+  ["Ayane Fukumi - The Witch's Dick [DCRPS069]", "Ayane Fukumi", "The Witch's Dick", { catno: "DCRPS069" }],
+  ["ARTIST - TITLE [LABEL CAT001]", "Artist", "Title", { label: "LABEL", catno: "CAT001" }],
+  [
+    "Jedi Knights - Disco Magic (Secret Ingredients Mix) (DMC Publishing)",
+    "Jedi Knights",
+    "Disco Magic",
+    { mix: "Secret Ingredients Mix" },
+  ],
+  ["Def Leppard   'Scar'", "Def Leppard", "Scar"],
+  ["RUNNING WILD Störtebeker", "Running Wild", "Störtebeker"],
+  ["Кино - Группа крови", "Кино", "Группа крови"],
+  ["宇多田ヒカル - First Love", "宇多田ヒカル", "First Love"],
+  [
+    "Jaromír Mayer a Zuzka Černá - Taková je láska (1978)",
+    "Jaromír Mayer a Zuzka Černá",
+    "Taková je láska",
+    { year: 1978 },
+  ],
+  ["THE ARCHIES - Sugar sugar (1969)", "The Archies", "Sugar sugar", { year: 1969 }],
+  ["Kevin Yost - Topic - If She Only Knew", "Kevin Yost", "Topic - If She Only Knew"],
+  ["Artist - Title - Topic", "Artist", "Title"],
+  ["deadmau5 - Strobe", "deadmau5", "Strobe"],
+];
+
+describe("parseFilename", () => {
+  it.each(CASES)("%s", (input, artist, title, extra = {}) => {
+    const r = parseFilename(input);
+    expect(r.artist).toBe(artist);
+    expect(r.title).toBe(title);
+    for (const [k, v] of Object.entries(extra)) {
+      if (k === "mix" || k === "featuring" || k === "pattern") expect(r[k]).toEqual(v);
+      else expect(r.hints[k as keyof typeof r.hints]).toEqual(v);
+    }
+  });
+
+  it("marks a wide-gap split as order-uncertain", () => {
+    const r = parseFilename("mystic lady   t.rex");
+    expect(r).toMatchObject({ artist: "Mystic Lady", title: "T.Rex", orderUncertain: true });
+  });
+
+  it("never throws on hostile input", () => {
+    for (const s of ["", " ", "-", " - ", "()", "[", "\u0000\u0001", "a".repeat(5000), "((((((", "— — —"]) {
+      expect(() => parseFilename(s)).not.toThrow();
+    }
+  });
+
+  it("keeps the patterns ordered most specific first", () => {
+    expect(FILENAME_PATTERNS[0]?.name).toBe("spaced-dash");
+    expect(FILENAME_PATTERNS.map((p) => p.name)).toContain("wide-gap");
+  });
+});
