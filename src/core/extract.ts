@@ -103,7 +103,7 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
       artist: normalizeName(a.text),
       title: t.title,
       mix: t.mix ?? fromName.mix,
-      featuring: dedupe([...a.featuring.map(normalizeName), ...t.featuring]),
+      featuring: dedupe([...a.featuring.map((n) => normalizeName(n)), ...t.featuring]),
       confidence: EXTRACTION_CONFIDENCE.tags,
       source: "tags",
       hints,

@@ -229,7 +229,7 @@ export function parseTitleText(
   return {
     title: feat.text ? normalizeTitle(feat.text) : null,
     mix: normalizeMix(stripped.mix),
-    featuring: [...feat.featuring, ...stripped.featuring].map(normalizeName),
+    featuring: [...feat.featuring, ...stripped.featuring].map((n) => normalizeName(n)),
   };
 }
 
@@ -295,7 +295,7 @@ export function parseFilename(filename: string): ParsedFilename {
     artist: a.text ? normalizeName(a.text, recase || shouting(a.text)) : null,
     title: t.text ? normalizeTitle(t.text, recase || shouting(t.text)) : null,
     mix: normalizeMix(stripped.mix),
-    featuring: [...a.featuring, ...t.featuring, ...stripped.featuring].map(normalizeName),
+    featuring: [...a.featuring, ...t.featuring, ...stripped.featuring].map((n) => normalizeName(n)),
     hints,
     pattern: split.pattern.name,
     orderUncertain: split.pattern.orderUncertain === true,

@@ -1,0 +1,284 @@
+/**
+ * The Discogs HTTP client: auth, User-Agent, rate limiting, retries with full jitter, timeouts, a per-call
+ * deadline, single-flight for identical GETs, zod validation of every body, and request counters.
+ */
+import type { z } from "zod";
+import type { SearchParams } from "../../core/catalog.js";
+import { AbortedError, UpstreamError } from "../../core/errors.js";
+import { DiscogsAuthError, DiscogsNotFoundError, DiscogsRateLimitError } from "./errors.js";
+import {
+  createWindowLimiter,
+  type RateLimiter,
+  REAL_TIMING,
+  readRateLimitHeaders,
+  type Timing,
+} from "./rate-limit.js";
+import { RawMaster, RawMasterVersions, RawRelease, RawSearch } from "./types.js";
+
+/** Options of the client. Every side effect is injectable. */
+export interface DiscogsClientOptions {
+  /** Base URL, e.g. https://api.discogs.com (DISCOGS_API_URL). */
+  baseUrl: string;
+  /** Personal access token; without one, search is refused and the limit is 25/min. */
+  token?: string | undefined;
+  /** Descriptive User-Agent, required by Discogs. */
+  userAgent: string;
+  fetch?: typeof fetch;
+  limiter?: RateLimiter;
+  timing?: Timing;
+  /** Timeout of one HTTP attempt, ms. Default 10 000. */
+  requestTimeoutMs?: number;
+  /** Overall deadline of one call, retries included, ms. Default 30 000. */
+  deadlineMs?: number;
+  /** Retries after the first attempt. Default 4. */
+  maxRetries?: number;
+  /** Base delay of the exponential backoff, ms. Default 500. */
+  backoffBaseMs?: number;
+  /** Random source in [0,1), for jitter. */
+  random?: () => number;
+  /** Called for every finished attempt; for logs. Never sees the token. */
+  onRequest?: (event: { endpoint: string; status: number | "network"; ms: number; attempt: number }) => void;
+}
+
+/** The endpoints we count. */
+export type DiscogsEndpoint = "search" | "release" | "master" | "master-versions";
+
+/** The typed client. Each call takes an AbortSignal. */
+export interface DiscogsClient {
+  search(params: SearchParams, signal?: AbortSignal): Promise<RawSearch>;
+  searchRelease(
+    artist: string,
+    title: string,
+    options?: { year?: number },
+    signal?: AbortSignal,
+  ): Promise<RawSearch>;
+  getRelease(id: number, signal?: AbortSignal): Promise<RawRelease>;
+  getMaster(id: number, signal?: AbortSignal): Promise<RawMaster>;
+  getMasterVersions(
+    id: number,
+    options?: { page?: number; per_page?: number; sort?: string; sort_order?: "asc" | "desc" },
+    signal?: AbortSignal,
+  ): Promise<RawMasterVersions>;
+  /** Requests sent, by "endpoint status" (e.g. "search 200"). */
+  counters(): Record<string, number>;
+  /** Total HTTP requests sent. */
+  requestCount(): number;
+}
+
+/**
+ * Cleans text for Discogs search: strips quotes and the characters its search chokes on, and folds
+ * brackets into spaces ("Say A Prayer (Extended Mix)" -> "Say A Prayer Extended Mix").
+ */
+export function normalizeQueryText(text: string): string {
+  return text
+    .normalize("NFC")
+    .replace(/[\u200b-\u200f\ufeff]/g, "")
+    .replace(/["“”„‟«»]/g, " ")
+    .replace(/['‘’`´]/g, "")
+    .replace(/[()[\]{}<>]/g, " ")
+    .replace(/[*?~^:!\\|+=;@#$%]/g, " ")
+    .replace(/\s+-+\s+|^-+|-+$/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+const SEARCH_KEYS: readonly (keyof SearchParams)[] = [
+  "q",
+  "type",
+  "title",
+  "release_title",
+  "artist",
+  "anv",
+  "label",
+  "genre",
+  "style",
+  "country",
+  "year",
+  "format",
+  "catno",
+  "barcode",
+  "track",
+  "per_page",
+  "page",
+];
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError");
+}
+
+/** Creates the client. Nothing connects until the first call. */
+export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClient {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const timing = options.timing ?? REAL_TIMING;
+  const limiter = options.limiter ?? createWindowLimiter({ limit: options.token ? 60 : 25, timing });
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? 30_000;
+  const maxRetries = options.maxRetries ?? 4;
+  const backoffBaseMs = options.backoffBaseMs ?? 500;
+  const random = options.random ?? Math.random;
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const counts = new Map<string, number>();
+  let total = 0;
+  const inflight = new Map<string, Promise<unknown>>();
+
+  const headers: Record<string, string> = { "User-Agent": options.userAgent, Accept: "application/json" };
+  if (options.token) headers.Authorization = `Discogs token=${options.token}`;
+
+  const count = (endpoint: DiscogsEndpoint, status: number | "network") => {
+    const key = `${endpoint} ${status}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    total++;
+  };
+
+  /** Full-jitter exponential backoff: a random delay in [0, base * 2^attempt], capped. */
+  const backoff = (attempt: number, floor = 0) =>
+    floor + Math.round(random() * Math.min(backoffBaseMs * 2 ** attempt, 20_000));
+
+  async function attempt(endpoint: DiscogsEndpoint, url: string, signal: AbortSignal, n: number) {
+    await limiter.acquire(signal);
+    const t0 = timing.now();
+    const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]);
+    try {
+      const res = await doFetch(url, { headers, signal: attemptSignal });
+      limiter.update(readRateLimitHeaders(res.headers));
+      count(endpoint, res.status);
+      options.onRequest?.({ endpoint, status: res.status, ms: timing.now() - t0, attempt: n });
+      return res;
+    } catch (err) {
+      count(endpoint, "network");
+      options.onRequest?.({ endpoint, status: "network", ms: timing.now() - t0, attempt: n });
+      throw err;
+    }
+  }
+
+  async function request<T>(
+    endpoint: DiscogsEndpoint,
+    path: string,
+    schema: z.ZodType<T>,
+    outer?: AbortSignal,
+  ) {
+    const url = `${base}${path}`;
+    const signal = AbortSignal.any([outer ?? new AbortController().signal, AbortSignal.timeout(deadlineMs)]);
+    let lastError: Error = new UpstreamError(`discogs: ${endpoint} failed`);
+    for (let n = 0; n <= maxRetries; n++) {
+      if (signal.aborted) break;
+      let res: Response;
+      try {
+        res = await attempt(endpoint, url, signal, n);
+      } catch (err) {
+        if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
+        lastError = new UpstreamError(
+          `discogs: ${endpoint} ${isAbort(err) ? "timed out" : `network error: ${(err as Error).message}`}`,
+          { cause: err },
+        );
+        await timing.sleep(backoff(n), signal).catch(() => undefined);
+        continue;
+      }
+      if (res.status === 429) {
+        limiter.saturate();
+        lastError = new DiscogsRateLimitError(`discogs: ${endpoint} rate limited (429)`, { status: 429 });
+        await res.body?.cancel().catch(() => undefined);
+        await timing.sleep(backoff(n, 1000), signal).catch(() => undefined);
+        continue;
+      }
+      if (res.status >= 500) {
+        lastError = new UpstreamError(`discogs: ${endpoint} answered ${res.status}`, { status: res.status });
+        await res.body?.cancel().catch(() => undefined);
+        await timing.sleep(backoff(n), signal).catch(() => undefined);
+        continue;
+      }
+      if (res.status === 401 || res.status === 403) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new DiscogsAuthError(
+          `discogs: ${endpoint} refused (${res.status}): ${options.token ? "check DISCOGS_USER_TOKEN" : "a token is required"}`,
+          { status: res.status },
+        );
+      }
+      if (res.status === 404) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new DiscogsNotFoundError(`discogs: ${endpoint} ${path.split("?")[0]} not found`);
+      }
+      if (res.status >= 400) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new UpstreamError(`discogs: ${endpoint} answered ${res.status}`, { status: res.status });
+      }
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch (err) {
+        if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
+        lastError = new UpstreamError(`discogs: ${endpoint} sent a malformed body`, { cause: err });
+        await timing.sleep(backoff(n), signal).catch(() => undefined);
+        continue;
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UpstreamError(
+          `discogs: ${endpoint} body failed validation at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+        );
+      }
+      return parsed.data;
+    }
+    if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`);
+    if (signal.aborted && !(lastError instanceof DiscogsRateLimitError)) {
+      throw new UpstreamError(
+        `discogs: ${endpoint} deadline of ${deadlineMs} ms reached (${lastError.message})`,
+        {
+          cause: lastError,
+        },
+      );
+    }
+    throw lastError;
+  }
+
+  /** Identical GETs in flight share one request. */
+  function get<T>(
+    endpoint: DiscogsEndpoint,
+    path: string,
+    schema: z.ZodType<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const existing = inflight.get(path) as Promise<T> | undefined;
+    if (existing) return existing;
+    const p = request(endpoint, path, schema, signal).finally(() => inflight.delete(path));
+    inflight.set(path, p);
+    return p;
+  }
+
+  const search = (params: SearchParams, signal?: AbortSignal) => {
+    const qs = new URLSearchParams();
+    for (const key of SEARCH_KEYS) {
+      const v = params[key];
+      if (v !== undefined && v !== null && String(v).trim() !== "") qs.set(key, String(v));
+    }
+    return get("search", `/database/search?${qs.toString()}`, RawSearch, signal);
+  };
+
+  return {
+    search,
+    searchRelease: (artist, title, opts = {}, signal) =>
+      search(
+        {
+          type: "release",
+          artist: normalizeQueryText(artist),
+          release_title: normalizeQueryText(title),
+          ...(opts.year ? { year: opts.year } : {}),
+        },
+        signal,
+      ),
+    getRelease: (id, signal) => get("release", `/releases/${id}`, RawRelease, signal),
+    getMaster: (id, signal) => get("master", `/masters/${id}`, RawMaster, signal),
+    getMasterVersions: (id, opts = {}, signal) => {
+      const qs = new URLSearchParams();
+      if (opts.page) qs.set("page", String(opts.page));
+      if (opts.per_page) qs.set("per_page", String(opts.per_page));
+      if (opts.sort) qs.set("sort", opts.sort);
+      if (opts.sort_order) qs.set("sort_order", opts.sort_order);
+      const q = qs.toString();
+      return get("master-versions", `/masters/${id}/versions${q ? `?${q}` : ""}`, RawMasterVersions, signal);
+    },
+    counters: () => Object.fromEntries(counts),
+    requestCount: () => total,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Converts validated raw Discogs shapes to core catalogue types, once, at the edge.
+ */
+import type {
+  ArtistCredit,
+  Master,
+  MasterVersion,
+  Release,
+  ReleaseFormat,
+  ReleaseTrack,
+  SearchHit,
+} from "../../core/catalog.js";
+import { parseDuration, parseYear } from "../../core/normalize.js";
+import type {
+  RawArtistCredit,
+  RawMaster,
+  RawMasterVersions,
+  RawRelease,
+  RawSearchResult,
+  RawTrack,
+} from "./types.js";
+
+const nonEmpty = (s: string | null | undefined): string | null => (s && s.trim() !== "" ? s.trim() : null);
+
+/** An artist credit, with ANV as null when empty. */
+export function toArtistCredit(a: RawArtistCredit): ArtistCredit {
+  return { id: a.id ?? null, name: a.name, anv: nonEmpty(a.anv), join: a.join ?? "", role: a.role ?? "" };
+}
+
+/**
+ * Flattens a tracklist: headings become the `group` of the rows after them; index tracks are replaced
+ * by their sub-tracks (grouped under the index title), or kept as one row when they have none.
+ */
+export function flattenTracklist(rows: readonly RawTrack[]): ReleaseTrack[] {
+  const out: ReleaseTrack[] = [];
+  let heading: string | null = null;
+  for (const row of rows) {
+    const type = row.type_ ?? "track";
+    if (type === "heading") {
+      heading = nonEmpty(row.title);
+      continue;
+    }
+    const subs = row.sub_tracks ?? [];
+    if (type === "index" && subs.length > 0) {
+      for (const sub of subs) out.push(toTrack(sub, nonEmpty(row.title) ?? heading, row));
+      continue;
+    }
+    out.push(toTrack(row, heading));
+  }
+  return out;
+}
+
+function toTrack(row: RawTrack, group: string | null, parent?: RawTrack): ReleaseTrack {
+  return {
+    position: row.position ?? "",
+    title: row.title ?? "",
+    durationSec: parseDuration(row.duration ?? undefined) ?? null,
+    artists: (row.artists ?? parent?.artists ?? []).map(toArtistCredit),
+    extraArtists: (row.extraartists ?? []).map(toArtistCredit),
+    group,
+  };
+}
+
+function toFormat(f: NonNullable<RawRelease["formats"]>[number]): ReleaseFormat {
+  const qty = Number(f.qty ?? 1);
+  return {
+    name: f.name,
+    qty: Number.isFinite(qty) ? qty : 1,
+    descriptions: f.descriptions ?? [],
+    text: nonEmpty(f.text),
+  };
+}
+
+/** GET /releases/{id} -> Release. */
+export function toRelease(r: RawRelease, webBase = "https://www.discogs.com"): Release {
+  const year = r.year && r.year > 0 ? r.year : (parseYear(r.released ?? undefined) ?? null);
+  return {
+    id: r.id,
+    masterId: r.master_id && r.master_id > 0 ? r.master_id : null,
+    title: r.title,
+    artists: (r.artists ?? []).map(toArtistCredit),
+    year,
+    released: nonEmpty(r.released),
+    country: nonEmpty(r.country),
+    labels: (r.labels ?? []).map((l) => ({ name: l.name, catno: nonEmpty(l.catno) })),
+    formats: (r.formats ?? []).map(toFormat),
+    genres: r.genres ?? [],
+    styles: r.styles ?? [],
+    tracklist: flattenTracklist(r.tracklist ?? []),
+    extraArtists: (r.extraartists ?? []).map(toArtistCredit),
+    url: r.uri?.startsWith("http") ? r.uri : `${webBase}/release/${r.id}`,
+    status: nonEmpty(r.status),
+    community:
+      r.community && (r.community.have != null || r.community.want != null)
+        ? { have: r.community.have ?? 0, want: r.community.want ?? 0 }
+        : null,
+  };
+}
+
+/** GET /masters/{id} -> Master. */
+export function toMaster(m: RawMaster, webBase = "https://www.discogs.com"): Master {
+  return {
+    id: m.id,
+    mainReleaseId: m.main_release ?? null,
+    title: m.title,
+    artists: (m.artists ?? []).map(toArtistCredit),
+    year: m.year && m.year > 0 ? m.year : null,
+    genres: m.genres ?? [],
+    styles: m.styles ?? [],
+    url: m.uri?.startsWith("http") ? m.uri : `${webBase}/master/${m.id}`,
+  };
+}
+
+/** GET /masters/{id}/versions -> MasterVersion[]. */
+export function toMasterVersions(v: RawMasterVersions): MasterVersion[] {
+  return v.versions.map((x) => ({
+    id: x.id,
+    title: x.title,
+    country: nonEmpty(x.country),
+    year: parseYear(x.released ?? undefined) ?? null,
+    format: x.format ?? "",
+    majorFormats: x.major_formats ?? [],
+    label: nonEmpty(x.label),
+    catno: nonEmpty(x.catno),
+  }));
+}
+
+/** Splits a search row's "Artist - Title" at the first " - " (Discogs joins them so). */
+function splitSearchTitle(title: string): { artist: string; title: string } {
+  const i = title.indexOf(" - ");
+  return i < 0 ? { artist: "", title } : { artist: title.slice(0, i), title: title.slice(i + 3) };
+}
+
+/** One search row -> SearchHit, or null for artist and label rows. */
+export function toSearchHit(r: RawSearchResult): SearchHit | null {
+  if (r.type !== "release" && r.type !== "master") return null;
+  const { artist, title } = splitSearchTitle(r.title);
+  const formats = [
+    ...(r.format ?? []),
+    ...(r.formats ?? []).flatMap((f) => [f.name, ...(f.descriptions ?? [])]),
+  ];
+  return {
+    kind: r.type,
+    id: r.id,
+    masterId: r.type === "master" ? r.id : r.master_id && r.master_id > 0 ? r.master_id : null,
+    artist,
+    title,
+    year: parseYear(r.year ?? undefined) ?? null,
+    country: nonEmpty(r.country),
+    formats: [...new Set(formats)],
+    labels: r.label ?? [],
+    catno: nonEmpty(r.catno),
+    genres: r.genre ?? [],
+    styles: r.style ?? [],
+    community: r.community ? { have: r.community.have ?? 0, want: r.community.want ?? 0 } : null,
+  };
+}

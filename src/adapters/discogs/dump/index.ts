@@ -1,0 +1,35 @@
+/**
+ * The Discogs dump importer: streams a monthly dump file into API-shaped objects.
+ * It feeds the local simulator now and an offline index later.
+ */
+import { artistToApi, labelToApi, masterToApi, releaseToApi } from "./to-api.js";
+import { type DumpKind, readXmlRecords } from "./xml-records.js";
+
+/** One imported record, in the API's JSON shape. */
+export type DumpRecord =
+  | { kind: "releases"; data: Record<string, unknown>; isMainRelease: boolean }
+  | { kind: "masters" | "artists" | "labels"; data: Record<string, unknown> };
+
+/** Streams the records of one dump file (`.xml` or `.xml.gz`), in file order, in constant memory. */
+export async function* importDump(path: string): AsyncGenerator<DumpRecord> {
+  for await (const { kind, node } of readXmlRecords(path)) {
+    yield toRecord(kind, node);
+  }
+}
+
+function toRecord(kind: DumpKind, node: Parameters<typeof releaseToApi>[0]): DumpRecord {
+  switch (kind) {
+    case "releases": {
+      const { release, isMainRelease } = releaseToApi(node);
+      return { kind, data: release, isMainRelease };
+    }
+    case "masters":
+      return { kind, data: masterToApi(node) };
+    case "artists":
+      return { kind, data: artistToApi(node) };
+    case "labels":
+      return { kind, data: labelToApi(node) };
+  }
+}
+
+export type { DumpKind } from "./xml-records.js";

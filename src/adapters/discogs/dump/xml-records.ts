@@ -1,0 +1,108 @@
+/**
+ * Streams the records of a Discogs dump (`<releases><release>…</release>…`) as small element trees,
+ * one record at a time, so memory stays constant on the real 10+ GB files. `.gz` is unzipped on the fly.
+ */
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { SaxesParser } from "saxes";
+import { InvalidInputError } from "../../../core/errors.js";
+
+/** An element: name, attributes, child elements and its own text. */
+export interface XmlNode {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlNode[];
+  text: string;
+}
+
+/** The dump kinds and their record element. */
+export const DUMP_KINDS = {
+  releases: "release",
+  masters: "master",
+  artists: "artist",
+  labels: "label",
+} as const;
+export type DumpKind = keyof typeof DUMP_KINDS;
+
+/** Reads a dump file and yields each top-level record as an XmlNode, with the dump's kind. */
+export async function* readXmlRecords(path: string): AsyncGenerator<{ kind: DumpKind; node: XmlNode }> {
+  const parser = new SaxesParser();
+  const stack: XmlNode[] = [];
+  let kind: DumpKind | undefined;
+  const ready: XmlNode[] = [];
+  let parseError: Error | undefined;
+
+  parser.on("opentag", (tag) => {
+    const node: XmlNode = {
+      name: tag.name,
+      attrs: tag.attributes as Record<string, string>,
+      children: [],
+      text: "",
+    };
+    if (stack.length === 0) {
+      if (!(tag.name in DUMP_KINDS)) {
+        parseError = new Error(
+          `root element <${tag.name}> is not one of ${Object.keys(DUMP_KINDS).join(", ")}`,
+        );
+      }
+      kind = tag.name as DumpKind;
+    } else {
+      stack.at(-1)?.children.push(node);
+    }
+    stack.push(node);
+  });
+  parser.on("text", (t) => {
+    const top = stack.at(-1);
+    if (top && stack.length > 1) top.text += t;
+  });
+  parser.on("closetag", () => {
+    const node = stack.pop();
+    if (stack.length === 1 && node) {
+      ready.push(node);
+      // Detach it from the root so finished records can be collected.
+      stack[0]!.children.length = 0;
+    }
+  });
+  parser.on("error", (err) => {
+    parseError ??= err;
+  });
+
+  const input = createReadStream(path);
+  const stream = path.endsWith(".gz") ? input.pipe(createGunzip()) : input;
+  input.on("error", (err) => stream.destroy(err));
+  // Decode as a stream, so a character split across two chunks stays whole.
+  stream.setEncoding("utf8");
+  try {
+    for await (const chunk of stream) {
+      parser.write(chunk as string);
+      if (parseError) throw parseError;
+      while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
+    }
+    parser.close();
+    if (parseError) throw parseError;
+    while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
+  } catch (err) {
+    stream.destroy();
+    const reason =
+      (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR"
+        ? "truncated gzip stream"
+        : (err as Error).message;
+    throw new InvalidInputError(`dump: cannot read "${path}": ${reason}`, { cause: err, field: "file" });
+  }
+}
+
+/** The first child named `name`. */
+export function child(node: XmlNode, name: string): XmlNode | undefined {
+  return node.children.find((c) => c.name === name);
+}
+
+/** The children named `name`, or the children of the child named `name` when `inner` is given. */
+export function children(node: XmlNode, name: string, inner?: string): XmlNode[] {
+  if (inner) return child(node, name)?.children.filter((c) => c.name === inner) ?? [];
+  return node.children.filter((c) => c.name === name);
+}
+
+/** The text of the first child named `name`, trimmed; "" when absent. */
+export function text(node: XmlNode, name: string): string {
+  return child(node, name)?.text.trim() ?? "";
+}
