@@ -135,16 +135,18 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     floor + Math.round(random() * Math.min(backoffBaseMs * 2 ** attempt, 20_000));
 
   async function attempt(endpoint: DiscogsEndpoint, url: string, signal: AbortSignal, n: number) {
-    await limiter.acquire(signal);
+    const settle = await limiter.acquire(signal);
     const t0 = timing.now();
     const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]);
     try {
       const res = await doFetch(url, { headers, signal: attemptSignal });
+      settle();
       limiter.update(readRateLimitHeaders(res.headers));
       count(endpoint, res.status);
       options.onRequest?.({ endpoint, status: res.status, ms: timing.now() - t0, attempt: n });
       return res;
     } catch (err) {
+      settle();
       count(endpoint, "network");
       options.onRequest?.({ endpoint, status: "network", ms: timing.now() - t0, attempt: n });
       throw err;
@@ -167,6 +169,8 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
         res = await attempt(endpoint, url, signal, n);
       } catch (err) {
         if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
+        // The deadline struck while waiting or sending: keep the error that made us wait.
+        if (signal.aborted && n > 0) break;
         lastError = new UpstreamError(
           `discogs: ${endpoint} ${isAbort(err) ? "timed out" : `network error: ${(err as Error).message}`}`,
           { cause: err },
@@ -207,6 +211,8 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
         body = await res.json();
       } catch (err) {
         if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
+        // The deadline struck while waiting or sending: keep the error that made us wait.
+        if (signal.aborted && n > 0) break;
         lastError = new UpstreamError(`discogs: ${endpoint} sent a malformed body`, { cause: err });
         await timing.sleep(backoff(n), signal).catch(() => undefined);
         continue;

@@ -14,8 +14,12 @@ export interface RateLimitHeaders {
  * The limiter port; a Redis-backed limiter shared by many workers can implement it later.
  */
 export interface RateLimiter {
-  /** Waits until one more request fits the window, then counts it. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Waits until one more request fits the window, then counts it. Call the returned function when the
+   * response arrives: the slot is then dated by the response, which is never earlier than the server's
+   * own arrival time, so network delay cannot squeeze more requests into the server's window.
+   */
+  acquire(signal?: AbortSignal): Promise<() => void>;
   /** Reconciles the local count with the server's headers. */
   update(headers: RateLimitHeaders): void;
   /** After a 429: treat the window as full. */
@@ -75,48 +79,57 @@ export function createWindowLimiter(options: {
   const windowMs = options.windowMs ?? 60_000;
   const timing = options.timing ?? REAL_TIMING;
   let limit = options.limit;
-  const sent: number[] = [];
+  // Send times, ascending; an entry is an object so that its time can move to the response time.
+  const sent: { t: number }[] = [];
   // Requests run one after another through this chain so that waits are computed in order.
   let queue: Promise<void> = Promise.resolve();
 
   const prune = (now: number) => {
-    while (sent.length > 0 && sent[0]! <= now - windowMs) sent.shift();
+    while (sent.length > 0 && sent[0]!.t <= now - windowMs) sent.shift();
   };
 
-  const take = async (signal?: AbortSignal) => {
+  const take = async (signal?: AbortSignal): Promise<() => void> => {
     for (;;) {
       const now = timing.now();
       prune(now);
       if (sent.length < limit) {
-        sent.push(now);
-        return;
+        const entry = { t: now };
+        sent.push(entry);
+        return () => {
+          entry.t = Math.max(entry.t, timing.now());
+          sent.sort((a, b) => a.t - b.t);
+        };
       }
-      await timing.sleep(Math.max(1, sent[0]! + windowMs - now), signal);
+      await timing.sleep(Math.max(1, sent[0]!.t + windowMs - now), signal);
     }
   };
 
   return {
     acquire(signal) {
       const turn = queue.then(() => take(signal));
-      queue = turn.catch(() => undefined);
+      queue = turn.then(
+        () => undefined,
+        () => undefined,
+      );
       return turn;
     },
     update(h) {
-      if (h.limit !== undefined && h.limit > 0) limit = Math.min(options.limit, h.limit);
+      // The server knows its own limit better than our default does.
+      if (h.limit !== undefined && h.limit > 0) limit = h.limit;
       const now = timing.now();
       prune(now);
       const serverUsed = h.used ?? (h.remaining !== undefined && h.limit ? h.limit - h.remaining : undefined);
       // Only ever add: the server may count requests we did not make, never fewer than we did.
       if (serverUsed === undefined || sent.length >= Math.min(serverUsed, limit)) return;
-      while (sent.length < Math.min(serverUsed, limit)) sent.push(now);
-      sent.sort((a, b) => a - b);
+      while (sent.length < Math.min(serverUsed, limit)) sent.push({ t: now });
+      sent.sort((a, b) => a.t - b.t);
     },
     saturate() {
       // Full, with slots freeing at the steady rate (one per windowMs/limit), so sending resumes paced.
       const now = timing.now();
       const step = windowMs / limit;
       sent.length = 0;
-      for (let i = 0; i < limit; i++) sent.push(now - windowMs + (i + 1) * step);
+      for (let i = 0; i < limit; i++) sent.push({ t: now - windowMs + (i + 1) * step });
     },
   };
 }

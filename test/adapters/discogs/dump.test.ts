@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { importDump } from "../../../src/adapters/discogs/dump/index.js";
+import { RawMaster, RawRelease } from "../../../src/adapters/discogs/types.js";
+import { InvalidInputError } from "../../../src/core/errors.js";
+import { apiSample, DUMP_DIR } from "../../helpers.js";
+
+async function all(path: string) {
+  const out = [];
+  for await (const r of importDump(path)) out.push(r);
+  return out;
+}
+
+describe("dump importer", () => {
+  it.each([
+    ["releases", 810],
+    ["masters", 1000],
+    ["artists", 1000],
+    ["labels", 1000],
+  ])("streams every %s record", async (kind, count) => {
+    const records = await all(join(DUMP_DIR, `${kind}.xml.gz`));
+    expect(records).toHaveLength(count);
+    expect(records.every((r) => r.kind === kind)).toBe(true);
+  });
+
+  it("gives release 1 (The Persuader - Stockholm) the API's fields", async () => {
+    const first = (await all(join(DUMP_DIR, "releases.xml.gz")))[0]!;
+    expect(first.kind).toBe("releases");
+    const r = RawRelease.parse(first.data);
+    expect(r).toMatchObject({
+      id: 1,
+      title: "Stockholm",
+      year: 1999,
+      released: "1999-03-00",
+      country: "Sweden",
+      master_id: 1660109,
+      genres: ["Electronic"],
+      styles: ["Deep House"],
+      status: "Accepted",
+    });
+    expect(r.artists?.[0]).toMatchObject({ name: "The Persuader", anv: "", join: "", id: 1 });
+    expect(r.labels?.[0]).toMatchObject({ name: "Svek", catno: "SK032", id: 5 });
+    expect(r.formats?.[0]).toMatchObject({ name: "Vinyl", qty: "2", descriptions: ['12"', "33 ⅓ RPM"] });
+    expect(r.tracklist?.map((t) => [t.position, t.title, t.duration, t.type_])).toEqual([
+      ["A", "Östermalm", "4:45", "track"],
+      ["B1", "Vasastaden", "6:11", "track"],
+      ["B2", "Kungsholmen", "2:49", "track"],
+      ["C1", "Södermalm", "5:38", "track"],
+      ["C2", "Norrmalm", "4:52", "track"],
+      ["D", "Gamla Stan", "5:16", "track"],
+    ]);
+    expect((first as { isMainRelease: boolean }).isMainRelease).toBe(true);
+  });
+
+  it("produces every top-level key type the real API body has", async () => {
+    const sample = apiSample("release-71989.json") as Record<string, unknown>;
+    const first = (await all(join(DUMP_DIR, "releases.xml.gz")))[0]!.data;
+    for (const key of [
+      "id",
+      "status",
+      "year",
+      "resource_url",
+      "uri",
+      "artists",
+      "labels",
+      "formats",
+      "title",
+      "country",
+      "released",
+      "genres",
+      "styles",
+      "tracklist",
+      "extraartists",
+      "identifiers",
+      "videos",
+      "master_id",
+    ]) {
+      expect(typeof first[key], key).toBe(typeof sample[key]);
+    }
+  });
+
+  it("shapes masters as the API does", async () => {
+    const m = (await all(join(DUMP_DIR, "masters.xml.gz")))[0]!.data;
+    expect(RawMaster.parse(m)).toMatchObject({
+      id: 113,
+      main_release: 116925,
+      title: "Moments In Time",
+      year: 2002,
+    });
+  });
+
+  it("gives a clear error for a truncated .gz", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-"));
+    const bytes = await readFile(join(DUMP_DIR, "releases.xml.gz"));
+    const path = join(dir, "releases.xml.gz");
+    await writeFile(path, bytes.subarray(0, 20_000));
+    const err = await all(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(
+      /^dump: cannot read ".*releases\.xml\.gz": (truncated gzip stream|unexpected end of file)/,
+    );
+  });
+
+  it("gives a clear error for corrupt gzip and for broken XML", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-"));
+    await writeFile(join(dir, "a.xml.gz"), Buffer.from("this is not gzip at all"));
+    await expect(all(join(dir, "a.xml.gz"))).rejects.toThrow(/^dump: cannot read .*a\.xml\.gz/);
+    await writeFile(
+      join(dir, "b.xml.gz"),
+      gzipSync("<releases><release id='1'><title>x</titl></release></releases>"),
+    );
+    await expect(all(join(dir, "b.xml.gz"))).rejects.toThrow(InvalidInputError);
+    await writeFile(join(dir, "c.xml"), "<nonsense><x/></nonsense>");
+    await expect(all(join(dir, "c.xml"))).rejects.toThrow(/root element <nonsense>/);
+    await expect(all(join(dir, "missing.xml"))).rejects.toThrow(/ENOENT|no such file/);
+  });
+});
