@@ -1,8 +1,10 @@
 /**
  * The composition root: config -> adapters -> core dependencies. The only module that imports adapters.
  */
+import { createDiscogsSource } from "./adapters/discogs/source.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import type { AppConfig } from "./config.js";
+import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import {
   createResolver,
   type PipelineDeps,
@@ -51,12 +53,23 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
 
 /** Builds every adapter the config asks for and wires them into the core. */
 export function createContainer(config: AppConfig, options: ContainerOptions = {}): Container {
+  const source =
+    options.source !== undefined
+      ? options.source
+      : config.discogs.enabled
+        ? createDiscogsSource({
+            baseUrl: config.discogs.apiUrl,
+            token: config.discogs.token,
+            userAgent: config.discogs.userAgent,
+            requestTimeoutMs: config.discogs.requestTimeoutMs,
+          })
+        : null;
   const deps: PipelineDeps = {
     settings: pipelineSettings(config),
-    source: options.source ?? null,
+    source,
     llm: options.llm ?? null,
     cache: options.cache ?? null,
-    stages: [SIMPLE_STAGE],
+    stages: [createDiscogsStage(), SIMPLE_STAGE],
     ...(options.observer ? { observer: options.observer } : {}),
   };
   return {

@@ -32,11 +32,19 @@ export function isJunkTitle(title: string | undefined): boolean {
   return !t || JUNK_TITLE.test(t);
 }
 
-/** Is this tag artist empty or junk, such as "Unknown Artist", or equal to the album? */
-export function isJunkArtist(artist: string | undefined, album?: string): boolean {
+/** Is this tag artist empty or junk, such as "Unknown Artist"? */
+export function isJunkArtist(artist: string | undefined): boolean {
   const a = cleanText(artist ?? "");
-  if (!a || JUNK_ARTIST.test(a)) return true;
-  return album !== undefined && normalizeKey(album) !== "" && normalizeKey(album) === normalizeKey(a);
+  return !a || JUNK_ARTIST.test(a);
+}
+
+/**
+ * An artist equal to the album is suspect: rippers often put the album there. The filename's artist
+ * wins over it; with no filename artist it is kept, since self-titled albums exist.
+ */
+export function isSuspectArtist(artist: string | undefined, album?: string): boolean {
+  const a = normalizeKey(artist ?? "");
+  return a !== "" && album !== undefined && normalizeKey(album) === a;
 }
 
 function parseTrackNumber(track: RawTags["track"]): number | undefined {
@@ -67,8 +75,9 @@ export function hintsFromTags(tags: RawTags): TrackHints {
   if (album) hints.album = album;
   const trackNumber = parseTrackNumber(tags.track);
   if (trackNumber) hints.trackNumber = trackNumber;
+  // Under 15 s is a snippet or a test tone, not the track's length: no evidence either way.
   const durationSec = parseDuration(tags.duration);
-  if (durationSec) hints.durationSec = durationSec;
+  if (durationSec && durationSec >= 15) hints.durationSec = durationSec;
   const releaseId = Number(String(tags.discogsReleaseId ?? "").replace(/^\[?r?/i, ""));
   if (Number.isInteger(releaseId) && releaseId > 0) hints.discogsReleaseId = releaseId;
   return hints;
@@ -90,7 +99,8 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
   const fromName = parseFilename(input.filename);
   const hints: TrackHints = { ...fromName.hints, ...hintsFromTags(tags) };
   const artistTag = tagArtist(tags);
-  const goodArtist = !isJunkArtist(artistTag, clean(tags.album)) ? artistTag : undefined;
+  const suspect = isSuspectArtist(artistTag, clean(tags.album)) && fromName.artist !== null;
+  const goodArtist = !isJunkArtist(artistTag) && !suspect ? artistTag : undefined;
   const goodTitle = !isJunkTitle(tags.title) ? clean(tags.title) : undefined;
 
   if (goodArtist && goodTitle) {
@@ -119,15 +129,20 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
     if (title && normalizeKey(title) === key && artist) title = artist;
     artist = normalizeName(goodArtist);
     orderUncertain = false;
-  } else if (goodTitle && !title) {
-    title = parseTitleText(goodTitle).title;
+  }
+  let mix = fromName.mix;
+  if (goodTitle) {
+    // A good title tag beats the filename's title, whatever gave the artist.
+    const t = parseTitleText(goodTitle);
+    title = t.title;
+    mix = t.mix ?? mix;
   }
   const featuring = dedupe(fromName.featuring);
   if (artist && title) {
     return {
       artist,
       title,
-      mix: fromName.mix,
+      mix,
       featuring,
       confidence: EXTRACTION_CONFIDENCE.filename,
       source: "filename",

@@ -15,6 +15,7 @@ export function unifyPunctuation(text: string): string {
     .normalize("NFC")
     .replace(INVISIBLE, "")
     .replace(DASHES, "-")
+    .replace(/[\u29f8\u2215\uff0f]/g, "/")
     .replace(SINGLE_QUOTES, "'")
     .replace(DOUBLE_QUOTES, '"')
     .replace(/[\t\r\n\f\v\u00a0\u3000]/g, " ");

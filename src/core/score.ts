@@ -1,6 +1,13 @@
 /**
- * Scoring: weighted, named penalties -> a distance and a recommendation, as beets' autotag/distance.py.
+ * Scoring: weighted, named penalties -> a distance and a recommendation, as beets' autotag/distance.py,
+ * with a margin to the runner-up as Picard does. Every penalty is in [0, 1]; the distance is their
+ * weighted mean over the penalties that apply, so it is in [0, 1] too.
  */
+import type { Release, ReleaseTrack, SearchHit } from "./catalog.js";
+import { parseTitleText } from "./filename.js";
+import { normalizeKey } from "./normalize.js";
+import { artistSimilarity, comparable, isVarious, textSimilarity } from "./similarity.js";
+import type { TrackQuery } from "./types.js";
 
 /** The weight of each named penalty. Overridable with DISCOGS_SCORE_WEIGHTS. */
 export const DEFAULT_SCORE_WEIGHTS = {
@@ -19,3 +26,243 @@ export const DEFAULT_SCORE_WEIGHTS = {
 
 /** Weights by penalty name. */
 export type ScoreWeights = { [K in keyof typeof DEFAULT_SCORE_WEIGHTS]: number };
+/** A penalty's name. */
+export type PenaltyName = keyof ScoreWeights;
+
+/** A candidate release: what search said of it, and the full release once fetched. */
+export interface Candidate {
+  releaseId: number;
+  masterId: number | null;
+  hit: SearchHit | null;
+  release: Release | null;
+  /** The master's year (the original year), when known. */
+  masterYear: number | null;
+  /** The strategies that found it, in order. */
+  strategies: string[];
+}
+
+/** A scored candidate. */
+export interface Scored {
+  candidate: Candidate;
+  distance: number;
+  penalties: Partial<Record<PenaltyName, number>>;
+  /** The tracklist row that best matches the query, when the release was fetched. */
+  row: ReleaseTrack | null;
+}
+
+/** Recommendation levels, best first. */
+export type Recommendation = "strong" | "medium" | "low" | "none";
+
+/** Distance thresholds of the recommendations (calibrated on the dev evaluation; see docs/benchmarks.md). */
+export const THRESHOLDS = { strong: 0.06, medium: 0.15, low: 0.3 } as const;
+
+const clamp = (x: number) => Math.min(1, Math.max(0, x));
+
+/** Mix of a tracklist row: "Got 2 Get (Vocal Mix)" -> "Vocal Mix"; "Original Mix" -> null. */
+export function rowMix(row: ReleaseTrack): { title: string; mix: string | null } {
+  const parsed = parseTitleText(row.title);
+  return { title: parsed.title ?? row.title, mix: parsed.mix };
+}
+
+/** How well a query title matches a row title, ignoring the row's mix brackets. */
+export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
+  return Math.max(textSimilarity(title, rowMix(row).title), textSimilarity(title, row.title));
+}
+
+/** The best-matching playable row for a query title. */
+export function bestRow(
+  release: Release,
+  query: Pick<TrackQuery, "title" | "mix" | "hints">,
+): ReleaseTrack | null {
+  let best: ReleaseTrack | null = null;
+  let bestScore = -1;
+  for (const row of release.tracklist) {
+    let s = rowTitleSimilarity(query.title ?? "", row);
+    // Among equal titles, prefer the row with the closest mix, then the same duration.
+    s += (1 - mixPenalty(query.mix, rowMix(row).mix)) * 0.02;
+    const d = query.hints.durationSec;
+    if (d && row.durationSec) s += Math.abs(d - row.durationSec) <= 5 ? 0.01 : 0;
+    if (s > bestScore) {
+      bestScore = s;
+      best = row;
+    }
+  }
+  return best;
+}
+
+/** Mix agreement: "Extended" vs "Radio Edit" is a real difference; none = "Original Mix". */
+export function mixPenalty(query: string | null, candidate: string | null): number {
+  if (!query && !candidate) return 0;
+  if (!query || !candidate) return 0.5;
+  const sim = textSimilarity(query, candidate);
+  if (sim >= 0.85) return 0;
+  // "Funkaphonic Vocal" within "Original Funkaphonic Vocal": the same mix, more fully named.
+  const a = new Set(comparable(query).split(" "));
+  const b = new Set(comparable(candidate).split(" "));
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  if ([...small].every((t) => large.has(t))) return 0.1;
+  return sim >= 0.6 ? 0.3 : 1;
+}
+
+function durationPenalty(a: number, b: number): number {
+  const d = Math.abs(a - b);
+  return d <= 3 ? 0 : d <= 10 ? 0.25 : d <= 20 ? 0.5 : d <= 40 ? 0.8 : 1;
+}
+
+/** Format words of a candidate, full release first, else the search row's. */
+function formatWords(c: Candidate): string[] {
+  if (c.release) return c.release.formats.flatMap((f) => [f.name, ...f.descriptions, f.text ?? ""]);
+  return c.hit?.formats ?? [];
+}
+
+/** Compilations, unofficial releases, promos and DJ mixes, unless the input's album names this release. */
+function kindPenalty(c: Candidate, q: TrackQuery): number {
+  const title = c.release?.title ?? c.hit?.title ?? "";
+  if (q.hints.album && textSimilarity(q.hints.album, title) >= 0.8) return 0;
+  const words = new Set(formatWords(c).map((w) => w.toLowerCase()));
+  const various = c.release ? isVarious(c.release.artists) : /^various$/i.test(c.hit?.artist ?? "");
+  let p = 0;
+  if (words.has("compilation") || various) p = 1;
+  if (words.has("unofficial release")) p = 1;
+  if (words.has("mixed")) p = Math.max(p, 0.7);
+  if (words.has("promo")) p = Math.max(p, 0.5);
+  if (c.release?.status && c.release.status !== "Accepted") p = Math.max(p, 0.5);
+  return p;
+}
+
+/** Prefer the original: the master's year, and not a reissue, repress or remaster. */
+function originalPenalty(c: Candidate): number {
+  const year = c.release?.year ?? c.hit?.year ?? null;
+  const words = new Set(formatWords(c).map((w) => w.toLowerCase()));
+  let p = 0;
+  if (words.has("reissue") || words.has("repress") || words.has("remastered")) p = 0.8;
+  if (c.masterId === null) return p;
+  if (c.masterYear === null || year === null) return Math.max(p, 0.3);
+  const late = year - c.masterYear;
+  return Math.max(p, late <= 0 ? 0 : late === 1 ? 0.5 : 1);
+}
+
+function yearPenalty(c: Candidate, want: number): number {
+  const year = c.release?.year ?? c.hit?.year ?? null;
+  if (year === null) return 0.5;
+  if (year === want) return 0;
+  if (c.masterYear === want) return 0.1;
+  return Math.abs(year - want) <= 1 ? 0.3 : 1;
+}
+
+function countryPenalty(have: string | null, want: string): number {
+  if (!have) return 0.5;
+  const h = normalizeKey(have);
+  const w = normalizeKey(want);
+  if (h === w) return 0;
+  return h.split(" ").includes(w) ? 0.3 : 1;
+}
+
+const compact = (s: string) => normalizeKey(s).replace(/ /g, "");
+
+/** Computes every applicable penalty of a candidate for a query. */
+export function penaltiesOf(
+  c: Candidate,
+  q: TrackQuery,
+): { penalties: Scored["penalties"]; row: ReleaseTrack | null } {
+  const p: Scored["penalties"] = {};
+  const row = c.release ? bestRow(c.release, q) : null;
+  if (q.artist) {
+    const credits = row && row.artists.length > 0 ? row.artists : (c.release?.artists ?? []);
+    if (c.release) p.artist = clamp((1 - artistSimilarity(q.artist, credits)) * 1.2);
+    else if (c.hit && /^various$/i.test(c.hit.artist)) p.artist = 0.5;
+    else if (c.hit)
+      p.artist = clamp(
+        (1 - artistSimilarity(q.artist, [{ id: null, name: c.hit.artist, anv: null, join: "", role: "" }])) *
+          1.2,
+      );
+  }
+  if (q.title) {
+    if (row) p.title = clamp((1 - rowTitleSimilarity(q.title, row)) * 1.5);
+    else if (c.hit) p.title = textSimilarity(q.title, c.hit.title) >= 0.9 ? 0.1 : 0.5;
+  }
+  if (row) p.mix = mixPenalty(q.mix, rowMix(row).mix);
+  else if (q.mix) p.mix = 0.3;
+  if (row?.durationSec && q.hints.durationSec)
+    p.duration = durationPenalty(row.durationSec, q.hints.durationSec);
+  if (q.hints.year) p.year = yearPenalty(c, q.hints.year);
+  if (q.hints.country)
+    p.country = countryPenalty(c.release?.country ?? c.hit?.country ?? null, q.hints.country);
+  const labels = c.release?.labels.map((l) => l.name) ?? c.hit?.labels ?? [];
+  if (q.hints.label)
+    p.label = clamp(1 - Math.max(0, ...labels.map((l) => textSimilarity(q.hints.label!, l))));
+  if (q.hints.catno) {
+    const catnos = c.release?.labels.map((l) => l.catno ?? "") ?? [c.hit?.catno ?? ""];
+    p.catno = catnos.some((x) => x && compact(x) === compact(q.hints.catno!)) ? 0 : 1;
+  }
+  p.kind = kindPenalty(c, q);
+  p.original = originalPenalty(c);
+  p.unverified = row ? 0 : 1;
+  return { penalties: p, row };
+}
+
+/** Scores a candidate: the weighted mean of its applicable penalties. */
+export function scoreCandidate(c: Candidate, q: TrackQuery, weights: ScoreWeights): Scored {
+  const { penalties, row } = penaltiesOf(c, q);
+  let sum = 0;
+  let total = 0;
+  for (const [name, value] of Object.entries(penalties) as [PenaltyName, number][]) {
+    sum += weights[name] * value;
+    total += weights[name];
+  }
+  return { candidate: c, distance: total > 0 ? sum / total : 1, penalties, row };
+}
+
+/** Orders scored candidates: distance, then popularity, then the lower (older) id. */
+export function rankScored(list: Scored[]): Scored[] {
+  const have = (s: Scored) => s.candidate.release?.community?.have ?? s.candidate.hit?.community?.have ?? 0;
+  return [...list].sort(
+    (a, b) => a.distance - b.distance || have(b) - have(a) || a.candidate.releaseId - b.candidate.releaseId,
+  );
+}
+
+/** The recommendation for a best candidate, from thresholds and sanity checks on artist and title. */
+export function recommend(best: Scored | undefined): Recommendation {
+  if (!best) return "none";
+  const { distance, penalties } = best;
+  const identity = Math.max(penalties.artist ?? 1, penalties.title ?? 1);
+  if (distance <= THRESHOLDS.strong && best.row && identity <= 0.15) return "strong";
+  if (distance <= THRESHOLDS.medium && identity <= 0.35) return "medium";
+  if (distance <= THRESHOLDS.low && identity <= 0.6) return "low";
+  return "none";
+}
+
+/** The margin to the best candidate of another master (versions of one record are not rivals). */
+export function marginOf(ranked: Scored[]): number | null {
+  const best = ranked[0];
+  if (!best) return null;
+  const group = (s: Scored) => s.candidate.masterId ?? -s.candidate.releaseId;
+  const rival = ranked.find((s) => group(s) !== group(best));
+  return rival ? rival.distance - best.distance : null;
+}
+
+/**
+ * Maps a distance to a confidence in [0, 1]: piecewise linear through points measured on the dev
+ * evaluation (docs/benchmarks.md, "calibration"). A small margin to a rival record lowers it.
+ */
+export function confidenceOf(distance: number, margin: number | null): number {
+  const points: [number, number][] = [
+    [0, 0.99],
+    [THRESHOLDS.strong, 0.95],
+    [THRESHOLDS.medium, 0.8],
+    [THRESHOLDS.low, 0.55],
+    [0.5, 0.2],
+    [1, 0],
+  ];
+  let conf = 0;
+  for (let i = 1; i < points.length; i++) {
+    const [d0, c0] = points[i - 1]!;
+    const [d1, c1] = points[i]!;
+    if (distance <= d1) {
+      conf = c0 + ((distance - d0) / (d1 - d0)) * (c1 - c0);
+      break;
+    }
+  }
+  if (margin !== null && margin < 0.03) conf *= 0.85;
+  return Math.round(clamp(conf) * 1000) / 1000;
+}

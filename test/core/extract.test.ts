@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractTrack, isJunkArtist, isJunkTitle } from "../../src/core/extract.js";
+import { extractTrack, isJunkArtist, isJunkTitle, isSuspectArtist } from "../../src/core/extract.js";
 
 describe("Stage 1 extraction", () => {
   it("prefers good tags, with confidence 0.95", () => {
@@ -84,7 +84,29 @@ describe("Stage 1 extraction", () => {
     expect(isJunkTitle("  ")).toBe(true);
     expect(isJunkTitle("Track Of The Year")).toBe(false);
     expect(isJunkArtist("Unknown Artist")).toBe(true);
-    expect(isJunkArtist("Weezer", "weezer")).toBe(true);
-    expect(isJunkArtist("Weezer", "Pinkerton")).toBe(false);
+    expect(isJunkArtist("Weezer")).toBe(false);
+    expect(isSuspectArtist("Weezer", "weezer")).toBe(true);
+    expect(isSuspectArtist("Weezer", "Pinkerton")).toBe(false);
+  });
+
+  it("lets the filename's artist beat an artist equal to the album, and keeps it otherwise", () => {
+    const fromName = extractTrack({
+      filename: "Rivers Cuomo - Buddy Holly.mp3",
+      tags: { artist: "Weezer", album: "Weezer", title: "Buddy Holly" },
+    });
+    expect(fromName).toMatchObject({ artist: "Rivers Cuomo", title: "Buddy Holly", source: "filename" });
+    const kept = extractTrack({
+      filename: "03 Track.mp3",
+      tags: { artist: "Weezer", album: "Weezer", title: "Buddy Holly" },
+    });
+    expect(kept).toMatchObject({ artist: "Weezer", title: "Buddy Holly", source: "tags" });
+  });
+
+  it("prefers a good title tag to the filename's title", () => {
+    const q = extractTrack({
+      filename: "04 Track.mp3",
+      tags: { artist: "Unknown Artist", title: "Deep Chair" },
+    });
+    expect(q.title).toBe("Deep Chair");
   });
 });

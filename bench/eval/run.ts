@@ -1,0 +1,315 @@
+/**
+ * The evaluation harness: runs the labelled set through the real pipeline (fast mode, no LLM) against the
+ * Discogs simulator with distractors, and through a naive baseline (first hit of q="artist title").
+ * Prints markdown tables for docs/benchmarks.md and writes bench/out/eval.json.
+ *
+ *   npm run eval                  accuracy, requests, calibration (simulator without latency)
+ *   npm run eval -- --latency     also p50/p95 on a subset with 150 ms ± 50 ms simulator latency
+ *   npm run eval -- --limit 200   a quick run on the first 200 cases of each family
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createWindowLimiter } from "../../src/adapters/discogs/rate-limit.js";
+import { createDiscogsSource } from "../../src/adapters/discogs/source.js";
+import { loadConfig } from "../../src/config.js";
+import { createContainer } from "../../src/container.js";
+import { extractTrack } from "../../src/core/extract.js";
+import type { TrackMetadata } from "../../src/core/schema.js";
+import { type DiscogsSimulator, startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
+import { buildEvalSet, type EvalCase } from "./dataset.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const DUMP_DIR = resolve(process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"));
+const FIXTURES = [
+  resolve(ROOT, "test/fixtures/discogs/distractors.json"),
+  resolve(ROOT, "test/fixtures/discogs/t-fire.json"),
+];
+const DISTRACTOR_FLOOR = 950_000_000;
+
+/** What one case gave. */
+export interface CaseResult {
+  family: EvalCase["family"];
+  filename: string;
+  answered: boolean;
+  releaseId: number | null;
+  exact: boolean;
+  master: boolean;
+  original: boolean;
+  recommendation: string | null;
+  distance: number | null;
+  confidence: number;
+  requests: number;
+  ms: number;
+}
+
+async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+function judge(c: EvalCase, releaseId: number | null, masterId: number | null) {
+  const exact = releaseId === c.expected.releaseId;
+  const master = exact || (c.expected.masterId !== null && masterId === c.expected.masterId);
+  return { exact, master, original: master && releaseId !== null && releaseId < DISTRACTOR_FLOOR };
+}
+
+/** Runs the pipeline on every case, with minimum confidence 0 so that calibration sees every answer. */
+async function runPipeline(
+  sim: DiscogsSimulator,
+  cases: EvalCase[],
+  concurrency: number,
+): Promise<(CaseResult & { raw: TrackMetadata })[]> {
+  const config = loadConfig({
+    DISCOGS_API_URL: sim.url,
+    DISCOGS_USER_TOKEN: "eval",
+    METADATA_MODE: "fast",
+    METADATA_USE_LLM_FALLBACK: "false",
+    METADATA_CACHE_ENABLED: "false",
+    DISCOGS_MIN_CONFIDENCE: "0",
+    METADATA_TIMEOUT_MS: "0",
+  });
+  const source = createDiscogsSource({
+    baseUrl: sim.url,
+    token: "eval",
+    userAgent: "discmeta-eval/1",
+    limiter: createWindowLimiter({ limit: 1e9 }),
+  });
+  const container = createContainer(config, { source, cache: null });
+  return pool(cases, concurrency, async (c) => {
+    const t0 = performance.now();
+    const r = await container.resolve({ filename: c.filename, tags: c.tags, mode: "fast" });
+    const ms = performance.now() - t0;
+    const answered = r.source === "discogs";
+    const j = judge(c, r.discogs?.releaseId ?? null, r.discogs?.masterId ?? null);
+    return {
+      family: c.family,
+      filename: c.filename,
+      answered,
+      releaseId: r.discogs?.releaseId ?? null,
+      ...j,
+      recommendation: r.match?.recommendation ?? null,
+      distance: r.match?.distance ?? null,
+      confidence: r.confidence,
+      requests: r.diagnostics.discogsRequests,
+      ms,
+      raw: r,
+    };
+  });
+}
+
+/** The naive baseline: first hit of q="artist title", a master's main release when the hit is a master. */
+async function runBaseline(
+  sim: DiscogsSimulator,
+  cases: EvalCase[],
+  concurrency: number,
+): Promise<CaseResult[]> {
+  const source = createDiscogsSource({
+    baseUrl: sim.url,
+    token: "eval",
+    userAgent: "discmeta-eval/1",
+    limiter: createWindowLimiter({ limit: 1e9 }),
+  });
+  return pool(cases, concurrency, async (c) => {
+    const t0 = performance.now();
+    const q = extractTrack({ filename: c.filename, tags: c.tags });
+    let releaseId: number | null = null;
+    let masterId: number | null = null;
+    let requests = 0;
+    const text = [q.artist, q.title].filter(Boolean).join(" ");
+    if (text) {
+      requests++;
+      const hit = (await source.search({ q: text, per_page: 5 }))[0];
+      if (hit?.kind === "master") {
+        requests++;
+        const m = await source.getMaster(hit.id);
+        releaseId = m.mainReleaseId;
+        masterId = m.id;
+      } else if (hit) {
+        releaseId = hit.id;
+        masterId = hit.masterId;
+      }
+    }
+    return {
+      family: c.family,
+      filename: c.filename,
+      answered: releaseId !== null,
+      releaseId,
+      ...judge(c, releaseId, masterId),
+      recommendation: null,
+      distance: null,
+      confidence: releaseId ? 1 : 0,
+      requests,
+      ms: performance.now() - t0,
+    };
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : 0;
+}
+
+/** Summary of one family, with answers below `minConfidence` counted as misses. */
+export function summarize(results: CaseResult[], minConfidence: number) {
+  const n = results.length;
+  const kept = results.map((r) =>
+    r.answered && r.confidence >= minConfidence
+      ? r
+      : { ...r, answered: false, exact: false, master: false, original: false },
+  );
+  const answered = kept.filter((r) => r.answered);
+  const strong = answered.filter((r) => r.recommendation === "strong");
+  const masterOk = answered.filter((r) => r.master);
+  return {
+    cases: n,
+    coverage: answered.length / n,
+    exact: answered.filter((r) => r.exact).length / n,
+    master: masterOk.length / n,
+    precision: answered.length ? masterOk.length / answered.length : 0,
+    wrong: answered.filter((r) => !r.master).length / n,
+    strong: strong.length,
+    wrongAtStrong: strong.length ? strong.filter((r) => !r.master).length / strong.length : 0,
+    original: masterOk.length ? masterOk.filter((r) => r.original).length / masterOk.length : 0,
+    requests: results.reduce((s, r) => s + r.requests, 0) / Math.max(1, n),
+    p50: quantile(
+      results.map((r) => r.ms),
+      0.5,
+    ),
+    p95: quantile(
+      results.map((r) => r.ms),
+      0.95,
+    ),
+  };
+}
+
+function table(title: string, rows: [string, ReturnType<typeof summarize>][], latency: boolean): string {
+  const head = `| family | cases | coverage | exact release | master level | precision | wrong | wrong at strong | original | requests/track${latency ? " | p50 ms | p95 ms" : ""} |`;
+  const sep = `|${"---|".repeat(latency ? 12 : 10)}`;
+  const lines = rows.map(
+    ([name, s]) =>
+      `| ${name} | ${s.cases} | ${pct(s.coverage)} | ${pct(s.exact)} | ${pct(s.master)} | ${pct(s.precision)} | ${pct(s.wrong)} | ${s.strong ? `${pct(s.wrongAtStrong)} of ${s.strong}` : "-"} | ${pct(s.original)} | ${s.requests.toFixed(2)}${latency ? ` | ${s.p50.toFixed(0)} | ${s.p95.toFixed(0)}` : ""} |`,
+  );
+  return `### ${title}\n\n${head}\n${sep}\n${lines.join("\n")}\n`;
+}
+
+/** Accuracy by distance bucket: the measurement behind THRESHOLDS and confidenceOf(). */
+function calibration(results: CaseResult[]): string {
+  const edges = [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01];
+  const rows: string[] = [];
+  for (let i = 1; i < edges.length; i++) {
+    const inBucket = results.filter(
+      (r) => r.answered && r.distance !== null && r.distance >= edges[i - 1]! && r.distance < edges[i]!,
+    );
+    if (inBucket.length === 0) continue;
+    const ok = inBucket.filter((r) => r.master).length;
+    const conf = inBucket.reduce((s, r) => s + r.confidence, 0) / inBucket.length;
+    rows.push(
+      `| ${edges[i - 1]!.toFixed(2)}–${Math.min(1, edges[i]!).toFixed(2)} | ${inBucket.length} | ${pct(ok / inBucket.length)} | ${conf.toFixed(3)} |`,
+    );
+  }
+  return `### Calibration (all families, every Stage 2 answer)\n\n| distance | answers | master-level correct | mean confidence |\n|---|---|---|---|\n${rows.join("\n")}\n`;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      latency: { type: "boolean", default: false },
+      limit: { type: "string" },
+      concurrency: { type: "string", default: "16" },
+      "min-confidence": { type: "string", default: "0.7" },
+    },
+  });
+  const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
+  const minConfidence = Number(values["min-confidence"]);
+  const all = await buildEvalSet(resolve(DUMP_DIR, "releases.xml.gz"));
+  const families = ["tagged", "messy", "youtube"] as const;
+  const cases = families.flatMap((f) => all.filter((c) => c.family === f).slice(0, limit));
+  const sim = await startDiscogsSimulator({
+    dumpDir: DUMP_DIR,
+    fixtures: FIXTURES,
+    rateLimit: { authenticated: 1e9, anonymous: 1e9 },
+  });
+  const concurrency = Number(values.concurrency);
+  const out: string[] = [
+    `Evaluation of ${cases.length} cases on ${new Date().toISOString().slice(0, 10)}, simulator with ${sim.store.releases.size} releases (dump sample + ${FIXTURES.length} fixture files).\n`,
+  ];
+  try {
+    const ours = await runPipeline(sim, cases, concurrency);
+    const base = await runBaseline(sim, cases, concurrency);
+    out.push(
+      table(
+        "discmeta, fast mode (no LLM)",
+        families.map((f) => [
+          f,
+          summarize(
+            ours.filter((r) => r.family === f),
+            minConfidence,
+          ),
+        ]),
+        false,
+      ),
+    );
+    out.push(
+      table(
+        'Naive baseline: first hit of q="artist title"',
+        families.map((f) => [
+          f,
+          summarize(
+            base.filter((r) => r.family === f),
+            0,
+          ),
+        ]),
+        false,
+      ),
+    );
+    out.push(calibration(ours));
+    if (values.latency) {
+      sim.setFaults({ latencyMs: 150, jitterMs: 50 });
+      const subset = families.flatMap((f) =>
+        cases
+          .filter((c) => c.family === f)
+          .filter((_c, i) => i % 5 === 0)
+          .slice(0, 200),
+      );
+      const timed = await runPipeline(sim, subset, concurrency);
+      out.push(
+        table(
+          "Latency with simulator at 150 ms ± 50 ms (subset)",
+          families.map((f) => [
+            f,
+            summarize(
+              timed.filter((r) => r.family === f),
+              minConfidence,
+            ),
+          ]),
+          true,
+        ),
+      );
+    }
+    await mkdir(resolve(ROOT, "bench/out"), { recursive: true });
+    await writeFile(
+      resolve(ROOT, "bench/out/eval.json"),
+      JSON.stringify(
+        ours.map(({ raw, ...r }) => ({ ...r, artist: raw.artist, title: raw.title })),
+        null,
+        1,
+      ),
+    );
+    process.stdout.write(`${out.join("\n")}\n`);
+  } finally {
+    await sim.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,86 @@
+/**
+ * Maps the chosen Discogs release to the output schema: facts only, all from Discogs.
+ * Descriptive fields stay empty here; the LLM's describe task may fill them later.
+ */
+import type { ArtistCredit, Release, ReleaseTrack } from "./catalog.js";
+import { parseTitleText } from "./filename.js";
+import { dedupe, stripDiscogsSuffix } from "./normalize.js";
+import type { MatchInfo, TrackMetadata } from "./schema.js";
+import type { Recommendation, Scored } from "./score.js";
+import { isVarious, joinCredits } from "./similarity.js";
+import type { TrackQuery } from "./types.js";
+
+const FEAT_JOIN = /^(?:feat\.?|ft\.?|featuring|with)$/i;
+const FEAT_ROLE = /^(?:featuring|feat\.?|vocals? \[featuring\])/i;
+
+/** Splits credits at the first "Feat." join: main artists before it, featured after. */
+export function splitFeaturedCredits(credits: readonly ArtistCredit[]): {
+  main: ArtistCredit[];
+  featuring: string[];
+} {
+  const i = credits.findIndex((c) => FEAT_JOIN.test(c.join.trim()));
+  if (i < 0) return { main: [...credits], featuring: [] };
+  const main = credits.slice(0, i + 1).map((c, k) => (k === i ? { ...c, join: "" } : c));
+  return { main, featuring: credits.slice(i + 1).map((c) => stripDiscogsSuffix(c.name)) };
+}
+
+/** The track's artist: track-level credits (compilations) or the release's. */
+function trackCredits(release: Release, row: ReleaseTrack): ArtistCredit[] {
+  if (row.artists.length > 0) return row.artists;
+  return isVarious(release.artists) ? [] : release.artists;
+}
+
+/** The match block of the response. */
+export function matchInfo(
+  best: Scored,
+  recommendation: Recommendation,
+  margin: number | null,
+  selectedBy: MatchInfo["selectedBy"],
+): MatchInfo {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    distance: round(best.distance),
+    recommendation,
+    margin: margin === null ? null : round(margin),
+    penalties: Object.fromEntries(Object.entries(best.penalties).map(([k, v]) => [k, round(v as number)])),
+    selectedBy,
+  };
+}
+
+/**
+ * Fills a result from a release and its matching row. Title and mix come from the row; the query's mix
+ * is kept only when the row names none (Discogs often omits "Original Mix").
+ */
+export function mapRelease(
+  base: TrackMetadata,
+  query: TrackQuery,
+  chosen: Scored,
+  originalYear: number | null,
+): TrackMetadata {
+  const release = chosen.candidate.release!;
+  const row = chosen.row!;
+  const { main, featuring } = splitFeaturedCredits(trackCredits(release, row));
+  const parsed = parseTitleText(row.title);
+  const creditFeat = row.extraArtists
+    .filter((c) => FEAT_ROLE.test(c.role))
+    .map((c) => stripDiscogsSuffix(c.name));
+  const label = release.labels[0];
+  return {
+    ...base,
+    artist: main.length > 0 ? joinCredits(main) : query.artist,
+    title: parsed.title ?? row.title,
+    mix: parsed.mix ?? query.mix,
+    featuring: dedupe([...featuring, ...creditFeat, ...parsed.featuring]),
+    album: release.title,
+    year: release.year,
+    originalYear: originalYear ?? release.year,
+    country: release.country,
+    label: label ? stripDiscogsSuffix(label.name) : null,
+    catalogNumber: label?.catno && label.catno.toLowerCase() !== "none" ? label.catno : null,
+    trackPosition: row.position || null,
+    genre: [...release.genres],
+    style: [...release.styles],
+    source: "discogs",
+    discogs: { releaseId: release.id, masterId: release.masterId, url: release.url },
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * Stage 2 matching: a deterministic query ladder, cheap ranking on search rows, tracklist verification of
+ * the top few, and the master's year for the original release. Pure over the MetadataSource port.
+ */
+import type { SearchHit, SearchParams } from "./catalog.js";
+import { NotFoundError } from "./errors.js";
+import { foldAscii, splitArtists, stripLeadingThe } from "./normalize.js";
+import type { MetadataSource } from "./ports.js";
+import {
+  type Candidate,
+  confidenceOf,
+  marginOf,
+  type Recommendation,
+  rankScored,
+  recommend,
+  type Scored,
+  type ScoreWeights,
+  scoreCandidate,
+} from "./score.js";
+import type { TrackQuery } from "./types.js";
+
+/** One rung of the ladder. */
+export interface Strategy {
+  name: string;
+  params: SearchParams;
+}
+
+/** Results per search page: one request either way, and masters with many versions need room. */
+const PER_PAGE = 50;
+
+/**
+ * The query ladder, in order: exact identifiers, artist + track, q, artist + release title, then
+ * variants (main artist, ASCII-folded, without "The", swapped). Queries never carry the mix: Discogs
+ * spells mixes inconsistently, so the mix is judged in scoring instead, where "Original Mix" = none.
+ */
+export function buildQueries(q: TrackQuery): Strategy[] {
+  const out: Strategy[] = [];
+  const { artist, title, hints } = q;
+  if (hints.catno) out.push({ name: "catno", params: { catno: hints.catno, per_page: PER_PAGE } });
+  if (hints.barcode) out.push({ name: "barcode", params: { barcode: hints.barcode, per_page: PER_PAGE } });
+  if (!artist || !title) return out;
+  out.push({ name: "artist+track", params: { artist, track: title, per_page: PER_PAGE } });
+  out.push({ name: "q", params: { q: `${artist} ${title}`, per_page: PER_PAGE } });
+  out.push({ name: "artist+release_title", params: { artist, release_title: title, per_page: PER_PAGE } });
+  const names = splitArtists(artist);
+  if (names.length > 1)
+    out.push({ name: "main-artist+track", params: { artist: names[0]!, track: title, per_page: PER_PAGE } });
+  const fa = foldAscii(artist);
+  const ft = foldAscii(title);
+  if (fa !== artist || ft !== title)
+    out.push({ name: "ascii+track", params: { artist: fa, track: ft, per_page: PER_PAGE } });
+  const noThe = stripLeadingThe(artist);
+  if (noThe !== artist)
+    out.push({ name: "no-the+track", params: { artist: noThe, track: title, per_page: PER_PAGE } });
+  if (q.orderUncertain)
+    out.push({ name: "swapped+track", params: { artist: title, track: artist, per_page: PER_PAGE } });
+  return out;
+}
+
+/** Options of one match. */
+export interface MatchOptions {
+  weights: ScoreWeights;
+  /** Keep at most this many candidates after cheap ranking (DISCOGS_MAX_RESULTS). */
+  maxResults: number;
+  /** Hard cap on Discogs requests for this track. */
+  maxRequests: number;
+  signal?: AbortSignal | undefined;
+  /** Extra strategies to try when the ladder finds nothing strong (the LLM's queries). */
+  moreQueries?: (() => Promise<Strategy[]>) | undefined;
+}
+
+/** What matching found. */
+export interface MatchOutcome {
+  /** Ranked candidates, verified ones scored on their tracklist. */
+  ranked: Scored[];
+  best: Scored | null;
+  recommendation: Recommendation;
+  margin: number | null;
+  confidence: number;
+  /** Discogs requests made. */
+  requests: number;
+  /** The strategies that ran, in order. */
+  strategies: string[];
+  /** True when the answer reads the input's artist and title the other way round. */
+  swapped: boolean;
+}
+
+/** Mutable state of one match. */
+interface MatchState {
+  candidates: Map<number, Candidate>;
+  masterYears: Map<number, number>;
+  requests: number;
+  strategies: string[];
+}
+
+function addHits(state: MatchState, hits: SearchHit[], strategy: string): void {
+  for (const h of hits) {
+    if (h.kind === "master") {
+      if (h.year) state.masterYears.set(h.id, h.year);
+      continue;
+    }
+    const existing = state.candidates.get(h.id);
+    if (existing) {
+      if (!existing.strategies.includes(strategy)) existing.strategies.push(strategy);
+      continue;
+    }
+    state.candidates.set(h.id, {
+      releaseId: h.id,
+      masterId: h.masterId,
+      hit: h,
+      release: null,
+      masterYear: null,
+      strategies: [strategy],
+    });
+  }
+}
+
+/** The original year of each master: the master row's year, else the earliest version we have seen. */
+function fillMasterYears(state: MatchState): void {
+  const earliest = new Map<number, number>();
+  for (const c of state.candidates.values()) {
+    const y = c.release?.year ?? c.hit?.year;
+    if (c.masterId && y) earliest.set(c.masterId, Math.min(earliest.get(c.masterId) ?? y, y));
+  }
+  for (const c of state.candidates.values()) {
+    if (c.masterId) c.masterYear = state.masterYears.get(c.masterId) ?? earliest.get(c.masterId) ?? null;
+  }
+}
+
+function rank(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
+  fillMasterYears(state);
+  const ranked = rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights)));
+  // Respect DISCOGS_MAX_RESULTS: drop the tail so it is never fetched.
+  for (const s of ranked.slice(opts.maxResults))
+    if (!s.candidate.release) state.candidates.delete(s.candidate.releaseId);
+  return ranked.slice(0, opts.maxResults);
+}
+
+/** Fetches full releases for the best unverified candidates until one is strong or the budget ends. */
+async function verifyTop(
+  state: MatchState,
+  q: TrackQuery,
+  source: MetadataSource,
+  opts: MatchOptions,
+  perRound: number,
+) {
+  let ranked = rank(state, q, opts);
+  for (let i = 0; i < perRound; i++) {
+    const best = ranked[0];
+    if (best?.row && recommend(best) === "strong" && !betterVersionPending(best, ranked)) break;
+    const next = ranked.find((s) => !s.candidate.release);
+    if (!next || state.requests >= opts.maxRequests) break;
+    state.requests++;
+    try {
+      next.candidate.release = await source.getRelease(next.candidate.releaseId, opts.signal);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      state.candidates.delete(next.candidate.releaseId);
+    }
+    ranked = rank(state, q, opts);
+  }
+  return ranked;
+}
+
+/** True when an unfetched version of the best record looks more original than the best. */
+function betterVersionPending(best: Scored, ranked: Scored[]): boolean {
+  if (!best.candidate.masterId) return false;
+  return ranked.some(
+    (s) =>
+      !s.candidate.release &&
+      s.candidate.masterId === best.candidate.masterId &&
+      (s.penalties.original ?? 0) + (s.penalties.kind ?? 0) <
+        (best.penalties.original ?? 0) + (best.penalties.kind ?? 0),
+  );
+}
+
+const isStrong = (ranked: Scored[]) => ranked[0]?.row != null && recommend(ranked[0]) === "strong";
+
+async function runStrategies(
+  strategies: Strategy[],
+  state: MatchState,
+  q: TrackQuery,
+  source: MetadataSource,
+  opts: MatchOptions,
+) {
+  let ranked = rank(state, q, opts);
+  if (isStrong(ranked)) return ranked;
+  for (const s of strategies) {
+    if (state.requests >= opts.maxRequests) break;
+    state.requests++;
+    state.strategies.push(s.name);
+    addHits(state, await source.search(s.params, opts.signal), s.name);
+    ranked = await verifyTop(state, q, source, opts, 2);
+    if (isStrong(ranked)) break;
+  }
+  return ranked;
+}
+
+/**
+ * Finds the release that holds a track. Deterministic: the same query and catalogue give the same answer.
+ * Throws the source's UpstreamError on faults (the pipeline degrades); returns an outcome with
+ * recommendation "none" when nothing fits.
+ */
+export async function findRelease(
+  q: TrackQuery,
+  source: MetadataSource,
+  opts: MatchOptions,
+): Promise<MatchOutcome> {
+  const state: MatchState = { candidates: new Map(), masterYears: new Map(), requests: 0, strategies: [] };
+  if (q.hints.discogsReleaseId) {
+    state.requests++;
+    state.strategies.push("release-id");
+    try {
+      const release = await source.getRelease(q.hints.discogsReleaseId, opts.signal);
+      state.candidates.set(release.id, {
+        releaseId: release.id,
+        masterId: release.masterId,
+        hit: null,
+        release,
+        masterYear: null,
+        strategies: ["release-id"],
+      });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  let ranked = await runStrategies(buildQueries(q), state, q, source, opts);
+  if (!isStrong(ranked) && opts.moreQueries && state.requests < opts.maxRequests) {
+    ranked = await runStrategies(await opts.moreQueries(), state, q, source, opts);
+  }
+  let verified = ranked.filter((s) => s.row !== null);
+  const first = verified[0];
+  // The master's own year when no search row told us (one request, only for the chosen release).
+  if (
+    first?.candidate.masterId &&
+    !state.masterYears.has(first.candidate.masterId) &&
+    state.requests < opts.maxRequests
+  ) {
+    state.requests++;
+    try {
+      const master = await source.getMaster(first.candidate.masterId, opts.signal);
+      if (master.year) state.masterYears.set(master.id, master.year);
+      verified = rank(state, q, opts).filter((s) => s.row !== null);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  // Filename-only input may have artist and title the wrong way round ("Title - Artist"). The q= search
+  // is order-free, so the right release is often among the candidates: rescore them swapped, no requests.
+  let swapped = false;
+  if (q.source !== "tags" && q.artist && q.title && !isStrong(verified)) {
+    const flipped: TrackQuery = { ...q, artist: q.title, title: q.artist, orderUncertain: false };
+    const alt = rank(state, flipped, opts).filter((s) => s.row !== null);
+    if (alt[0] && (!verified[0] || alt[0].distance < verified[0].distance - 0.05)) {
+      verified = alt;
+      swapped = true;
+    }
+  }
+  const best = verified[0] ?? null;
+  const margin = marginOf(verified);
+  const recommendation = recommend(best ?? undefined);
+  return {
+    ranked: verified,
+    best,
+    recommendation,
+    margin,
+    confidence: best ? confidenceOf(best.distance, margin) : 0,
+    requests: state.requests,
+    strategies: swapped ? [...state.strategies, "swapped-rescore"] : state.strategies,
+    swapped,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Stage 2 as a pipeline stage: match on Discogs, reject weak matches, map facts to the schema.
+ */
+import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "../catalog.js";
+import { mapRelease, matchInfo } from "../map-release.js";
+import { findRelease, type MatchOutcome, type Strategy } from "../match.js";
+import { normalizeKey } from "../normalize.js";
+import type { MetadataSource } from "../ports.js";
+import type { Stage, StageContext } from "./resolve.js";
+import { blankMetadata } from "./simple.js";
+
+/** Discogs requests allowed per track, by mode. */
+export const DISCOGS_REQUEST_BUDGET = { fast: 5, balanced: 6, accurate: 8 } as const;
+
+/** A stable share in [0, 100) of an input, for the gradual rollout (FNV-1a over the cache identity). */
+export function rolloutBucket(artist: string | null, title: string | null): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${normalizeKey(artist ?? "")}|${normalizeKey(title ?? "")}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % 100;
+}
+
+/** Wraps a source so that each call bumps the request's counter. */
+function countingSource(source: MetadataSource, ctx: StageContext): MetadataSource {
+  const bump = <T>(p: Promise<T>) => {
+    ctx.counters.discogsRequests++;
+    return p;
+  };
+  return {
+    search: (p: SearchParams, s?: AbortSignal): Promise<SearchHit[]> => bump(source.search(p, s)),
+    getRelease: (id: number, s?: AbortSignal): Promise<Release> => bump(source.getRelease(id, s)),
+    getMaster: (id: number, s?: AbortSignal): Promise<Master> => bump(source.getMaster(id, s)),
+    getMasterVersions: (id, o, s): Promise<MasterVersion[]> => bump(source.getMasterVersions(id, o, s)),
+  };
+}
+
+/** Hooks the LLM layer plugs into Stage 2. */
+export interface DiscogsStageHooks {
+  /** Extra search strategies when the ladder finds nothing strong (accurate mode). */
+  moreQueries?: (ctx: StageContext) => (() => Promise<Strategy[]>) | undefined;
+  /** May re-choose among close candidates; returns the outcome to use. */
+  select?: (
+    ctx: StageContext,
+    outcome: MatchOutcome,
+  ) => Promise<MatchOutcome & { selectedBy?: "scorer" | "llm" }>;
+}
+
+/** Creates the Discogs stage. */
+export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
+  return {
+    name: "discogs",
+    skipReason(ctx) {
+      const { settings, source } = ctx.deps;
+      if (settings.discogsDisabled) return settings.discogsDisabled;
+      if (!source) return "no Discogs source configured";
+      const q = ctx.query;
+      if (!q.hints.discogsReleaseId && !q.hints.catno && (!q.artist || !q.title))
+        return "no artist and title to search for";
+      if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
+        return `outside the rollout (${settings.discogsRolloutPercent}%)`;
+      }
+      return null;
+    },
+    async run(ctx) {
+      const { settings } = ctx.deps;
+      const source = countingSource(ctx.deps.source!, ctx);
+      let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" } = await findRelease(ctx.query, source, {
+        weights: settings.weights,
+        maxResults: settings.maxResults,
+        maxRequests: DISCOGS_REQUEST_BUDGET[ctx.mode],
+        signal: ctx.signal,
+        moreQueries: hooks.moreQueries?.(ctx),
+      });
+      if (hooks.select) outcome = await hooks.select(ctx, outcome);
+      const best = outcome.best;
+      if (!best)
+        return {
+          result: null,
+          reason: outcome.strategies.length ? "no release holds this track" : "nothing to search for",
+        };
+      if (outcome.confidence < settings.minConfidence) {
+        return {
+          result: null,
+          reason: `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
+        };
+      }
+      const result = mapRelease(
+        blankMetadata(ctx.query, ctx.mode),
+        ctx.query,
+        best,
+        best.candidate.masterYear,
+      );
+      result.confidence = outcome.confidence;
+      result.match = matchInfo(best, outcome.recommendation, outcome.margin, outcome.selectedBy ?? "scorer");
+      if (outcome.recommendation !== "strong")
+        result.warnings.push(`match is ${outcome.recommendation}, not strong`);
+      if (outcome.margin !== null && outcome.margin < 0.03)
+        result.warnings.push("a different record scored almost as well");
+      return { result };
+    },
+  };
+}
