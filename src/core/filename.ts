@@ -60,10 +60,12 @@ export const FILENAME_PATTERNS: readonly SplitPattern[] = [
 
 /** Bracketed phrases that are noise, never part of a title. */
 const NOISE =
-  /^(?:official(?: music| hd| lyric)? (?:video|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|visuali[sz]er|hd|hq|4k|1080p|720p|full hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|explicit|clean|audio only|premiere|original video(?: hq)?|video clip|videoclip|official video hq|remastered video)$/i;
+  /^(?:official(?: music| hd| lyric)? (?:video(?: clip)?|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|w\/ lyrics|visuali[sz]er|hd(?: audio)?|hq|4k|1080p|720p|full ?hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|video ?clip(?: oficial)?|video oficial|explicit|clean|audio only|premiere|original video(?: hq)?|official video hq|remastered video|full album|fullalbum|complete album|master,? mono|mono|stereo)$/i;
 /** Unbracketed trailing noise. */
 const TRAILING_NOISE =
-  /\s*(?:[-|]\s*)?\b(?:official (?:music )?(?:video|audio)|music video|lyric video|lyrics|visuali[sz]er|full hd|hd|hq|4k|teaser|video)\s*$/i;
+  /\s*(?:[-|~]\s*)?\b(?:official (?:music )?(?:video(?: clip)?|audio)|music video|lyric video|w\/ lyrics|with lyrics|lyrics|visuali[sz]er|full ?hd|hd|hq|4k|teaser|video ?clip|video|full ?album)\s*~?\s*$/i;
+/** A video file extension left inside a title: "Softshoe.wmv". */
+const VIDEO_EXT = /\.(?:wmv|avi|mp4|flv|mkv|mov|mpe?g)$/i;
 /** A catalogue number: letters then digits, as "SK032", "DCRPS069", "LUCE SIA 043". */
 const CATNO = /^(?=.*\d)[A-Z][A-Z0-9]*(?:[ .-]?[A-Z0-9]+)*?[ .-]?\d{2,}[A-Z]?$/;
 const AUDIO_EXT = /\.(?:mp3|flac|ogg|oga|opus|m4a|mp4|aac|wav|aiff?|wma|alac|ape|wv|webm|mka|dsf)$/i;
@@ -177,6 +179,13 @@ function classifyBracket(inner: string, hints: TrackHints, square: boolean): Bra
   }
   if (MIX_WORDS.test(inner)) return "mix";
   if (square && readLabelBracket(inner, hints)) return "hint";
+  // A bracket naming a year or a date with other words is where or when it was filmed or aired
+  // ("(The Tube 1984)", "(28-12-72)", "(1967 5ème album)"): a year hint, not part of the title.
+  const dated = /\b((?:19|20)\d{2})\b/.exec(inner);
+  if (dated || /^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(inner)) {
+    if (dated) hints.year ??= Number(dated[1]);
+    return "hint";
+  }
   return "keep";
 }
 
@@ -271,7 +280,13 @@ export function parseFilename(filename: string): ParsedFilename {
   text = cleanText(text).replace(/\s+-\s+Topic$/i, "");
   text = text.replace(TRAILING_NOISE, "");
   const stripped = stripBrackets(text, hints);
-  text = stripTrackNumber(stripped.text.replace(TRAILING_NOISE, ""), hints);
+  text = stripTrackNumber(stripped.text.replace(TRAILING_NOISE, "").replace(VIDEO_EXT, ""), hints);
+  // A trailing year after the title: "In My Soul - 1999", "Motivi dell'America latina 1969".
+  const tailYear = /(?:\s+-\s+|\s+)((?:19|20)\d{2})$/.exec(text);
+  if (tailYear && / - |\u241f/.test(text.slice(0, tailYear.index))) {
+    hints.year ??= Number(tailYear[1]);
+    text = text.slice(0, tailYear.index);
+  }
   const split = splitByPatterns(text);
   if (!split) {
     const solo = extractFeaturing(text.replace(/\u241f/g, " "));
@@ -286,7 +301,8 @@ export function parseFilename(filename: string): ParsedFilename {
       orderUncertain: false,
     };
   }
-  const a = extractFeaturing(split.artist);
+  // Brackets left in the artist part are asides ("Phil Lynott (Thin Lizzy)"), not the name.
+  const a = extractFeaturing(split.artist.replace(/\s*[([][^)\]]*[)\]]/g, "").trim() || split.artist);
   const t = extractFeaturing(split.title);
   // Re-case a name written in one case throughout, and shouting; lower case beside mixed case is a choice.
   const recase = isSingleCase(text);

@@ -42,6 +42,12 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   out.push({ name: "artist+track", params: { artist, track: title, per_page: PER_PAGE } });
   out.push({ name: "q", params: { q: `${artist} ${title}`, per_page: PER_PAGE } });
   out.push({ name: "artist+release_title", params: { artist, release_title: title, per_page: PER_PAGE } });
+  // A spelling variant ("Every Kinda People") fails Discogs' all-words match: try the title's most
+  // distinctive word alone; tracklist verification then judges the whole title.
+  const keyword = distinctiveWord(title);
+  if (keyword && keyword.toLowerCase() !== title.toLowerCase()) {
+    out.push({ name: "artist+track-keyword", params: { artist, track: keyword, per_page: PER_PAGE } });
+  }
   const names = splitArtists(artist);
   if (names.length > 1)
     out.push({ name: "main-artist+track", params: { artist: names[0]!, track: title, per_page: PER_PAGE } });
@@ -55,6 +61,15 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   if (q.orderUncertain)
     out.push({ name: "swapped+track", params: { artist: title, track: artist, per_page: PER_PAGE } });
   return out;
+}
+
+const STOPWORDS = new Set(["the", "and", "with", "from", "your", "that", "this", "what", "when", "for", "you", "are", "feat"]);
+
+/** The longest word of a title that is not a stop word, or null for one-word titles. */
+export function distinctiveWord(title: string): string | null {
+  const words = title.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 3 && !STOPWORDS.has(w.toLowerCase()));
+  if (words.length < 2) return null;
+  return words.reduce((a, b) => (b.length > a.length ? b : a));
 }
 
 /** Options of one match. */

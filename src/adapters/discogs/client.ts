@@ -76,7 +76,7 @@ export function normalizeQueryText(text: string): string {
     .replace(/["“”„‟«»]/g, " ")
     .replace(/['‘’`´]/g, "")
     .replace(/[()[\]{}<>]/g, " ")
-    .replace(/[*?~^:!\\|+=;@#$%]/g, " ")
+    .replace(/[*?~^:!\\|+=;@#$%&]/g, " ")
     .replace(/\s+-+\s+|^-+|-+$/g, " ")
     .replace(/\s+/g, " ")
     .trim();
