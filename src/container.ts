@@ -62,6 +62,8 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
             token: config.discogs.token,
             userAgent: config.discogs.userAgent,
             requestTimeoutMs: config.discogs.requestTimeoutMs,
+            // Retries end before the request's own deadline, so a failing Discogs is an error, not a timeout.
+            deadlineMs: config.timeoutMs > 0 ? Math.max(1000, config.timeoutMs - 500) : 30_000,
           })
         : null;
   const deps: PipelineDeps = {

@@ -63,11 +63,27 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   return out;
 }
 
-const STOPWORDS = new Set(["the", "and", "with", "from", "your", "that", "this", "what", "when", "for", "you", "are", "feat"]);
+const STOPWORDS = new Set([
+  "the",
+  "and",
+  "with",
+  "from",
+  "your",
+  "that",
+  "this",
+  "what",
+  "when",
+  "for",
+  "you",
+  "are",
+  "feat",
+]);
 
 /** The longest word of a title that is not a stop word, or null for one-word titles. */
 export function distinctiveWord(title: string): string | null {
-  const words = title.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 3 && !STOPWORDS.has(w.toLowerCase()));
+  const words = title
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length >= 3 && !STOPWORDS.has(w.toLowerCase()));
   if (words.length < 2) return null;
   return words.reduce((a, b) => (b.length > a.length ? b : a));
 }
@@ -239,7 +255,11 @@ export async function findRelease(
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
-  let ranked = await runStrategies(buildQueries(q), state, q, source, opts);
+  // A release id from the tags is the user's own word: when the track is on it, search no further.
+  const byId = rank(state, q, opts)[0];
+  const idHolds =
+    byId?.row != null && (byId.penalties.title ?? 1) <= 0.15 && (byId.penalties.artist ?? 0) <= 0.15;
+  let ranked = idHolds ? rank(state, q, opts) : await runStrategies(buildQueries(q), state, q, source, opts);
   if (!isStrong(ranked) && opts.moreQueries && state.requests < opts.maxRequests) {
     ranked = await runStrategies(await opts.moreQueries(), state, q, source, opts);
   }

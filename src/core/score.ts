@@ -66,7 +66,12 @@ export function rowMix(row: ReleaseTrack): { title: string; mix: string | null }
 
 /** A title without any bracketed part: "Rosalita (Come Out Tonight)" -> "Rosalita". */
 export function baseTitle(title: string): string {
-  return title.replace(/\s*[([{][^)\]}]*[)\]}]/g, " ").replace(/\s+/g, " ").trim() || title;
+  return (
+    title
+      .replace(/\s*[([{][^)\]}]*[)\]}]/g, " ")
+      .replace(/\s+/g, " ")
+      .trim() || title
+  );
 }
 
 /** How well a query title matches a row title, ignoring the row's mix and other brackets. */
@@ -227,7 +232,10 @@ export function rankScored(list: Scored[]): Scored[] {
   const year = (s: Scored) => s.candidate.release?.year ?? s.candidate.hit?.year ?? 9999;
   return [...list].sort(
     (a, b) =>
-      a.distance - b.distance || year(a) - year(b) || have(b) - have(a) || a.candidate.releaseId - b.candidate.releaseId,
+      a.distance - b.distance ||
+      year(a) - year(b) ||
+      have(b) - have(a) ||
+      a.candidate.releaseId - b.candidate.releaseId,
   );
 }
 

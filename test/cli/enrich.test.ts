@@ -38,6 +38,7 @@ describe("discmeta enrich", () => {
       expect(line).toMatchObject({ artist: "T-Fire", title: "Say A Prayer" });
     }
     expect(lines[1]).toMatchObject({ year: 1979, country: "Nigeria" });
+    expect(lines[0].warnings.join(" ")).toMatch(/discogs skipped: .*DISCOGS_USER_TOKEN/);
   });
 
   it("recurses into folders, in a stable order", async () => {

@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import type { Release, ReleaseTrack } from "../../src/core/catalog.js";
+import { buildQueries, distinctiveWord } from "../../src/core/match.js";
+import { rolloutBucket } from "../../src/core/pipeline/discogs.js";
+import {
+  type Candidate,
+  confidenceOf,
+  DEFAULT_SCORE_WEIGHTS,
+  marginOf,
+  mixPenalty,
+  rankScored,
+  recommend,
+  scoreCandidate,
+} from "../../src/core/score.js";
+import { artistSimilarity, textSimilarity } from "../../src/core/similarity.js";
+import type { TrackQuery } from "../../src/core/types.js";
+
+const credit = (name: string, join = "") => ({ id: null, name, anv: null, join, role: "" });
+const track = (
+  title: string,
+  durationSec: number | null = null,
+  artists: ReturnType<typeof credit>[] = [],
+): ReleaseTrack => ({
+  position: "A1",
+  title,
+  durationSec,
+  artists,
+  extraArtists: [],
+  group: null,
+});
+function release(over: Partial<Release> = {}): Release {
+  return {
+    id: 1,
+    masterId: 10,
+    title: "Say A Prayer",
+    artists: [credit("T-Fire")],
+    year: 1979,
+    released: "1979",
+    country: "Nigeria",
+    labels: [{ name: "Label", catno: "L 1" }],
+    formats: [{ name: "Vinyl", qty: 1, descriptions: ["LP"], text: null }],
+    genres: ["Funk / Soul"],
+    styles: ["Soul"],
+    tracklist: [track("Say A Prayer", 372)],
+    extraArtists: [],
+    url: "https://www.discogs.com/release/1",
+    status: "Accepted",
+    community: null,
+    ...over,
+  };
+}
+const cand = (r: Release, masterYear: number | null = 1979): Candidate => ({
+  releaseId: r.id,
+  masterId: r.masterId,
+  hit: null,
+  release: r,
+  masterYear,
+  strategies: ["test"],
+});
+const query = (over: Partial<TrackQuery> = {}): TrackQuery => ({
+  artist: "T-Fire",
+  title: "Say A Prayer",
+  mix: null,
+  featuring: [],
+  confidence: 0.95,
+  source: "tags",
+  hints: {},
+  ...over,
+});
+const W = { ...DEFAULT_SCORE_WEIGHTS };
+
+describe("similarity", () => {
+  it("treats artist lists as sets, with The and (2) folded", () => {
+    expect(artistSimilarity("B & A", [credit("A", "&"), credit("B")])).toBe(1);
+    expect(artistSimilarity("Beatles", [credit("The Beatles")])).toBe(1);
+    expect(artistSimilarity("Bad Company", [credit("Bad Company (3)")])).toBe(1);
+    expect(artistSimilarity("A", [credit("A", "&"), credit("B")])).toBeGreaterThan(0.6);
+    expect(artistSimilarity("Someone Else", [credit("T-Fire")])).toBeLessThan(0.5);
+    expect(textSimilarity("Groove4U", "Groove 4 U")).toBeGreaterThan(0.9);
+  });
+});
+
+describe("scoring", () => {
+  it("scores a perfect match at distance 0 and recommends strong", () => {
+    const s = scoreCandidate(cand(release()), query(), W);
+    expect(s.distance).toBe(0);
+    expect(recommend(s)).toBe("strong");
+  });
+
+  it.each([
+    [null, null, 0],
+    ["Extended Mix", "Extended Mix", 0],
+    ["Extended Mix", "Radio Edit", 1],
+    ["Funkaphonic Vocal", "Original Funkaphonic Vocal", 0.1],
+    [null, "Radio Edit", 0.5],
+  ])("mix %s vs %s costs %s", (a, b, p) => {
+    expect(mixPenalty(a, b)).toBe(p);
+  });
+
+  it("picks the row with the same mix", () => {
+    const r = release({
+      tracklist: [track("Say A Prayer (Radio Edit)"), track("Say A Prayer (Extended Mix)")],
+    });
+    const s = scoreCandidate(cand(r), query({ mix: "Extended Mix" }), W);
+    expect(s.row?.title).toBe("Say A Prayer (Extended Mix)");
+    expect(s.penalties.mix).toBe(0);
+  });
+
+  it("prefers the original over a reissue and a compilation", () => {
+    const original = scoreCandidate(cand(release()), query(), W);
+    const reissue = scoreCandidate(
+      cand(
+        release({
+          id: 2,
+          year: 2016,
+          formats: [{ name: "Vinyl", qty: 1, descriptions: ["LP", "Reissue"], text: null }],
+        }),
+      ),
+      query(),
+      W,
+    );
+    const comp = scoreCandidate(
+      cand(
+        release({
+          id: 3,
+          masterId: null,
+          title: "Nigeria Soul Fever",
+          artists: [credit("Various")],
+          tracklist: [track("Say A Prayer", 370, [credit("T-Fire")])],
+          formats: [{ name: "CD", qty: 1, descriptions: ["Compilation"], text: null }],
+        }),
+        null,
+      ),
+      query(),
+      W,
+    );
+    // The reissue is the same record (master), so it ranks above another record that holds the track.
+    expect(rankScored([comp, reissue, original]).map((s) => s.candidate.releaseId)).toEqual([1, 2, 3]);
+    expect(reissue.penalties.original).toBe(1);
+    expect(comp.penalties.kind).toBe(1);
+  });
+
+  it("does not penalise a compilation the input's album names", () => {
+    const comp = release({
+      title: "Nigeria Soul Fever",
+      artists: [credit("Various")],
+      tracklist: [track("Say A Prayer", null, [credit("T-Fire")])],
+      formats: [{ name: "CD", qty: 1, descriptions: ["Compilation"], text: null }],
+    });
+    expect(
+      scoreCandidate(cand(comp), query({ hints: { album: "Nigeria Soul Fever" } }), W).penalties.kind,
+    ).toBe(0);
+  });
+
+  it("uses duration, year, country, label and catno hints", () => {
+    const s = scoreCandidate(
+      cand(release()),
+      query({ hints: { durationSec: 200, year: 1990, country: "UK", label: "Other", catno: "X 9" } }),
+      W,
+    );
+    expect(s.penalties).toMatchObject({ duration: 1, year: 1, country: 1, catno: 1 });
+    expect(recommend(s)).not.toBe("strong");
+  });
+
+  it("maps distance to a confidence that falls as distance grows, lower for a close rival", () => {
+    expect(confidenceOf(0, null)).toBe(0.99);
+    expect(confidenceOf(0.1, null)).toBeGreaterThan(confidenceOf(0.3, null));
+    expect(confidenceOf(0.1, 0.001)).toBeLessThan(confidenceOf(0.1, 0.5));
+    const ranked = rankScored([
+      scoreCandidate(cand(release()), query(), W),
+      scoreCandidate(cand(release({ id: 9, masterId: 99, artists: [credit("Other")] })), query(), W),
+    ]);
+    expect(marginOf(ranked)).toBeGreaterThan(0.1);
+  });
+});
+
+describe("query ladder", () => {
+  it("orders exact identifiers, artist+track, q, artist+release_title, then variants", () => {
+    const names = buildQueries(
+      query({
+        artist: "The Björk & Guest",
+        title: "Human Behaviour Now",
+        orderUncertain: true,
+        hints: { catno: "OLE 1", barcode: "123" },
+      }),
+    ).map((s) => s.name);
+    expect(names).toEqual([
+      "catno",
+      "barcode",
+      "artist+track",
+      "q",
+      "artist+release_title",
+      "artist+track-keyword",
+      "main-artist+track",
+      "ascii+track",
+      "no-the+track",
+      "swapped+track",
+    ]);
+  });
+
+  it("never puts the mix in a query", () => {
+    const all = JSON.stringify(buildQueries(query({ mix: "Extended Mix" })));
+    expect(all).not.toContain("Extended");
+  });
+
+  it("finds a distinctive word", () => {
+    expect(distinctiveWord("Every Kind Of People")).toBe("People");
+    expect(distinctiveWord("Aviva")).toBeNull();
+  });
+
+  it("buckets rollout stably", () => {
+    expect(rolloutBucket("T-Fire", "Say A Prayer")).toBe(rolloutBucket("t-fire", "say a prayer "));
+    expect(rolloutBucket("A", "B")).toBeGreaterThanOrEqual(0);
+    expect(rolloutBucket("A", "B")).toBeLessThan(100);
+  });
+});
