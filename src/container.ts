@@ -1,7 +1,10 @@
 /**
  * The composition root: config -> adapters -> core dependencies. The only module that imports adapters.
  */
-import { createDiscogsSource } from "./adapters/discogs/source.js";
+import { createMemoryCache } from "./adapters/cache/memory.js";
+import { createRedisCache, type RedisCache } from "./adapters/cache/redis.js";
+import { createDiscogsSource, type DiscogsSource } from "./adapters/discogs/source.js";
+import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import type { AppConfig } from "./config.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
@@ -21,6 +24,9 @@ export interface Container {
   tagReader: TagReader;
   resolve: Resolver;
   deps: PipelineDeps;
+  metrics: Metrics;
+  /** True when every configured backing service answers (readiness). */
+  ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** Releases connections and timers. */
   dispose(): Promise<void>;
 }
@@ -53,7 +59,8 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
 
 /** Builds every adapter the config asks for and wires them into the core. */
 export function createContainer(config: AppConfig, options: ContainerOptions = {}): Container {
-  const source =
+  const metrics = createMetrics();
+  const source: MetadataSource | null =
     options.source !== undefined
       ? options.source
       : config.discogs.enabled
@@ -66,21 +73,60 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
             deadlineMs: config.timeoutMs > 0 ? Math.max(1000, config.timeoutMs - 500) : 30_000,
           })
         : null;
+  if (source && "client" in source)
+    metrics.setDiscogsCounters(() => (source as DiscogsSource).client.counters());
+  const cache = options.cache !== undefined ? options.cache : makeCache(config);
+  const observer = options.observer ? combineObservers(metrics.observer, options.observer) : metrics.observer;
   const deps: PipelineDeps = {
     settings: pipelineSettings(config),
     source,
     llm: options.llm ?? null,
-    cache: options.cache ?? null,
+    cache,
     stages: [createDiscogsStage(), SIMPLE_STAGE],
-    ...(options.observer ? { observer: options.observer } : {}),
+    observer,
   };
   return {
     config,
     tagReader: createMusicMetadataReader(),
     resolve: createResolver(deps),
     deps,
+    metrics,
+    async ready() {
+      const checks: Record<string, string> = { config: "ok" };
+      if (cache && "ping" in cache)
+        checks.redis = (await (cache as RedisCache).ping()) ? "ok" : "unreachable";
+      return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+    },
     dispose: async () => {
       await deps.cache?.dispose();
+    },
+  };
+}
+
+function makeCache(config: AppConfig): Cache | null {
+  if (!config.cache.enabled) return null;
+  if (config.cache.driver === "redis" && config.cache.redisUrl)
+    return createRedisCache({ url: config.cache.redisUrl });
+  return createMemoryCache();
+}
+
+/** Calls every observer's hook in turn. */
+function combineObservers(...list: PipelineObserver[]): PipelineObserver {
+  return {
+    stage: (rec, mode) => {
+      for (const o of list) o.stage?.(rec, mode);
+    },
+    cache: (outcome) => {
+      for (const o of list) o.cache?.(outcome);
+    },
+    fallback: (reason) => {
+      for (const o of list) o.fallback?.(reason);
+    },
+    llm: (task, outcome) => {
+      for (const o of list) o.llm?.(task, outcome);
+    },
+    log: (level, msg, data) => {
+      for (const o of list) o.log?.(level, msg, data);
     },
   };
 }

@@ -59,7 +59,10 @@ export interface LlmClient {
   ): Promise<{ value: T; usage: LlmUsage }>;
 }
 
-/** A key-value cache with TTLs. Implementations must not throw on outages: they degrade to misses. */
+/**
+ * A key-value cache with TTLs. A call may throw UpstreamError when the backing server is down; the
+ * pipeline then carries on uncached and reports it in `warnings`.
+ */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;

@@ -50,6 +50,7 @@ export interface PipelineObserver {
   stage?(record: StageRecord, mode: Mode): void;
   cache?(outcome: "hit" | "miss" | "error"): void;
   fallback?(reason: string): void;
+  llm?(task: string, outcome: "ok" | "error"): void;
   log?(level: "debug" | "info" | "warn", msg: string, data?: Record<string, unknown>): void;
 }
 

@@ -1,0 +1,104 @@
+/**
+ * The Redis cache over ioredis: lazy connect, bounded reconnect delays, no offline queue (a down Redis
+ * fails fast and the pipeline carries on uncached), SCAN-based clearPattern (never KEYS).
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { UpstreamError } from "../../core/errors.js";
+import type { Cache } from "../../core/ports.js";
+
+/** Options of the Redis cache. */
+export interface RedisCacheOptions {
+  /** redis://[user:password@]host:port[/db] */
+  url: string;
+  /** Prefix of every key, so several apps (or test runs) can share a server. Default "discmeta:". */
+  prefix?: string;
+  /** Timeout of one command, ms. Default 500. */
+  commandTimeoutMs?: number;
+  /** Longest wait between reconnect attempts, ms. Default 2000. */
+  maxReconnectDelayMs?: number;
+}
+
+/** A Redis cache that can also say whether the server answers. */
+export interface RedisCache extends Cache {
+  ping(): Promise<boolean>;
+}
+
+function fail(op: string, err: unknown): UpstreamError {
+  // ioredis messages name host and port but never the password.
+  return new UpstreamError(`redis: ${op} failed: ${(err as Error).message}`, { cause: err });
+}
+
+/** Creates the Redis cache; nothing connects until the first command. */
+export function createRedisCache(options: RedisCacheOptions): RedisCache {
+  const prefix = options.prefix ?? "discmeta:";
+  const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  const redisOptions: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+    connectTimeout: 2000,
+    // Keep trying, with a capped delay, so the cache comes back when Redis does.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+  };
+  const client = new Redis(options.url, redisOptions);
+  // Errors surface through the commands; this keeps ioredis from logging them as unhandled.
+  client.on("error", () => undefined);
+  let connecting: Promise<void> | null = null;
+  const ready = async () => {
+    if (client.status === "ready") return;
+    if (client.status === "wait") connecting ??= client.connect().finally(() => (connecting = null));
+    if (connecting) await connecting;
+  };
+  const run = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      await ready();
+      return await fn();
+    } catch (err) {
+      throw fail(op, err);
+    }
+  };
+
+  return {
+    get: <T>(key: string) =>
+      run("get", async () => {
+        const text = await client.get(prefix + key);
+        return text === null ? undefined : (JSON.parse(text) as T);
+      }),
+    set: (key, value, ttlSeconds) =>
+      run("set", async () => {
+        if (ttlSeconds <= 0) return;
+        await client.set(prefix + key, JSON.stringify(value), "EX", Math.max(1, Math.round(ttlSeconds)));
+      }),
+    delete: (key) =>
+      run("delete", async () => {
+        await client.del(prefix + key);
+      }),
+    clearPattern: (pattern) =>
+      run("clearPattern", async () => {
+        let cursor = "0";
+        let n = 0;
+        do {
+          const [next, keys] = await client.scan(cursor, "MATCH", prefix + pattern, "COUNT", 500);
+          cursor = next;
+          if (keys.length > 0) n += await client.unlink(...keys);
+        } while (cursor !== "0");
+        return n;
+      }),
+    async ping() {
+      try {
+        await ready();
+        return (await client.ping()) === "PONG";
+      } catch {
+        return false;
+      }
+    },
+    async dispose() {
+      if (client.status === "wait" || client.status === "end") {
+        client.disconnect();
+        return;
+      }
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The request body of POST /api/v1/audio/metadata/ai, as JSON or multipart/form-data with the audio file.
+ */
+import type { FastifyRequest } from "fastify";
+import { z } from "zod";
+import { InvalidInputError } from "../core/errors.js";
+import type { TagReader } from "../core/ports.js";
+import { MODES, type RawTags, type TrackInput } from "../core/types.js";
+
+const text = z.string().max(1024);
+const numberOrText = z.union([z.number().finite(), z.string().max(64)]);
+
+/** Tags a client may send. Unknown keys are dropped. */
+export const Id3TagsSchema = z.object({
+  artist: text.optional(),
+  title: text.optional(),
+  album: text.optional(),
+  year: numberOrText.optional(),
+  genre: text.optional(),
+  label: text.optional(),
+  catno: text.optional(),
+  track: numberOrText.optional(),
+  duration: numberOrText.optional(),
+});
+
+/** The JSON request. `filename` is only a name: it is never opened on the server. */
+export const MetadataRequestSchema = z.object({
+  filename: z.string().min(1).max(1024),
+  id3_tags: Id3TagsSchema.optional(),
+  mode: z.enum(MODES).optional(),
+});
+export type MetadataRequest = z.infer<typeof MetadataRequestSchema>;
+
+/** Validates a body; the error names the first bad field. */
+export function parseRequest(body: unknown): TrackInput {
+  const result = MetadataRequestSchema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join(".") || "body";
+    throw new InvalidInputError(`${field}: ${issue.message}`, { field });
+  }
+  const { filename, id3_tags, mode } = result.data;
+  return { filename, tags: id3_tags as RawTags | undefined, mode };
+}
+
+/** Reads a multipart request: the `file` field (tags read server-side) plus optional filename, mode, id3_tags. */
+export async function parseMultipart(request: FastifyRequest, tagReader: TagReader): Promise<TrackInput> {
+  const fields: Record<string, unknown> = {};
+  let fileTags: RawTags | undefined;
+  let uploadName: string | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === "file") {
+      if (part.fieldname !== "file") {
+        part.file.resume();
+        throw new InvalidInputError(`${part.fieldname}: the audio file goes in the field "file"`, {
+          field: part.fieldname,
+        });
+      }
+      const data = await part.toBuffer();
+      uploadName = part.filename;
+      fileTags = await tagReader.readBuffer(data, part.mimetype || undefined);
+    } else {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  if (!fileTags && fields.filename === undefined) {
+    throw new InvalidInputError('file: send the audio in the field "file", or a "filename" field', {
+      field: "file",
+    });
+  }
+  let id3: unknown;
+  if (typeof fields.id3_tags === "string" && fields.id3_tags !== "") {
+    try {
+      id3 = JSON.parse(fields.id3_tags);
+    } catch {
+      throw new InvalidInputError("id3_tags: not valid JSON", { field: "id3_tags" });
+    }
+  }
+  const input = parseRequest({
+    filename: fields.filename ?? uploadName,
+    ...(id3 !== undefined ? { id3_tags: id3 } : {}),
+    ...(fields.mode !== undefined ? { mode: fields.mode } : {}),
+  });
+  // Tags the client sent win over the file's own.
+  return { ...input, tags: { ...fileTags, ...stripUndefined(input.tags ?? {}) } };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,186 @@
+/**
+ * The HTTP API: buildServer(container) returns a Fastify instance that is not listening yet.
+ */
+import { timingSafeEqual } from "node:crypto";
+import multipart from "@fastify/multipart";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Container } from "../container.js";
+import { TrackMetadataSchema } from "../core/schema.js";
+import { toHttpError } from "./errors.js";
+import { MetadataRequestSchema, parseMultipart, parseRequest } from "./request.js";
+
+/** Options of the server. */
+export interface ServerOptions {
+  /** A pino logger config or false; secrets in headers are always redacted. */
+  logger?: FastifyServerOptions["logger"];
+  /** Largest JSON body, bytes. Default 1 MiB. */
+  bodyLimit?: number;
+}
+
+const ErrorSchema = z.object({ error: z.string(), message: z.string(), field: z.string().optional() });
+const ROUTE = "/api/v1/audio/metadata/ai";
+
+function keyMatches(given: string, keys: string[]): boolean {
+  const g = Buffer.from(given);
+  return keys.some((k) => {
+    const b = Buffer.from(k);
+    return b.length === g.length && timingSafeEqual(b, g);
+  });
+}
+
+function apiKeyOf(headers: Record<string, unknown>): string | undefined {
+  const auth = typeof headers.authorization === "string" ? headers.authorization : "";
+  const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
+  const header = typeof headers["x-api-key"] === "string" ? headers["x-api-key"] : undefined;
+  return bearer ?? header;
+}
+
+/** Builds the server over a container. */
+export async function buildServer(
+  container: Container,
+  options: ServerOptions = {},
+): Promise<FastifyInstance> {
+  const { config } = container;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: "x-request-id",
+  }).withTypeProvider<ZodTypeProvider>();
+  // Only JSON and multipart: anything else is a 415, not a string to make sense of.
+  app.removeContentTypeParser("text/plain");
+  // Body validation runs in the handler (JSON and multipart alike); the schema still documents it.
+  app.setValidatorCompiler((route) =>
+    route.httpPart === "body"
+      ? (data: unknown) => ({ value: data })
+      : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
+  );
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = toHttpError(err);
+    if (status >= 500) request.log.error({ err }, "request failed");
+    else request.log.info({ status, message: body.message }, "request rejected");
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: "Not Found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+  );
+  app.addHook("onResponse", async (request, reply) => {
+    container.metrics.http(
+      request.routeOptions.url ?? "unknown",
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "discmeta",
+        description: "Music-metadata enrichment from Discogs, with LLM help where rules fall short.",
+        version: "0.1.0",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(multipart, {
+    limits: { fileSize: config.http.maxUploadBytes, files: 1, fields: 10, fieldSize: 64 * 1024 },
+  });
+  if (config.http.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: false,
+      max: config.http.rateLimitPerMinute,
+      timeWindow: "1 minute",
+      keyGenerator: (req) => apiKeyOf(req.headers) ?? req.ip,
+      errorResponseBuilder: (_req, ctx) => ({
+        statusCode: 429,
+        error: "Too Many Requests",
+        message: `rate limit of ${ctx.max} requests per minute reached; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+      }),
+    });
+  }
+
+  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/ready", { schema: { hide: true } }, async (_req, reply) => {
+    const r = await container.ready();
+    return reply.status(r.ok ? 200 : 503).send({ status: r.ok ? "ready" : "not ready", checks: r.checks });
+  });
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(container.metrics.registry.contentType).send(await container.metrics.registry.metrics()),
+  );
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.post(
+    ROUTE,
+    {
+      config: { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false },
+      onRequest: async (request, reply) => {
+        if (config.http.apiKeys.length === 0) return;
+        const key = apiKeyOf(request.headers);
+        if (!key || !keyMatches(key, config.http.apiKeys)) {
+          return reply
+            .status(401)
+            .send({
+              error: "Unauthorized",
+              message: "send an API key as Authorization: Bearer <key> or x-api-key",
+            });
+        }
+      },
+      schema: {
+        description:
+          "Finds a track on Discogs from its filename and tags and returns its metadata. Send JSON, or multipart/form-data with the audio file in the field `file` (tags are read server-side).",
+        tags: ["metadata"],
+        body: MetadataRequestSchema,
+        response: {
+          200: TrackMetadataSchema,
+          400: ErrorSchema,
+          401: ErrorSchema,
+          413: ErrorSchema,
+          415: ErrorSchema,
+          429: ErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const input = request.isMultipart()
+        ? await parseMultipart(request, container.tagReader)
+        : parseRequest(request.body);
+      const ac = new AbortController();
+      request.raw.once("close", () => {
+        if (request.raw.destroyed && !request.raw.complete) ac.abort();
+      });
+      const result = await container.resolve(input, { signal: ac.signal });
+      request.log.info(
+        {
+          source: result.source,
+          cached: result.cached,
+          confidence: result.confidence,
+          stages: result.diagnostics.stages,
+        },
+        "resolved",
+      );
+      return result;
+    },
+  );
+  return app;
+}

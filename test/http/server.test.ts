@@ -1,0 +1,286 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createContainer } from "../../src/container.js";
+import { TrackMetadataSchema } from "../../src/core/schema.js";
+import { buildServer } from "../../src/http/server.js";
+import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
+import { DUMP_DIR, FIXTURES } from "../helpers.js";
+
+const ROUTE = "/api/v1/audio/metadata/ai";
+let sim: DiscogsSimulator;
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  sim = await startDiscogsSimulator({
+    dumpDir: DUMP_DIR,
+    fixtures: [join(FIXTURES, "discogs/t-fire.json")],
+    rateLimit: { authenticated: 10_000 },
+  });
+});
+afterAll(async () => {
+  for (const a of apps) await a.close();
+  await sim.close();
+});
+beforeEach(() => sim.setFaults({}));
+
+async function server(env: Record<string, string> = {}) {
+  const config = loadConfig({
+    DISCOGS_API_URL: sim.url,
+    DISCOGS_USER_TOKEN: "tok-secret-1",
+    METADATA_MODE: "fast",
+    ...env,
+  });
+  const container = createContainer(config);
+  const app = await buildServer(container);
+  apps.push(app);
+  app.addHook("onClose", () => container.dispose());
+  return app;
+}
+const post = (app: FastifyInstance, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({
+    method: "POST",
+    url: ROUTE,
+    payload: payload as string,
+    headers: { "content-type": "application/json", ...headers },
+  });
+
+describe("POST /api/v1/audio/metadata/ai", () => {
+  it("200: success path, validated against the output schema", async () => {
+    const app = await server();
+    const res = await post(app, {
+      filename: "T-Fire - Say A Prayer.flac",
+      id3_tags: { artist: "T-Fire", title: "Say A Prayer" },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = TrackMetadataSchema.parse(res.json());
+    expect(body).toMatchObject({
+      source: "discogs",
+      year: 1979,
+      country: "Nigeria",
+      cached: false,
+      discogs: { releaseId: 990000001 },
+    });
+    expect(body.match?.recommendation).toBe("strong");
+  });
+
+  it("200: a cache hit says cached: true and makes no Discogs request", async () => {
+    const app = await server();
+    await post(app, { filename: "T-Fire - Say A Prayer.flac" });
+    sim.resetStats();
+    const res = await post(app, { filename: "t-fire – say a prayer .mp3" });
+    expect(res.json()).toMatchObject({ cached: true, source: "discogs" });
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it("200: no results, low confidence and API errors fall back to simple extraction", async () => {
+    const app = await server({ DISCOGS_MIN_CONFIDENCE: "0.9", METADATA_TIMEOUT_MS: "2500" });
+    const none = (await post(app, { filename: "Nobody Known - Nothing Like It.mp3" })).json();
+    expect(none).toMatchObject({ source: "simple", artist: "Nobody Known" });
+    const low = (
+      await post(app, {
+        filename: "T-Fire - Say A Prayer (Dub Mix).mp3",
+        id3_tags: { year: 1999, duration: 120 },
+      })
+    ).json();
+    expect(low.diagnostics.stages[0].reason).toMatch(/low confidence/);
+    sim.setFaults({ errorRate: 1 });
+    const err = await post(app, { filename: "Kevin Yost - If She Only Knew.mp3" });
+    expect(err.statusCode).toBe(200);
+    expect(err.json().diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "error" });
+    expect(err.body).not.toContain("tok-secret-1");
+  });
+
+  it("200: all services unavailable still answers with simple extraction", async () => {
+    const app = await server({
+      DISCOGS_API_URL: "http://127.0.0.1:9",
+      METADATA_TIMEOUT_MS: "1500",
+      REDIS_URL: "redis://127.0.0.1:9",
+    });
+    const res = await post(app, { filename: "T-Fire - Say A Prayer [Nigeria] Soul (1979).opus" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ source: "simple", artist: "T-Fire", year: 1979, country: "Nigeria" });
+    expect(res.json().warnings.join(" ")).toMatch(/cache unavailable/);
+  });
+
+  it("200: multipart upload reads the tags server-side", async () => {
+    const app = await server({ METADATA_USE_DISCOGS: "false" });
+    const file = await readFile(join(FIXTURES, "audio/id3v23.mp3"));
+    const boundary = "----discmeta";
+    const payload = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="mode"\r\n\r\nfast\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.mp3"\r\nContent-Type: audio/mpeg\r\n\r\n`,
+      ),
+      file,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await app.inject({
+      method: "POST",
+      url: ROUTE,
+      payload,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ artist: "Rick Astley", title: "Never Gonna Give You Up", year: 1987 });
+  });
+
+  it.each([
+    [{}, "filename"],
+    [{ filename: "" }, "filename"],
+    [{ filename: "x".repeat(1025) }, "filename"],
+    [{ filename: 42 }, "filename"],
+    [{ filename: "a - b", mode: "turbo" }, "mode"],
+    [{ filename: "a - b", id3_tags: { artist: ["x"] } }, "id3_tags.artist"],
+    [[1, 2], "body"],
+  ])("400 names the field for %j", async (payload, field) => {
+    const res = await post(await server(), JSON.stringify(payload));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: "Bad Request", field });
+    expect(res.json().message).toMatch(new RegExp(`^${field.replace(".", "\\.")}: `));
+  });
+
+  it("400 for broken JSON, 413 for a large body, 415 for a wrong content type, 404 elsewhere", async () => {
+    const app = await server();
+    expect((await post(app, '{"filename": ')).statusCode).toBe(400);
+    expect((await post(app, JSON.stringify({ filename: "x".repeat(2 * 1024 * 1024) }))).statusCode).toBe(413);
+    const wrong = await app.inject({
+      method: "POST",
+      url: ROUTE,
+      payload: "filename=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(wrong.statusCode).toBe(415);
+    const text = await app.inject({
+      method: "POST",
+      url: ROUTE,
+      payload: "x",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(text.statusCode).toBe(415);
+    expect((await app.inject({ method: "GET", url: "/nope" })).statusCode).toBe(404);
+  });
+
+  it("401 without a valid API key when API_KEYS is set; Bearer and x-api-key both work", async () => {
+    const app = await server({ API_KEYS: "k-one,k-two", METADATA_USE_DISCOGS: "false" });
+    expect((await post(app, { filename: "a - b.mp3" })).statusCode).toBe(401);
+    expect((await post(app, { filename: "a - b.mp3" }, { authorization: "Bearer wrong" })).statusCode).toBe(
+      401,
+    );
+    expect((await post(app, { filename: "a - b.mp3" }, { authorization: "Bearer k-one" })).statusCode).toBe(
+      200,
+    );
+    expect((await post(app, { filename: "a - b.mp3" }, { "x-api-key": "k-two" })).statusCode).toBe(200);
+  });
+
+  it("429 past the per-client rate limit", async () => {
+    const app = await server({ HTTP_RATE_LIMIT_PER_MINUTE: "3", METADATA_USE_DISCOGS: "false" });
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await post(app, { filename: `a - b${i}.mp3` })).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429, 429]);
+  });
+
+  it("413 for an upload over the size limit", async () => {
+    const app = await server({ HTTP_MAX_UPLOAD_MB: "0.01" });
+    const boundary = "----x";
+    const payload = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.mp3"\r\nContent-Type: audio/mpeg\r\n\r\n`,
+      ),
+      Buffer.alloc(50_000, 1),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await app.inject({
+      method: "POST",
+      url: ROUTE,
+      payload,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(res.statusCode).toBe(413);
+  });
+});
+
+describe("feature flags and modes (plan task 4.4)", () => {
+  it.each(["fast", "balanced", "accurate"])("mode %s answers and reports itself", async (mode) => {
+    const res = await post(await server(), { filename: "T-Fire - Say A Prayer.flac", mode });
+    expect(res.json().diagnostics.mode).toBe(mode);
+    expect(res.json().source).toBe("discogs");
+  });
+
+  it("METADATA_USE_DISCOGS=false skips Stage 2", async () => {
+    const res = (
+      await post(await server({ METADATA_USE_DISCOGS: "false" }), { filename: "T-Fire - Say A Prayer.flac" })
+    ).json();
+    expect(res.source).toBe("simple");
+    expect(res.diagnostics.stages[0]).toMatchObject({
+      stage: "discogs",
+      outcome: "skipped",
+      reason: "METADATA_USE_DISCOGS is false",
+    });
+  });
+
+  it("METADATA_CACHE_ENABLED=false never answers from cache", async () => {
+    const app = await server({ METADATA_CACHE_ENABLED: "false" });
+    await post(app, { filename: "T-Fire - Say A Prayer.flac" });
+    expect((await post(app, { filename: "T-Fire - Say A Prayer.flac" })).json().cached).toBe(false);
+  });
+
+  it("coalesces a burst of 50 identical requests into one Discogs lookup", async () => {
+    sim.setFaults({ latencyMs: 30 });
+    const app = await server();
+    sim.resetStats();
+    const all = await Promise.all(
+      Array.from({ length: 50 }, () => post(app, { filename: "T-Fire - Say A Prayer.flac" })),
+    );
+    expect(all.every((r) => r.statusCode === 200 && r.json().source === "discogs")).toBe(true);
+    expect(sim.stats().byEndpoint["search 200"]).toBe(1);
+  });
+});
+
+describe("operational routes", () => {
+  it("health, ready, metrics, openapi and docs", async () => {
+    const app = await server();
+    await post(app, { filename: "T-Fire - Say A Prayer.flac" });
+    expect((await app.inject({ url: "/health" })).json()).toEqual({ status: "ok" });
+    expect((await app.inject({ url: "/ready" })).json()).toMatchObject({
+      status: "ready",
+      checks: { config: "ok" },
+    });
+    const metrics = (await app.inject({ url: "/metrics" })).body;
+    for (const name of [
+      "discmeta_stage_duration_seconds",
+      "discmeta_cache_total",
+      "discmeta_discogs_requests_total",
+      "discmeta_http_request_duration_seconds",
+    ]) {
+      expect(metrics).toContain(name);
+    }
+    expect(metrics).toMatch(/discmeta_discogs_requests_total\{endpoint="search",status="200"\} [1-9]/);
+    const spec = (await app.inject({ url: "/openapi.json" })).json();
+    expect(spec.paths[ROUTE].post.requestBody.content["application/json"].schema.required).toContain(
+      "filename",
+    );
+    expect((await app.inject({ url: "/docs/" })).statusCode).toBe(200);
+  });
+
+  it("ready is 503 when a configured Redis is down", async () => {
+    const app = await server({ REDIS_URL: "redis://127.0.0.1:9" });
+    const res = await app.inject({ url: "/ready" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.redis).toBe("unreachable");
+  });
+
+  it("serves over a real socket", async () => {
+    const app = await server({ METADATA_USE_DISCOGS: "false" });
+    const address = await app.listen({ port: 0, host: "127.0.0.1" });
+    const res = await fetch(`${address}${ROUTE}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ filename: "A - B.mp3" }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ artist: "A", title: "B" });
+  });
+});
