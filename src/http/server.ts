@@ -138,12 +138,10 @@ export async function buildServer(
         if (config.http.apiKeys.length === 0) return;
         const key = apiKeyOf(request.headers);
         if (!key || !keyMatches(key, config.http.apiKeys)) {
-          return reply
-            .status(401)
-            .send({
-              error: "Unauthorized",
-              message: "send an API key as Authorization: Bearer <key> or x-api-key",
-            });
+          return reply.status(401).send({
+            error: "Unauthorized",
+            message: "send an API key as Authorization: Bearer <key> or x-api-key",
+          });
         }
       },
       schema: {

@@ -24,7 +24,7 @@ function hostile(rand: () => number): unknown {
       return Array.from({ length: 1 + Math.floor(rand() * 40) }, () =>
         String.fromCharCode(Math.floor(rand() * 32)),
       ).join("");
-    if (kind === 1) return "../".repeat(20) + "etc/passwd";
+    if (kind === 1) return `${"../".repeat(20)}etc/passwd`;
     if (kind === 2) return "\ud800\udfff\ud800 lone surrogates \u202e\u200b";
     if (kind === 3) return "a".repeat(Math.floor(rand() * 3000));
     if (kind === 4) return "Artist - Title (feat. ((((( [[[[ {{{{";

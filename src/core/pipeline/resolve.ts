@@ -209,7 +209,19 @@ export async function resolveMetadata(
   };
   const key = cacheKey(ctx.query);
   const cached = await readCache(ctx, key);
-  if (cached) return { ...cached, cached: true };
+  if (cached?.source === "simple") {
+    // A cached miss means "the catalogue had nothing for this track"; the simple answer itself is
+    // rebuilt from this input, whose own hints (year, country) may differ from the first one's.
+    const fresh = simpleExtraction(ctx.query, mode);
+    const skipped = cached.warnings.filter((w) => / skipped: | failed: /.test(w));
+    return {
+      ...fresh,
+      cached: true,
+      warnings: [...ctx.warnings, ...skipped, ...fresh.warnings],
+      diagnostics: { ...cached.diagnostics, extraction: fresh.diagnostics.extraction },
+    };
+  }
+  if (cached) return { ...cached, cached: true, warnings: [...ctx.warnings, ...cached.warnings] };
 
   const records: StageRecord[] = [];
   const stages = deps.stages ?? [SIMPLE_STAGE];

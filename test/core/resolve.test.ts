@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryCache } from "../../src/adapters/cache/memory.js";
+import {
+  cacheKey,
+  createResolver,
+  DEFAULT_PIPELINE_SETTINGS,
+  resolveMetadata,
+  SIMPLE_STAGE,
+  type Stage,
+} from "../../src/core/pipeline/resolve.js";
+import { blankMetadata } from "../../src/core/pipeline/simple.js";
+
+const settings = { ...DEFAULT_PIPELINE_SETTINGS, discogsDisabled: null, timeoutMs: 300 };
+
+/** A stage of our own that answers after a delay; counts its runs. */
+function slowStage(ms: number, runs: { n: number }): Stage {
+  return {
+    name: "discogs",
+    skipReason: () => null,
+    run: async (ctx) => {
+      runs.n++;
+      await new Promise((r, reject) => {
+        const t = setTimeout(r, ms);
+        ctx.signal.addEventListener("abort", () => {
+          clearTimeout(t);
+          reject(ctx.signal.reason);
+        });
+      });
+      const result = blankMetadata(ctx.query, ctx.mode);
+      result.source = "discogs";
+      result.confidence = 0.9;
+      return { result };
+    },
+  };
+}
+
+describe("resolveMetadata", () => {
+  it("keys the cache on normalised artist, title and mix", () => {
+    expect(cacheKey({ artist: "T-Fire", title: "Say a Prayer", mix: null })).toBe(
+      cacheKey({ artist: "t-fire ", title: "SAY A PRAYER", mix: null }),
+    );
+    expect(cacheKey({ artist: "A", title: "B", mix: "Dub" })).toBe("metadata:a:b:dub");
+  });
+
+  it("answers with the best so far and a warning when the deadline strikes", async () => {
+    const runs = { n: 0 };
+    const r = await resolveMetadata(
+      { filename: "A - B.mp3" },
+      { settings, stages: [slowStage(2000, runs), SIMPLE_STAGE] },
+    );
+    expect(r.source).toBe("simple");
+    expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "timeout" });
+    expect(r.warnings.join(" ")).toMatch(/deadline of 300 ms reached in discogs/);
+  });
+
+  it("rebuilds a cached miss from this input's own hints", async () => {
+    const cache = createMemoryCache();
+    const deps = { settings, cache, stages: [SIMPLE_STAGE] };
+    await resolveMetadata({ filename: "T-Fire - Say A Prayer.flac" }, deps);
+    const r = await resolveMetadata({ filename: "T-Fire - Say A Prayer [Nigeria] Soul (1979).opus" }, deps);
+    expect(r).toMatchObject({ cached: true, year: 1979, country: "Nigeria" });
+    await cache.dispose();
+  });
+
+  it("does not serve a fast-mode answer to a balanced request", async () => {
+    const cache = createMemoryCache();
+    const runs = { n: 0 };
+    const deps = {
+      settings: { ...settings, timeoutMs: 0 },
+      cache,
+      stages: [slowStage(1, runs), SIMPLE_STAGE],
+    };
+    await resolveMetadata({ filename: "A - B.mp3", mode: "fast" }, deps);
+    expect((await resolveMetadata({ filename: "A - B.mp3", mode: "fast" }, deps)).cached).toBe(true);
+    expect((await resolveMetadata({ filename: "A - B.mp3", mode: "balanced" }, deps)).cached).toBe(false);
+    expect(runs.n).toBe(2);
+    await cache.dispose();
+  });
+
+  it("coalesces identical requests in flight", async () => {
+    const runs = { n: 0 };
+    const resolve = createResolver({
+      settings: { ...settings, timeoutMs: 0 },
+      stages: [slowStage(50, runs), SIMPLE_STAGE],
+    });
+    const all = await Promise.all(Array.from({ length: 20 }, () => resolve({ filename: "A - B.mp3" })));
+    expect(runs.n).toBe(1);
+    expect(new Set(all).size).toBe(20);
+  });
+});
