@@ -4,10 +4,13 @@
 import { createMemoryCache } from "./adapters/cache/memory.js";
 import { createRedisCache, type RedisCache } from "./adapters/cache/redis.js";
 import { createDiscogsSource, type DiscogsSource } from "./adapters/discogs/source.js";
+import { createGeminiClient } from "./adapters/llm/gemini.js";
+import { createOpenAiClient } from "./adapters/llm/openai.js";
 import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import type { AppConfig } from "./config.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
+import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, splitWithLlm } from "./core/pipeline/llm.js";
 import {
   createResolver,
   type PipelineDeps,
@@ -80,9 +83,10 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
   const deps: PipelineDeps = {
     settings: pipelineSettings(config),
     source,
-    llm: options.llm ?? null,
+    llm: options.llm !== undefined ? options.llm : makeLlm(config),
     cache,
-    stages: [createDiscogsStage(), SIMPLE_STAGE],
+    stages: [createDiscogsStage(LLM_DISCOGS_HOOKS), createLlmOnlyStage(), SIMPLE_STAGE],
+    refine: [splitWithLlm],
     observer,
   };
   return {
@@ -101,6 +105,25 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
       await deps.cache?.dispose();
     },
   };
+}
+
+function makeLlm(config: AppConfig): LlmClient | null {
+  if (!config.llm.available) return null;
+  const { gemini, openai, timeoutMs } = config.llm;
+  if (config.provider === "GEMINI") {
+    return createGeminiClient({
+      apiKey: gemini.apiKey!,
+      model: gemini.model,
+      baseUrl: gemini.baseUrl,
+      timeoutMs,
+    });
+  }
+  return createOpenAiClient({
+    apiKey: openai.apiKey,
+    model: openai.model,
+    baseUrl: openai.baseUrl,
+    timeoutMs,
+  });
 }
 
 function makeCache(config: AppConfig): Cache | null {

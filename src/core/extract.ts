@@ -26,16 +26,25 @@ const JUNK_TITLE =
 const JUNK_ARTIST =
   /^(?:unknown(?:\s*artist)?|artist|various(?:\s*artists)?|va|v\.a\.|n\/a|none|-+|\?+|<unknown>|unknown\s*\d*)$/i;
 
-/** Is this tag title empty or junk, such as "Track 01"? */
+/** Tag text that tries to instruct a model ("Ignore previous instructions…") is no title or artist. */
+const INSTRUCTION =
+  /\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|previous|above|rules)\b|\bsystem prompt\b|\byou are now\b/i;
+
+/** True when text reads like an instruction to a model; such text is never trusted or sent on. */
+export function looksLikeInstruction(text: string): boolean {
+  return INSTRUCTION.test(text);
+}
+
+/** Is this tag title empty or junk, such as "Track 01", or an instruction aimed at a model? */
 export function isJunkTitle(title: string | undefined): boolean {
   const t = cleanText(title ?? "");
-  return !t || JUNK_TITLE.test(t);
+  return !t || JUNK_TITLE.test(t) || INSTRUCTION.test(t);
 }
 
 /** Is this tag artist empty or junk, such as "Unknown Artist"? */
 export function isJunkArtist(artist: string | undefined): boolean {
   const a = cleanText(artist ?? "");
-  return !a || JUNK_ARTIST.test(a);
+  return !a || JUNK_ARTIST.test(a) || INSTRUCTION.test(a);
 }
 
 /**

@@ -6,6 +6,7 @@ import { mapRelease, matchInfo } from "../map-release.js";
 import { findRelease, type MatchOutcome, type Strategy } from "../match.js";
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
+import type { TrackMetadata } from "../schema.js";
 import type { Stage, StageContext } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
 
@@ -45,6 +46,8 @@ export interface DiscogsStageHooks {
     ctx: StageContext,
     outcome: MatchOutcome,
   ) => Promise<MatchOutcome & { selectedBy?: "scorer" | "llm" }>;
+  /** Fills descriptive fields of a match; must not touch its facts. */
+  describe?: (ctx: StageContext, result: TrackMetadata) => Promise<void>;
 }
 
 /** Creates the Discogs stage. */
@@ -98,6 +101,7 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
         result.warnings.push(`match is ${outcome.recommendation}, not strong`);
       if (outcome.margin !== null && outcome.margin < 0.03)
         result.warnings.push("a different record scored almost as well");
+      if (hooks.describe && ctx.mode !== "fast") await hooks.describe(ctx, result);
       return { result };
     },
   };

@@ -63,6 +63,8 @@ export interface PipelineDeps {
   observer?: PipelineObserver;
   /** The stages after Stage 1, in order; defaults to the simple stage alone. */
   stages?: readonly Stage[];
+  /** Steps that may refine Stage 1's result before the cache lookup (the LLM split fallback). */
+  refine?: readonly ((ctx: StageContext) => Promise<void>)[];
   now?: () => number;
 }
 
@@ -207,6 +209,7 @@ export async function resolveMetadata(
     warnings: [],
     counters: { discogsRequests: 0, llmCalls: 0, llmTasks: [] },
   };
+  for (const step of deps.refine ?? []) await step(ctx);
   const key = cacheKey(ctx.query);
   const cached = await readCache(ctx, key);
   if (cached?.source === "simple") {

@@ -1,0 +1,290 @@
+/**
+ * Where the LLM helps, under a strict budget of calls per request: the Stage 1 split fallback, query
+ * building and candidate selection in Stage 2, descriptive fields after a match, and Stage 3 (LLM only).
+ * Facts never come from the LLM: it chooses among candidates we found, and its answers are validated.
+ */
+import type { ReleaseTrack } from "../catalog.js";
+import { describeError, LlmError } from "../errors.js";
+import { looksLikeInstruction } from "../extract.js";
+import {
+  type DescribeAnswer,
+  DescribeSchema,
+  LlmOnlySchema,
+  QuerySchema,
+  type SelectCandidate,
+  SelectSchema,
+  SplitSchema,
+} from "../llm-tasks.js";
+import type { MatchOutcome, Strategy } from "../match.js";
+import { normalizeKey, normalizeMix, normalizeName, normalizeTitle } from "../normalize.js";
+import type { LlmTask } from "../ports.js";
+import type { TrackMetadata } from "../schema.js";
+import { confidenceOf, recommend } from "../score.js";
+import { joinCredits } from "../similarity.js";
+import { EXTRACTION_CONFIDENCE, type Mode, type TrackQuery } from "../types.js";
+import { lookupGenre, lookupStyle } from "../vocabulary.js";
+import type { DiscogsStageHooks } from "./discogs.js";
+import type { Stage, StageContext } from "./resolve.js";
+import { blankMetadata } from "./simple.js";
+
+/** Most LLM calls per request, by mode. */
+export const LLM_BUDGET: Record<Mode, number> = { fast: 0, balanced: 2, accurate: 3 };
+
+/** Why the LLM may not be called for this request, or null. */
+export function llmUnavailable(ctx: StageContext): string | null {
+  if (ctx.mode === "fast") return "fast mode makes no LLM calls";
+  if (ctx.deps.settings.llmDisabled) return ctx.deps.settings.llmDisabled;
+  if (!ctx.deps.llm) return "no LLM configured";
+  if (ctx.counters.llmCalls >= LLM_BUDGET[ctx.mode])
+    return `LLM budget of ${LLM_BUDGET[ctx.mode]} calls reached`;
+  return null;
+}
+
+/** One budgeted, counted call. Returns null (and a warning) instead of throwing on LLM failure. */
+async function call<T>(
+  ctx: StageContext,
+  task: LlmTask,
+  schema: Parameters<NonNullable<StageContext["deps"]["llm"]>["generate"]>[1],
+  input: unknown,
+): Promise<T | null> {
+  const why = llmUnavailable(ctx);
+  if (why) return null;
+  ctx.counters.llmCalls++;
+  ctx.counters.llmTasks.push(task);
+  try {
+    const { value } = await ctx.deps.llm!.generate(task, schema, input, { signal: ctx.signal });
+    ctx.deps.observer?.llm?.(task, "ok");
+    return value as T;
+  } catch (err) {
+    ctx.deps.observer?.llm?.(task, "error");
+    ctx.warnings.push(`llm ${task} failed: ${describeError(err)}`);
+    if (!(err instanceof LlmError) && !ctx.signal.aborted) throw err;
+    return null;
+  }
+}
+
+/**
+ * Stage 1 fallback: the LLM splits a name the grammar could not. Its parts must be words of the
+ * filename itself, so a model cannot invent an artist.
+ */
+export async function splitWithLlm(ctx: StageContext): Promise<void> {
+  const q = ctx.query;
+  if (q.source !== "fallback" || llmUnavailable(ctx)) return;
+  if (looksLikeInstruction(ctx.input.filename)) {
+    ctx.warnings.push("filename reads like an instruction to a model; not sent to the LLM");
+    return;
+  }
+  const answer = await call<{ artist: string | null; title: string | null; mix: string | null }>(
+    ctx,
+    "split",
+    SplitSchema,
+    {
+      filename: ctx.input.filename,
+    },
+  );
+  if (!answer?.artist || !answer.title) return;
+  const name = normalizeKey(ctx.input.filename);
+  const inName = (s: string) => normalizeKey(s) !== "" && name.includes(normalizeKey(s));
+  if (!inName(answer.artist) || !inName(answer.title)) {
+    ctx.warnings.push("llm split rejected: its artist or title is not in the filename");
+    return;
+  }
+  ctx.query = {
+    ...q,
+    artist: normalizeName(answer.artist),
+    title: normalizeTitle(answer.title),
+    mix: normalizeMix(answer.mix) ?? q.mix,
+    source: "llm",
+    confidence: EXTRACTION_CONFIDENCE.llm,
+    pattern: "llm",
+  };
+}
+
+const KEYS = ["artist", "track", "release_title", "q", "label", "catno", "year"] as const;
+
+/** Accurate mode: the LLM writes extra search strategies when the ladder found nothing strong. */
+function moreQueries(ctx: StageContext): (() => Promise<Strategy[]>) | undefined {
+  if (ctx.mode !== "accurate") return undefined;
+  return async () => {
+    const q = ctx.query;
+    const answer = await call<{ queries: Record<string, string | null>[] }>(ctx, "query", QuerySchema, {
+      artist: q.artist,
+      title: q.title,
+      mix: q.mix,
+      hints: q.hints,
+      count: 3,
+      withReasoning: true,
+    });
+    return (answer?.queries ?? []).map((raw, i) => {
+      const params: Record<string, string | number> = { per_page: 50 };
+      for (const k of KEYS) if (raw[k]) params[k] = String(raw[k]);
+      return { name: `llm-query-${i + 1}`, params };
+    });
+  };
+}
+
+function evidence(rows: ReleaseTrack[], best: ReleaseTrack | null): SelectCandidate["rows"] {
+  const i = best ? rows.indexOf(best) : 0;
+  const fmt = (s: number | null) => (s ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : null);
+  return rows
+    .slice(Math.max(0, i - 1), i + 2)
+    .map((r) => ({ position: r.position, title: r.title, duration: fmt(r.durationSec) }));
+}
+
+/**
+ * Balanced and accurate modes: when the scorer is not sure (below strong, or a close rival), the LLM
+ * chooses among the top candidates. Its index must be one shown; the final confidence blends the
+ * scorer's and the LLM's and is never the LLM's word alone.
+ */
+async function select(
+  ctx: StageContext,
+  outcome: MatchOutcome,
+): Promise<MatchOutcome & { selectedBy?: "scorer" | "llm" }> {
+  const { ranked, recommendation, margin } = outcome;
+  const needed = ranked.length > 0 && (recommendation !== "strong" || (margin !== null && margin < 0.05));
+  if (!needed || !ctx.deps.settings.useLlmSelection) return outcome;
+  const top = ranked.slice(0, 5);
+  const candidates: SelectCandidate[] = top.map((s, index) => {
+    const r = s.candidate.release!;
+    return {
+      index,
+      artist: joinCredits(s.row?.artists.length ? s.row.artists : r.artists),
+      release: r.title,
+      year: r.year,
+      country: r.country,
+      label: r.labels[0]?.name ?? null,
+      formats: r.formats.flatMap((f) => [f.name, ...f.descriptions]),
+      rows: evidence(r.tracklist, s.row),
+      scorerDistance: Math.round(s.distance * 1000) / 1000,
+    };
+  });
+  const q = ctx.query;
+  const answer = await call<{ selected_index: number | null; confidence: number }>(
+    ctx,
+    "select",
+    SelectSchema,
+    {
+      track: { artist: q.artist, title: q.title, mix: q.mix, durationSec: q.hints.durationSec ?? null },
+      candidates,
+      detailed: ctx.mode === "accurate",
+    },
+  );
+  if (!answer) return outcome;
+  if (answer.selected_index === null) {
+    // The model sees no fit: keep the scorer's pick but trust it less.
+    return { ...outcome, confidence: Math.round(outcome.confidence * 0.6 * 1000) / 1000 };
+  }
+  if (answer.selected_index >= top.length) {
+    ctx.warnings.push(`llm selection ignored: index ${answer.selected_index} is not a candidate shown`);
+    return outcome;
+  }
+  const chosen = top[answer.selected_index]!;
+  const scorer = confidenceOf(chosen.distance, margin);
+  const blended =
+    answer.selected_index === 0
+      ? Math.min(0.99, scorer + (answer.confidence - 0.5) * 0.1)
+      : Math.min(scorer + 0.1, (scorer + answer.confidence) / 2);
+  const reordered = [chosen, ...ranked.filter((s) => s !== chosen)];
+  return {
+    ...outcome,
+    ranked: reordered,
+    best: chosen,
+    recommendation: recommend(chosen),
+    confidence: Math.round(blended * 1000) / 1000,
+    selectedBy: answer.selected_index === 0 ? "scorer" : "llm",
+  };
+}
+
+/** Keeps only official Discogs genre and style names, in Discogs' spelling. */
+export function officialTags(tags: string[]): string[] {
+  const out = new Set<string>();
+  for (const t of tags) {
+    const hit = lookupStyle(t) ?? lookupGenre(t);
+    if (hit) out.add(hit);
+  }
+  return [...out];
+}
+
+function estimate(e: DescribeAnswer["bpm"], parse: (v: string) => number | string | null) {
+  return e && e.confidence >= 0.8 ? parse(e.value) : null;
+}
+
+/** Copies only descriptive fields from an answer onto a result; facts stay as they are. */
+export function applyDescription(
+  result: TrackMetadata,
+  a: Omit<DescribeAnswer, "bpm" | "key"> & Partial<Pick<DescribeAnswer, "bpm" | "key">>,
+): void {
+  result.context = { background: a.context.background, impact: a.context.impact };
+  result.description = a.description;
+  result.tags = officialTags(a.tags);
+  const bpm = estimate(a.bpm ?? null, (v) => {
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 40 && n <= 250 ? Math.round(n * 10) / 10 : null;
+  }) as number | null;
+  const key = estimate(a.key ?? null, (v) =>
+    /^[A-G][#b]?(?: ?(?:major|minor|maj|min|m))?$/i.test(v.trim()) ? v.trim() : null,
+  ) as string | null;
+  result.audioFeatures = {
+    bpm,
+    key,
+    vocals: a.vocals,
+    atmosphere: a.atmosphere.slice(0, 10),
+    estimated: bpm !== null || key !== null,
+  };
+}
+
+/** After a Discogs match (balanced, accurate): descriptive fields from the release's facts. */
+async function describe(ctx: StageContext, result: TrackMetadata): Promise<void> {
+  const facts = {
+    artist: result.artist,
+    title: result.title,
+    mix: result.mix,
+    album: result.album,
+    year: result.originalYear ?? result.year,
+    country: result.country,
+    label: result.label,
+    genre: result.genre,
+    style: result.style,
+  };
+  const answer = await call<DescribeAnswer>(ctx, "describe", DescribeSchema, { facts });
+  if (answer) applyDescription(result, answer);
+}
+
+/** The hooks Stage 2 calls. */
+export const LLM_DISCOGS_HOOKS: DiscogsStageHooks = { moreQueries, select, describe };
+
+/** Stage 3: when Discogs has no confident match, the LLM's own proposal, marked source "llm", ≤ 0.6. */
+export function createLlmOnlyStage(): Stage {
+  return {
+    name: "llm",
+    skipReason(ctx) {
+      if (!ctx.deps.settings.useLlmFallback) return "METADATA_USE_LLM_FALLBACK is false";
+      const why = llmUnavailable(ctx);
+      if (why) return why;
+      if (!ctx.query.artist || !ctx.query.title) return "no artist and title to ask about";
+      return null;
+    },
+    async run(ctx) {
+      const q: TrackQuery = ctx.query;
+      const answer = await call<import("../llm-tasks.js").LlmOnlyAnswer>(ctx, "llm-only", LlmOnlySchema, {
+        artist: q.artist,
+        title: q.title,
+        mix: q.mix,
+      });
+      if (!answer) return { result: null, reason: "the LLM gave no usable answer" };
+      const result = blankMetadata(q, ctx.mode);
+      // Artist, title and mix stay Stage 1's; the rest is the model's proposal, flagged by source "llm".
+      result.album = answer.album ?? result.album;
+      result.year = answer.year ?? result.year;
+      result.country = answer.country ?? result.country;
+      result.label = answer.label ?? result.label;
+      result.genre = answer.genre.map((g) => lookupGenre(g)).filter((g): g is string => g !== undefined);
+      result.style = answer.style.map((s) => lookupStyle(s)).filter((s): s is string => s !== undefined);
+      applyDescription(result, answer);
+      result.source = "llm";
+      result.confidence = Math.round(Math.min(0.6, answer.confidence) * 1000) / 1000;
+      result.warnings.push("facts proposed by the LLM, not confirmed by Discogs");
+      return { result };
+    },
+  };
+}
