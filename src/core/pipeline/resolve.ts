@@ -152,11 +152,18 @@ async function writeCache(ctx: StageContext, key: string, result: TrackMetadata)
   }
 }
 
-function deadlineSignal(timeoutMs: number, outer?: AbortSignal): AbortSignal {
-  const signals = [outer, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
-  return signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
+/**
+ * The request's deadline: one controller and one timer, cleared when the request ends (cheaper than
+ * AbortSignal.timeout, whose timers outlive a cache hit), joined with the caller's signal if any.
+ */
+function deadline(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => controller.abort(new DOMException("deadline reached", "TimeoutError")), timeoutMs)
+      : undefined;
+  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  return { signal, done: () => clearTimeout(timer) };
 }
 
 /** Runs the stages in order until one answers. The simple stage always does. */
@@ -200,12 +207,27 @@ export async function resolveMetadata(
   options: { signal?: AbortSignal; query?: TrackQuery & { pattern: string } } = {},
 ): Promise<TrackMetadata> {
   const mode = input.mode ?? deps.settings.mode;
+  const limit = deadline(deps.settings.timeoutMs, options.signal);
+  try {
+    return await resolveWithin(input, deps, mode, limit.signal, options.query);
+  } finally {
+    limit.done();
+  }
+}
+
+async function resolveWithin(
+  input: TrackInput,
+  deps: PipelineDeps,
+  mode: Mode,
+  signal: AbortSignal,
+  query?: TrackQuery & { pattern: string },
+): Promise<TrackMetadata> {
   const ctx: StageContext = {
     input,
-    query: options.query ?? extractTrack(input),
+    query: query ?? extractTrack(input),
     mode,
     deps,
-    signal: deadlineSignal(deps.settings.timeoutMs, options.signal),
+    signal,
     warnings: [],
     counters: { discogsRequests: 0, llmCalls: 0, llmTasks: [] },
   };
