@@ -5,9 +5,8 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type Container, createContainer } from "../container.js";
-import { MetadataError } from "../core/errors.js";
-import type { RawTags } from "../core/types.js";
 import { MODES, type Mode } from "../core/types.js";
+import { resolveFile } from "../enricher.js";
 import { collectAudioFiles } from "./files.js";
 
 /** Where the CLI writes; injected so tests can read it. */
@@ -111,15 +110,6 @@ function parseCliArgs(argv: string[]) {
   };
 }
 
-async function readTags(container: Container, file: string): Promise<{ tags: RawTags; warning?: string }> {
-  try {
-    return { tags: await container.tagReader.read(file) };
-  } catch (err) {
-    if (err instanceof MetadataError) return { tags: {}, warning: err.message };
-    throw err;
-  }
-}
-
 async function enrichAll(
   args: ReturnType<typeof parseCliArgs>,
   container: Container,
@@ -146,10 +136,8 @@ async function enrichAll(
     while (next < files.length) {
       const i = next++;
       const file = files[i]!;
-      const { tags, warning } = await readTags(container, file);
-      if (warning) io.stderr.write(`discmeta: ${warning}; using the filename only\n`);
-      const result = await container.resolve({ filename: basename(file), tags, mode: args.mode });
-      if (warning) result.warnings.unshift(warning.replace(/^tags: /, "unreadable tags: "));
+      const { result, tagWarning } = await resolveFile(container, file, { mode: args.mode });
+      if (tagWarning) io.stderr.write(`discmeta: ${tagWarning}; using the filename only\n`);
       const body = { file, ...result };
       results[i] = args.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
       done++;
