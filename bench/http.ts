@@ -6,6 +6,9 @@
  *
  *   npx tsx bench/http.ts
  */
+import { spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import autocannon from "autocannon";
 import { loadConfig } from "../src/config.js";
@@ -31,6 +34,40 @@ const base = {
   HTTP_RATE_LIMIT_PER_MINUTE: "0",
 };
 
+/**
+ * The warm figures come from the real service (`src/main.ts`) in its own process, as deployed, so that
+ * autocannon does not share its event loop.
+ */
+async function spawnService(env: Record<string, string>) {
+  const port = await new Promise<number>((ok) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => ok(port));
+    });
+  });
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, "src/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, ...base, ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 200 || child.exitCode !== null) throw new Error("the service did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const close = async () => {
+    const exited = new Promise((ok) => child.once("exit", ok));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  return { url, close };
+}
+
 async function serve(env: Record<string, string>) {
   const container = createContainer(loadConfig({ ...base, ...env }));
   const app = await buildServer(container);
@@ -51,7 +88,7 @@ try {
     ["in-process cache", {}],
     ["Redis cache", { REDIS_URL: redis.url }],
   ] as const) {
-    const s = await serve(env);
+    const s = await spawnService(env);
     const opts = {
       url: `${s.url}${ROUTE}`,
       method: "POST" as const,

@@ -6,6 +6,8 @@
  *   npm run eval                  accuracy, requests, calibration (simulator without latency)
  *   npm run eval -- --latency     also p50/p95 on a subset with 150 ms ± 50 ms simulator latency
  *   npm run eval -- --limit 200   a quick run on the first 200 cases of each family
+ *   npm run eval -- --llm         also balanced and accurate modes with the fake Gemini server picking the
+ *                                 scorer's top candidate: LLM calls per track (mean and max) and accuracy
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -16,7 +18,9 @@ import { loadConfig } from "../../src/config.js";
 import { createContainer } from "../../src/container.js";
 import { extractTrack } from "../../src/core/extract.js";
 import type { TrackMetadata } from "../../src/core/schema.js";
+import type { Mode } from "../../src/core/types.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
+import { startFakeLlm } from "../../test/fakes/llm/index.js";
 import { buildEvalSet, type EvalCase } from "./dataset.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -40,6 +44,7 @@ export interface CaseResult {
   distance: number | null;
   confidence: number;
   requests: number;
+  llmCalls: number;
   ms: number;
 }
 
@@ -68,11 +73,14 @@ async function runPipeline(
   sim: DiscogsSimulator,
   cases: EvalCase[],
   concurrency: number,
+  mode: Mode = "fast",
+  llmBaseUrl?: string,
 ): Promise<(CaseResult & { raw: TrackMetadata })[]> {
   const config = loadConfig({
     DISCOGS_API_URL: sim.url,
     DISCOGS_USER_TOKEN: "eval",
-    METADATA_MODE: "fast",
+    METADATA_MODE: mode,
+    ...(llmBaseUrl ? { GEMINI_API_KEY: "eval", GEMINI_BASE_URL: llmBaseUrl } : {}),
     METADATA_USE_LLM_FALLBACK: "false",
     METADATA_CACHE_ENABLED: "false",
     DISCOGS_MIN_CONFIDENCE: "0",
@@ -87,7 +95,7 @@ async function runPipeline(
   const container = createContainer(config, { source, cache: null });
   return pool(cases, concurrency, async (c) => {
     const t0 = performance.now();
-    const r = await container.resolve({ filename: c.filename, tags: c.tags, mode: "fast" });
+    const r = await container.resolve({ filename: c.filename, tags: c.tags, mode });
     const ms = performance.now() - t0;
     const answered = r.source === "discogs";
     const j = judge(c, r.discogs?.releaseId ?? null, r.discogs?.masterId ?? null);
@@ -101,6 +109,7 @@ async function runPipeline(
       distance: r.match?.distance ?? null,
       confidence: r.confidence,
       requests: r.diagnostics.discogsRequests,
+      llmCalls: r.diagnostics.llmCalls,
       ms,
       raw: r,
     };
@@ -149,6 +158,7 @@ async function runBaseline(
       distance: null,
       confidence: releaseId ? 1 : 0,
       requests,
+      llmCalls: 0,
       ms: performance.now() - t0,
     };
   });
@@ -182,6 +192,8 @@ export function summarize(results: CaseResult[], minConfidence: number) {
     wrongAtStrong: strong.length ? strong.filter((r) => !r.master).length / strong.length : 0,
     original: masterOk.length ? masterOk.filter((r) => r.original).length / masterOk.length : 0,
     requests: results.reduce((s, r) => s + r.requests, 0) / Math.max(1, n),
+    llmCalls: results.reduce((s, r) => s + r.llmCalls, 0) / Math.max(1, n),
+    llmMax: results.reduce((m, r) => Math.max(m, r.llmCalls), 0),
     p50: quantile(
       results.map((r) => r.ms),
       0.5,
@@ -221,10 +233,43 @@ function calibration(results: CaseResult[]): string {
   return `### Calibration (all families, every Stage 2 answer)\n\n| distance | answers | master-level correct | mean confidence |\n|---|---|---|---|\n${rows.join("\n")}\n`;
 }
 
+/** Balanced and accurate modes against the fake Gemini server answering "the scorer's top candidate". */
+async function llmModes(
+  sim: DiscogsSimulator,
+  cases: EvalCase[],
+  concurrency: number,
+  minConfidence: number,
+) {
+  const llm = await startFakeLlm("gemini", "pick-top");
+  const rows: string[] = [];
+  try {
+    for (const mode of ["balanced", "accurate"] as const) {
+      const results = await runPipeline(sim, cases, concurrency, mode, llm.baseUrl);
+      for (const f of ["tagged", "messy", "youtube"] as const) {
+        const s = summarize(
+          results.filter((r) => r.family === f),
+          minConfidence,
+        );
+        rows.push(
+          `| ${mode} | ${f} | ${s.cases} | ${pct(s.master)} | ${pct(s.wrong)} | ${s.requests.toFixed(2)} | ${s.llmCalls.toFixed(2)} | ${s.llmMax} |`,
+        );
+      }
+      const all = summarize(results, minConfidence);
+      rows.push(
+        `| ${mode} | all | ${all.cases} | ${pct(all.master)} | ${pct(all.wrong)} | ${all.requests.toFixed(2)} | ${all.llmCalls.toFixed(2)} | ${all.llmMax} |`,
+      );
+    }
+  } finally {
+    await llm.close();
+  }
+  return `### LLM modes with the fake Gemini server ("pick the scorer's top candidate")\n\n| mode | family | cases | master level | wrong | Discogs requests/track | LLM calls/track | LLM calls max |\n|---|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
       latency: { type: "boolean", default: false },
+      llm: { type: "boolean", default: false },
       limit: { type: "string" },
       concurrency: { type: "string", default: "16" },
       "min-confidence": { type: "string", default: "0.7" },
@@ -297,6 +342,7 @@ async function main() {
         ),
       );
     }
+    if (values.llm) out.push(await llmModes(sim, cases, concurrency, minConfidence));
     await mkdir(resolve(ROOT, "bench/out"), { recursive: true });
     await writeFile(
       resolve(ROOT, "bench/out/eval.json"),
