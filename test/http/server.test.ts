@@ -47,6 +47,27 @@ const post = (app: FastifyInstance, payload: unknown, headers: Record<string, st
     headers: { "content-type": "application/json", ...headers },
   });
 
+/** Posts a multipart body: optional text fields, then the file in the field `file`. */
+function postFile(app: FastifyInstance, file: Buffer, name: string, fields: Record<string, string> = {}) {
+  const boundary = "----discmeta";
+  const payload = Buffer.concat([
+    ...Object.entries(fields).map(([k, v]) =>
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+    ),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: audio/mpeg\r\n\r\n`,
+    ),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return app.inject({
+    method: "POST",
+    url: ROUTE,
+    payload,
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+  });
+}
+
 describe("POST /api/v1/audio/metadata/ai", () => {
   it("200: success path, validated against the output schema", async () => {
     const app = await server();
@@ -108,21 +129,7 @@ describe("POST /api/v1/audio/metadata/ai", () => {
   it("200: multipart upload reads the tags server-side", async () => {
     const app = await server({ METADATA_USE_DISCOGS: "false" });
     const file = await readFile(join(FIXTURES, "audio/id3v23.mp3"));
-    const boundary = "----discmeta";
-    const payload = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="mode"\r\n\r\nfast\r\n`),
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.mp3"\r\nContent-Type: audio/mpeg\r\n\r\n`,
-      ),
-      file,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await app.inject({
-      method: "POST",
-      url: ROUTE,
-      payload,
-      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
-    });
+    const res = await postFile(app, file, "upload.mp3", { mode: "fast" });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ artist: "Rick Astley", title: "Never Gonna Give You Up", year: 1987 });
   });
@@ -184,20 +191,7 @@ describe("POST /api/v1/audio/metadata/ai", () => {
 
   it("413 for an upload over the size limit", async () => {
     const app = await server({ HTTP_MAX_UPLOAD_MB: "0.01" });
-    const boundary = "----x";
-    const payload = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.mp3"\r\nContent-Type: audio/mpeg\r\n\r\n`,
-      ),
-      Buffer.alloc(50_000, 1),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await app.inject({
-      method: "POST",
-      url: ROUTE,
-      payload,
-      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
-    });
+    const res = await postFile(app, Buffer.alloc(50_000, 1), "big.mp3");
     expect(res.statusCode).toBe(413);
   });
 });

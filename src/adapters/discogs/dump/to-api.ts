@@ -39,6 +39,17 @@ function artistCredits(node: XmlNode | undefined) {
     });
 }
 
+/** A release's or master's `<videos>`, in the API's shape. */
+function videos(node: XmlNode) {
+  return children(node, "videos", "video").map((v) => ({
+    uri: v.attrs.src ?? "",
+    title: text(v, "title"),
+    description: text(v, "description"),
+    duration: num(v.attrs.duration) ?? 0,
+    embed: v.attrs.embed === "true",
+  }));
+}
+
 function track(t: XmlNode): Record<string, unknown> {
   const subs = children(t, "sub_tracks", "track");
   const position = text(t, "position");
@@ -113,13 +124,7 @@ export function releaseToApi(node: XmlNode): { release: Record<string, unknown>;
       value: i.attrs.value ?? "",
       ...(i.attrs.description ? { description: i.attrs.description } : {}),
     })),
-    videos: children(node, "videos", "video").map((v) => ({
-      uri: v.attrs.src ?? "",
-      title: text(v, "title"),
-      description: text(v, "description"),
-      duration: num(v.attrs.duration) ?? 0,
-      embed: v.attrs.embed === "true",
-    })),
+    videos: videos(node),
     genres: children(node, "genres", "genre").map((g) => g.text.trim()),
     styles: children(node, "styles", "style").map((s) => s.text.trim()),
     tracklist: children(node, "tracklist", "track").map(track),
@@ -152,13 +157,7 @@ export function masterToApi(node: XmlNode): Record<string, unknown> {
     artists,
     title,
     data_quality: text(node, "data_quality"),
-    videos: children(node, "videos", "video").map((v) => ({
-      uri: v.attrs.src ?? "",
-      title: text(v, "title"),
-      description: text(v, "description"),
-      duration: num(v.attrs.duration) ?? 0,
-      embed: v.attrs.embed === "true",
-    })),
+    videos: videos(node),
   };
 }
 
