@@ -47,6 +47,25 @@ export const FILENAME_PATTERNS: readonly SplitPattern[] = [
     name: "half-spaced-dash",
     regex: /^(?<artist>.+?\S)\s*-\s+(?<title>.+)$|^(?<artist2>.+?)\s+-(?<title2>\S.*)$/,
   },
+  // yt-dlp writes "/" as "⧸", unified to "/"; "~" and "|" are how uploaders often write " - ".
+  { name: "spaced-slash", regex: /^(?<artist>[^/]+?)\s+[/|~]\s+(?<title>.+)$/, orderUncertain: true },
+  {
+    name: "colon",
+    regex: /^(?<artist>[^:]+?):\s+(?<title>[^:]+)$/,
+    // A short name before the colon: "Moonchildren: Beyond Love", not "Chapter One: The Beginning Of It".
+    accept: (artist) =>
+      artist.split(" ").length <= 4 && !/^(?:part|chapter|vol|volume|act|episode|side)\b/i.test(artist),
+  },
+  {
+    name: "ellipsis",
+    regex: /^(?<artist>\S[^.]*?\S)\.{2,}\s*(?<title>[^.\s].*?)\.*$/,
+  },
+  {
+    name: "title-by-artist",
+    regex: /^(?<title>\S+(?: \S+)+?) by (?<artist>\p{Lu}[^,]*?)(?:,.*)?$/u,
+    // "World Receiver by Tetsu Inoue", never "Stand by Me": a title of two words or more, a named artist.
+    accept: (artist) => artist.split(" ").length <= 4,
+  },
   { name: "quoted-title", regex: /^(?<artist>[^"']+?)\s+["'](?<title>[^"']+)["']$/ },
   { name: "wide-gap", regex: /^(?<artist>.+?)\s*\u241f\s*(?<title>.+)$/, orderUncertain: true },
   { name: "tight-dash", regex: /^(?<artist>[^-\s][^-]*?[^-\s])-(?<title>[^-\s][^-]*)$/ },
@@ -64,10 +83,20 @@ const NOISE =
 /** Unbracketed trailing noise. */
 const TRAILING_NOISE =
   /\s*(?:[-|~]\s*)?\b(?:official (?:music )?(?:video(?: clip)?|audio)|music video|lyric video|w\/ lyrics|with lyrics|lyrics|visuali[sz]er|full ?hd|hd|hq|4k|teaser|video ?clip|video|full ?album)\s*~?\s*$/i;
+/** A tempo left in a video title: "123/Bpm", "124 BPM". */
+const BPM_NOISE = /\s*\b\d{2,3}\s*\/?\s*bpm\b\s*$/i;
 /** A video file extension left inside a title: "Softshoe.wmv". */
 const VIDEO_EXT = /\.(?:wmv|avi|mp4|flv|mkv|mov|mpe?g)$/i;
 /** A catalogue number: letters then digits, as "SK032", "DCRPS069", "LUCE SIA 043". */
-const CATNO = /^(?=.*\d)[A-Z][A-Z0-9]*(?:[ .-]?[A-Z0-9]+)*?[ .-]?\d{2,}[A-Z]?$/;
+const CATNO_WORDS = /^[A-Z][A-Z0-9]*(?:[ .-][A-Z0-9]+)*$/;
+/**
+ * True for a catalogue number: words of capitals and digits, ending in 2+ digits and an optional letter.
+ * Two linear tests; the single regex with nested quantifiers that did this took seconds on a long
+ * bracket of capitals (untrusted input must never cost that).
+ */
+function isCatno(text: string): boolean {
+  return text.length <= 20 && CATNO_WORDS.test(text) && /\d{2,}[A-Z]?$/.test(text);
+}
 const AUDIO_EXT = /\.(?:mp3|flac|ogg|oga|opus|m4a|mp4|aac|wav|aiff?|wma|alac|ape|wv|webm|mka|dsf)$/i;
 const YTDLP_ID = /\s*\[[A-Za-z0-9_-]{11}\]$/;
 
@@ -141,11 +170,11 @@ function readLabelBracket(inner: string, hints: TrackHints): boolean {
   if (parts.length > 2 || (parts.length === 2 && year === undefined)) return false;
   // "LABEL CAT001": a last word of letters and digits is the catno and the words before it the label;
   // "LUCE SIA 043": a last word of digits only belongs to a catno with spaces.
-  const labelled = /^(.+?)\s+([A-Z]+[.-]?\d{2,}[A-Z]?)$/.exec(rest);
+  const labelled = /^(.+?)\s+([A-Z]+[.-]?\d{2,}[A-Z]{0,4})$/.exec(rest);
   if (labelled && /^[\p{Lu}\d]/u.test(labelled[1] ?? "")) {
     hints.label ??= labelled[1];
     hints.catno ??= labelled[2];
-  } else if (CATNO.test(rest) && rest.length <= 20) {
+  } else if (isCatno(rest)) {
     hints.catno ??= rest;
   } else if (year !== undefined && /^[\p{L}\d][\p{L}\d .&'-]{1,40}$/u.test(rest)) {
     hints.label ??= rest;
@@ -278,7 +307,7 @@ export function parseFilename(filename: string): ParsedFilename {
   text = unscene(text, hints);
   text = markWideGaps(text);
   text = cleanText(text).replace(/\s+-\s+Topic$/i, "");
-  text = text.replace(TRAILING_NOISE, "");
+  text = text.replace(TRAILING_NOISE, "").replace(BPM_NOISE, "");
   const stripped = stripBrackets(text, hints);
   text = stripTrackNumber(stripped.text.replace(TRAILING_NOISE, "").replace(VIDEO_EXT, ""), hints);
   // A trailing year after the title: "In My Soul - 1999", "Motivi dell'America latina 1969".

@@ -6,6 +6,33 @@ type Case = [input: string, artist: string | null, title: string | null, extra?:
 // Real-world shapes; many are the YouTube titles of the shared Discogs dump sample.
 const CASES: Case[] = [
   ["T-Fire - Say A Prayer.flac", "T-Fire", "Say A Prayer"],
+  // A long bracket of capitals once made the catalogue-number regex backtrack for seconds.
+  [
+    "LOW POP SUICIDE - HEY YOU [WORLD DOMINATION RECORDINGS WDOM004SCD].MP3",
+    "Low Pop Suicide",
+    "Hey You",
+    { label: "WORLD DOMINATION RECORDINGS", catno: "WDOM004SCD" },
+  ],
+  ["Artist - Title [SK 032]", "Artist", "Title", { catno: "SK 032" }],
+  // Other separators uploaders use: yt-dlp's "⧸" for "/", "~", "|", a colon after a short name, "...".
+  ["Blue Six ⧸ Music and Wine [yOwpUXyp2WI].opus", "Blue Six", "Music and Wine", { pattern: "spaced-slash" }],
+  ["Groove Collective ~ Everything Is Changing", "Groove Collective", "Everything Is Changing"],
+  ["Querido Pedagogo | EDREDÓN", "Querido Pedagogo", "Edredón"],
+  [
+    "Kerry Chandler ~ What is Digital Soul  123⧸Bpm [g5ALv6hUPeA].opus",
+    "Kerry Chandler",
+    "What is Digital Soul",
+  ],
+  ["Kevin Yost: If She Only Knew", "Kevin Yost", "If She Only Knew", { pattern: "colon" }],
+  ["Chapter One: The Beginning", null, "Chapter One: The Beginning"],
+  [
+    "Clarence Frogman Henry.....Lonely Street",
+    "Clarence Frogman Henry",
+    "Lonely Street",
+    { pattern: "ellipsis" },
+  ],
+  ["World Receiver by Tetsu Inoue, 1996", "Tetsu Inoue", "World Receiver", { pattern: "title-by-artist" }],
+  ["Stand by Me.mp3", null, "Stand by Me"],
   [
     "T-Fire - Say A Prayer [Nigeria] Soul (1979).opus",
     "T-Fire",
