@@ -4,7 +4,14 @@
  */
 import type { SearchHit, SearchParams } from "./catalog.js";
 import { NotFoundError } from "./errors.js";
-import { foldAscii, splitArtists, stripLeadingThe } from "./normalize.js";
+import {
+  foldAscii,
+  normalizeKey,
+  normalizeTitle,
+  splitArtists,
+  stripDiscogsSuffix,
+  stripLeadingThe,
+} from "./normalize.js";
 import type { MetadataSource } from "./ports.js";
 import {
   type Candidate,
@@ -63,6 +70,37 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   return out;
 }
 
+/**
+ * Reads an unsplit name ("Larry Heard Missing You") as artist and title, given an artist the catalogue
+ * knows: the artist's words must open or close the name, and some words must be left for the title.
+ * Word by word on normalised keys, so case, accents and punctuation do not matter.
+ */
+export function splitByArtist(text: string, artist: string): { artist: string; title: string } | null {
+  const words = text.split(/\s+/).filter((w) => normalizeKey(w) !== "");
+  const keys = words.map((w) => normalizeKey(w));
+  const name = normalizeKey(stripDiscogsSuffix(artist)).split(" ").filter(Boolean);
+  if (name.length === 0 || name.join("").length < 3 || name.length >= keys.length) return null;
+  const at = (start: number) => name.every((w, i) => keys[start + i] === w);
+  const clean = stripDiscogsSuffix(artist);
+  if (at(0)) return { artist: clean, title: normalizeTitle(words.slice(name.length).join(" ")) };
+  if (at(keys.length - name.length))
+    return { artist: clean, title: normalizeTitle(words.slice(0, keys.length - name.length).join(" ")) };
+  return null;
+}
+
+/** The distinct artist/title readings of an unsplit name that the search hits' artists support, best first. */
+export function unsplitReadings(text: string, hits: SearchHit[]): { artist: string; title: string }[] {
+  const out = new Map<string, { artist: string; title: string }>();
+  for (const h of hits) {
+    if (h.kind !== "release") continue;
+    for (const name of new Set([h.artist, ...splitArtists(h.artist)])) {
+      const reading = name && !/^various$/i.test(name) ? splitByArtist(text, name) : null;
+      if (reading) out.set(normalizeKey(`${reading.artist}|${reading.title}`), reading);
+    }
+  }
+  return [...out.values()];
+}
+
 const STOPWORDS = new Set([
   "the",
   "and",
@@ -96,6 +134,8 @@ export interface MatchOptions {
   /** Hard cap on Discogs requests for this track. */
   maxRequests: number;
   signal?: AbortSignal | undefined;
+  /** Search hits already in hand (the unsplit-name search): verified before the ladder runs. */
+  seed?: { hits: SearchHit[]; strategy: string } | undefined;
   /** Extra strategies to try when the ladder finds nothing strong (the LLM's queries). */
   moreQueries?: (() => Promise<Strategy[]>) | undefined;
 }
@@ -259,6 +299,10 @@ export async function findRelease(
   const byId = rank(state, q, opts)[0];
   const idHolds =
     byId?.row != null && (byId.penalties.title ?? 1) <= 0.15 && (byId.penalties.artist ?? 0) <= 0.15;
+  if (opts.seed) {
+    addHits(state, opts.seed.hits, opts.seed.strategy);
+    await verifyTop(state, q, source, opts, 2);
+  }
   let ranked = idHolds ? rank(state, q, opts) : await runStrategies(buildQueries(q), state, q, source, opts);
   if (!isStrong(ranked) && opts.moreQueries && state.requests < opts.maxRequests) {
     ranked = await runStrategies(await opts.moreQueries(), state, q, source, opts);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Release, ReleaseTrack } from "../../src/core/catalog.js";
-import { buildQueries, distinctiveWord } from "../../src/core/match.js";
+import type { Release, ReleaseTrack, SearchHit } from "../../src/core/catalog.js";
+import { buildQueries, distinctiveWord, splitByArtist, unsplitReadings } from "../../src/core/match.js";
 import { rolloutBucket } from "../../src/core/pipeline/discogs.js";
 import {
   type Candidate,
@@ -212,5 +212,50 @@ describe("query ladder", () => {
     expect(rolloutBucket("T-Fire", "Say A Prayer")).toBe(rolloutBucket("t-fire", "say a prayer "));
     expect(rolloutBucket("A", "B")).toBeGreaterThanOrEqual(0);
     expect(rolloutBucket("A", "B")).toBeLessThan(100);
+  });
+});
+
+describe("reading an unsplit name with the catalogue's artists", () => {
+  it("takes the artist from either end, whatever the case and accents", () => {
+    expect(splitByArtist("Larry Heard Missing you", "Larry Heard")).toEqual({
+      artist: "Larry Heard",
+      title: "Missing you",
+    });
+    expect(splitByArtist("All Sewn Up  Spooky Tooth", "Spooky Tooth")).toEqual({
+      artist: "Spooky Tooth",
+      title: "All Sewn Up",
+    });
+    expect(splitByArtist("BEYONCE Halo", "Beyoncé (2)")).toEqual({ artist: "Beyoncé", title: "Halo" });
+  });
+
+  it("needs the whole artist at an end and a title left over", () => {
+    expect(splitByArtist("Missing Larry Heard you", "Larry Heard")).toBeNull();
+    expect(splitByArtist("Larry Heard", "Larry Heard")).toBeNull();
+    expect(splitByArtist("Ab Title", "Ab")).toBeNull();
+  });
+
+  it("lists the readings the hits support, without Various and without repeats", () => {
+    const hit = (artist: string): SearchHit => ({
+      kind: "release",
+      id: 1,
+      masterId: null,
+      artist,
+      title: "X",
+      year: null,
+      country: null,
+      formats: [],
+      labels: [],
+      catno: null,
+      genres: [],
+      styles: [],
+      community: null,
+    });
+    const readings = unsplitReadings("Larry Heard Missing You", [
+      hit("Various"),
+      hit("Larry Heard"),
+      hit("Larry Heard"),
+      hit("Someone Else"),
+    ]);
+    expect(readings).toEqual([{ artist: "Larry Heard", title: "Missing You" }]);
   });
 });

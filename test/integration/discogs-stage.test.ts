@@ -124,4 +124,21 @@ describe("Stage 2 against the simulator: the plan's scenarios", () => {
     expect(r.source).toBe("simple");
     expect(r.warnings).toContain("discogs skipped: outside the rollout (0%)");
   });
+
+  it("finds a name with no separator by an artist the catalogue returns for it", async () => {
+    const r = await make().resolve({ filename: "Larry Heard Missing you [RTv6n62-X-Y].opus" });
+    expect(r).toMatchObject({ source: "discogs", artist: "Larry Heard", title: "Missing You" });
+    expect(r.warnings).toContain(
+      "the name had no separator: artist and title read with the catalogue's artist",
+    );
+    expect(r.diagnostics.discogsRequests).toBeLessThanOrEqual(5);
+  });
+
+  it("an unsplit name no catalogue artist explains is a miss, in one request", async () => {
+    const r = await make().resolve({ filename: "Nothing Here Matches Anything At All.mp3" });
+    expect(r.source).toBe("simple");
+    expect(r.artist).toBeNull();
+    expect(r.diagnostics.discogsRequests).toBe(1);
+    expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "miss" });
+  });
 });

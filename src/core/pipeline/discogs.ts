@@ -3,7 +3,7 @@
  */
 import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "../catalog.js";
 import { mapRelease, matchInfo } from "../map-release.js";
-import { findRelease, type MatchOutcome, type Strategy } from "../match.js";
+import { findRelease, type MatchOutcome, type Strategy, unsplitReadings } from "../match.js";
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
@@ -37,6 +37,15 @@ function countingSource(source: MetadataSource, ctx: StageContext): MetadataSour
   };
 }
 
+/**
+ * A name neither tags nor grammar could split, of two words or more: Stage 2 may still find it by the
+ * artists the catalogue returns for the whole name.
+ */
+function isUnsplit(ctx: StageContext): boolean {
+  const q = ctx.query;
+  return q.source === "fallback" && !q.artist && q.title !== null && q.title.trim().split(/\s+/).length >= 3;
+}
+
 /** Hooks the LLM layer plugs into Stage 2. */
 export interface DiscogsStageHooks {
   /** Extra search strategies when the ladder finds nothing strong (accurate mode). */
@@ -59,7 +68,7 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       if (settings.discogsDisabled) return settings.discogsDisabled;
       if (!source) return "no Discogs source configured";
       const q = ctx.query;
-      if (!q.hints.discogsReleaseId && !q.hints.catno && (!q.artist || !q.title))
+      if (!q.hints.discogsReleaseId && !q.hints.catno && (!q.artist || !q.title) && !isUnsplit(ctx))
         return "no artist and title to search for";
       if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
         return `outside the rollout (${settings.discogsRolloutPercent}%)`;
@@ -69,25 +78,38 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
     async run(ctx) {
       const { settings } = ctx.deps;
       const source = countingSource(ctx.deps.source!, ctx);
+      const budget = DISCOGS_REQUEST_BUDGET[ctx.mode];
+      let seed: { hits: SearchHit[]; strategy: string } | undefined;
+      const asGiven = ctx.query;
+      if (isUnsplit(ctx)) {
+        // No separator to split on: search the whole name, then read it as "artist title" (or "title
+        // artist") only with an artist the catalogue returned; verification then judges the title.
+        const hits = await source.search({ q: asGiven.title!, per_page: 50 }, ctx.signal);
+        const reading = unsplitReadings(asGiven.title!, hits)[0];
+        if (!reading) return { result: null, reason: "no catalogue artist in the unsplit name" };
+        ctx.query = { ...asGiven, ...reading, orderUncertain: false };
+        seed = { hits, strategy: "q-unsplit" };
+      }
       let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" } = await findRelease(ctx.query, source, {
         weights: settings.weights,
         maxResults: settings.maxResults,
-        maxRequests: DISCOGS_REQUEST_BUDGET[ctx.mode],
+        maxRequests: budget - (seed ? 1 : 0),
         signal: ctx.signal,
+        seed,
         moreQueries: hooks.moreQueries?.(ctx),
       });
+      const miss = (reason: string) => {
+        ctx.query = asGiven;
+        return { result: null, reason };
+      };
       if (hooks.select) outcome = await hooks.select(ctx, outcome);
       const best = outcome.best;
       if (!best)
-        return {
-          result: null,
-          reason: outcome.strategies.length ? "no release holds this track" : "nothing to search for",
-        };
+        return miss(outcome.strategies.length ? "no release holds this track" : "nothing to search for");
       if (outcome.confidence < settings.minConfidence) {
-        return {
-          result: null,
-          reason: `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
-        };
+        return miss(
+          `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
+        );
       }
       const result = mapRelease(
         blankMetadata(ctx.query, ctx.mode),
@@ -96,6 +118,8 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
         best.candidate.masterYear,
       );
       result.confidence = outcome.confidence;
+      if (seed)
+        result.warnings.push("the name had no separator: artist and title read with the catalogue's artist");
       result.match = matchInfo(best, outcome.recommendation, outcome.margin, outcome.selectedBy ?? "scorer");
       if (outcome.recommendation !== "strong")
         result.warnings.push(`match is ${outcome.recommendation}, not strong`);
