@@ -282,19 +282,22 @@ export type Resolver = (
  * makes one lookup; every caller gets its own copy of the answer.
  */
 export function createResolver(deps: PipelineDeps): Resolver {
-  const inflight = new Map<string, Promise<TrackMetadata>>();
+  const inflight = new Map<string, { promise: Promise<TrackMetadata>; callers: number }>();
   return async (input, options = {}) => {
     const query = options.query ?? extractTrack(input);
     const mode = input.mode ?? deps.settings.mode;
     const key = `${cacheKey(query)}|${mode}|${JSON.stringify(query.hints)}`;
-    let pending = inflight.get(key);
-    if (!pending) {
+    let entry = inflight.get(key);
+    if (entry) entry.callers++;
+    else {
       // The shared lookup must not die with the first caller's signal: it runs under the deadline only.
-      pending = resolveMetadata(input, deps, { query }).finally(() => inflight.delete(key));
-      inflight.set(key, pending);
+      const promise = resolveMetadata(input, deps, { query }).finally(() => inflight.delete(key));
+      entry = { promise, callers: 1 };
+      inflight.set(key, entry);
     }
-    const result = options.signal ? await raceAbort(pending, options.signal) : await pending;
-    return structuredClone(result);
+    const result = options.signal ? await raceAbort(entry.promise, options.signal) : await entry.promise;
+    // Once settled no one else can join, so a sole caller may keep the object; shared ones get copies.
+    return entry.callers === 1 ? result : structuredClone(result);
   };
 }
 
