@@ -153,19 +153,9 @@ describe("POST /api/v1/audio/metadata/ai", () => {
     const app = await server();
     expect((await post(app, '{"filename": ')).statusCode).toBe(400);
     expect((await post(app, JSON.stringify({ filename: "x".repeat(2 * 1024 * 1024) }))).statusCode).toBe(413);
-    const wrong = await app.inject({
-      method: "POST",
-      url: ROUTE,
-      payload: "filename=x",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    const wrong = await post(app, "filename=x", { "content-type": "application/x-www-form-urlencoded" });
     expect(wrong.statusCode).toBe(415);
-    const text = await app.inject({
-      method: "POST",
-      url: ROUTE,
-      payload: "x",
-      headers: { "content-type": "text/plain" },
-    });
+    const text = await post(app, "x", { "content-type": "text/plain" });
     expect(text.statusCode).toBe(415);
     expect((await app.inject({ method: "GET", url: "/nope" })).statusCode).toBe(404);
   });
