@@ -38,8 +38,8 @@ function countingSource(source: MetadataSource, ctx: StageContext): MetadataSour
 }
 
 /**
- * A name neither tags nor grammar could split, of two words or more: Stage 2 may still find it by the
- * artists the catalogue returns for the whole name.
+ * A name neither tags nor grammar could split, of three words or more (an artist and a title fit in
+ * fewer only by luck): Stage 2 may still find it by the artists the catalogue returns for the whole name.
  */
 function isUnsplit(ctx: StageContext): boolean {
   const q = ctx.query;
@@ -90,19 +90,26 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
         ctx.query = { ...asGiven, ...reading, orderUncertain: false };
         seed = { hits, strategy: "q-unsplit" };
       }
-      let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" } = await findRelease(ctx.query, source, {
-        weights: settings.weights,
-        maxResults: settings.maxResults,
-        maxRequests: budget - (seed ? 1 : 0),
-        signal: ctx.signal,
-        seed,
-        moreQueries: hooks.moreQueries?.(ctx),
-      });
       const miss = (reason: string) => {
+        // Later stages see the input as given, not a reading the catalogue did not confirm.
         ctx.query = asGiven;
         return { result: null, reason };
       };
-      if (hooks.select) outcome = await hooks.select(ctx, outcome);
+      let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" };
+      try {
+        outcome = await findRelease(ctx.query, source, {
+          weights: settings.weights,
+          maxResults: settings.maxResults,
+          maxRequests: budget - (seed ? 1 : 0),
+          signal: ctx.signal,
+          seed,
+          moreQueries: hooks.moreQueries?.(ctx),
+        });
+        if (hooks.select) outcome = await hooks.select(ctx, outcome);
+      } catch (err) {
+        miss("error");
+        throw err;
+      }
       const best = outcome.best;
       if (!best)
         return miss(outcome.strategies.length ? "no release holds this track" : "nothing to search for");
