@@ -9,8 +9,12 @@ const DASHES = /[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/g;
 const SINGLE_QUOTES = /[\u2018\u2019\u201a\u201b\u2032\u00b4`]/g;
 const DOUBLE_QUOTES = /[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]/g;
 
+/** Printable ASCII but the backtick: nothing for unifyPunctuation to change. */
+const PLAIN_ASCII = /^[\x20-\x5f\x61-\x7e]*$/;
+
 /** Unicode-normalises, drops invisible marks, unifies dashes and quotes. Keeps whitespace runs. */
 export function unifyPunctuation(text: string): string {
+  if (PLAIN_ASCII.test(text)) return text;
   return text
     .normalize("NFC")
     .replace(INVISIBLE, "")
@@ -33,6 +37,7 @@ export function cleanText(text: string): string {
 
 /** Removes diacritics: "Södermalm" -> "Sodermalm". Non-Latin scripts are left as they are. */
 export function foldAscii(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
   return text
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
