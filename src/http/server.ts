@@ -161,11 +161,9 @@ export async function buildServer(
       const input = request.isMultipart()
         ? await parseMultipart(request, container.tagReader)
         : parseRequest(request.body);
-      const ac = new AbortController();
-      request.raw.once("close", () => {
-        if (request.raw.destroyed && !request.raw.complete) ac.abort();
-      });
-      const result = await container.resolve(input, { signal: ac.signal });
+      // A client that hangs up does not cancel the lookup: it runs under the request deadline, may be
+      // shared with identical requests, and its answer still fills the cache for the retry.
+      const result = await container.resolve(input);
       request.log.info(
         {
           source: result.source,
