@@ -87,4 +87,17 @@ describe("resolveMetadata", () => {
     expect(runs.n).toBe(1);
     expect(new Set(all).size).toBe(20);
   });
+
+  it("reuses Stage 1 for a repeated input, but never across different tags", async () => {
+    const resolve = createResolver({ settings, cache: createMemoryCache() });
+    const first = await resolve({ filename: "A - B.mp3", tags: { year: 1999 } });
+    const again = await resolve({ filename: "A - B.mp3", tags: { year: 1999 } });
+    const other = await resolve({ filename: "A - B.mp3", tags: { artist: "C", title: "D" } });
+    expect(first).toMatchObject({ artist: "A", title: "B", year: 1999 });
+    expect(again).toMatchObject({ artist: "A", title: "B", year: 1999 });
+    expect(other).toMatchObject({ artist: "C", title: "D", year: null });
+    // Answers are the caller's own: changing one leaves the next untouched.
+    again.featuring.push("X");
+    expect((await resolve({ filename: "A - B.mp3", tags: { year: 1999 } })).featuring).toEqual([]);
+  });
 });

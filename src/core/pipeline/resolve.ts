@@ -153,17 +153,30 @@ async function writeCache(ctx: StageContext, key: string, result: TrackMetadata)
 }
 
 /**
- * The request's deadline: one controller and one timer, cleared when the request ends (cheaper than
- * AbortSignal.timeout, whose timers outlive a cache hit), joined with the caller's signal if any.
+ * The request's deadline: one controller and one timer, joined with the caller's signal if any, made
+ * only when a step first asks for the signal (a cache hit never does) and cleared when the request ends.
+ * The timer counts from the request's start, not from that first use.
  */
-function deadline(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal; done(): void } {
-  const controller = new AbortController();
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(() => controller.abort(new DOMException("deadline reached", "TimeoutError")), timeoutMs)
-      : undefined;
-  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
-  return { signal, done: () => clearTimeout(timer) };
+function lazyDeadline(timeoutMs: number, outer: AbortSignal | undefined, now: () => number) {
+  const start = now();
+  let made: { signal: AbortSignal; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
+  const make = () => {
+    const controller = new AbortController();
+    const abort = () => controller.abort(new DOMException("deadline reached", "TimeoutError"));
+    const left = timeoutMs - (now() - start);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (timeoutMs > 0 && left <= 0) abort();
+    else if (timeoutMs > 0) timer = setTimeout(abort, left);
+    const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    return { signal, timer };
+  };
+  return {
+    get signal(): AbortSignal {
+      made ??= make();
+      return made.signal;
+    },
+    done: () => clearTimeout(made?.timer),
+  };
 }
 
 /** Runs the stages in order until one answers. The simple stage always does. */
@@ -207,9 +220,9 @@ export async function resolveMetadata(
   options: { signal?: AbortSignal; query?: TrackQuery & { pattern: string } } = {},
 ): Promise<TrackMetadata> {
   const mode = input.mode ?? deps.settings.mode;
-  const limit = deadline(deps.settings.timeoutMs, options.signal);
+  const limit = lazyDeadline(deps.settings.timeoutMs, options.signal, deps.now ?? Date.now);
   try {
-    return await resolveWithin(input, deps, mode, limit.signal, options.query);
+    return await resolveWithin(input, deps, mode, limit, options.query);
   } finally {
     limit.done();
   }
@@ -219,7 +232,7 @@ async function resolveWithin(
   input: TrackInput,
   deps: PipelineDeps,
   mode: Mode,
-  signal: AbortSignal,
+  limit: { readonly signal: AbortSignal },
   query?: TrackQuery & { pattern: string },
 ): Promise<TrackMetadata> {
   const ctx: StageContext = {
@@ -227,7 +240,9 @@ async function resolveWithin(
     query: query ?? extractTrack(input),
     mode,
     deps,
-    signal,
+    get signal() {
+      return limit.signal;
+    },
     warnings: [],
     counters: { discogsRequests: 0, llmCalls: 0, llmTasks: [] },
   };
@@ -283,10 +298,16 @@ export type Resolver = (
  */
 export function createResolver(deps: PipelineDeps): Resolver {
   const inflight = new Map<string, { promise: Promise<TrackMetadata>; callers: number }>();
+  const stage1 = createStage1Memo(STAGE1_MEMO_SIZE);
   return async (input, options = {}) => {
-    const query = options.query ?? extractTrack(input);
+    const { query, identity } = options.query
+      ? {
+          query: options.query,
+          identity: `${cacheKey(options.query)}|${JSON.stringify(options.query.hints)}`,
+        }
+      : stage1(input);
     const mode = input.mode ?? deps.settings.mode;
-    const key = `${cacheKey(query)}|${mode}|${JSON.stringify(query.hints)}`;
+    const key = `${identity}|${mode}`;
     let entry = inflight.get(key);
     if (entry) entry.callers++;
     else {
@@ -298,6 +319,31 @@ export function createResolver(deps: PipelineDeps): Resolver {
     const result = options.signal ? await raceAbort(entry.promise, options.signal) : await entry.promise;
     // Once settled no one else can join, so a sole caller may keep the object; shared ones get copies.
     return entry.callers === 1 ? result : structuredClone(result);
+  };
+}
+
+/** Inputs whose Stage 1 result is kept: repeated inputs (the warm path) skip the grammar. */
+const STAGE1_MEMO_SIZE = 2000;
+
+/**
+ * Stage 1 is pure, so its result for an input (filename and tags) can be kept: a small LRU of frozen
+ * results, with each one's identity (cache key and hints) for coalescing.
+ */
+function createStage1Memo(size: number) {
+  const memo = new Map<string, { query: TrackQuery & { pattern: string }; identity: string }>();
+  return (input: TrackInput) => {
+    const id = JSON.stringify([input.filename, input.tags ?? null]);
+    let hit = memo.get(id);
+    if (hit) memo.delete(id);
+    else {
+      const query = extractTrack(input);
+      Object.freeze(query.hints);
+      Object.freeze(query.featuring);
+      hit = { query: Object.freeze(query), identity: `${cacheKey(query)}|${JSON.stringify(query.hints)}` };
+      if (memo.size >= size) memo.delete(memo.keys().next().value as string);
+    }
+    memo.set(id, hit);
+    return hit;
   };
 }
 
