@@ -37,7 +37,7 @@ export function cleanText(text: string): string {
 
 /** Removes diacritics: "Södermalm" -> "Sodermalm". Non-Latin scripts are left as they are. */
 export function foldAscii(text: string): string {
-  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  if (/^\p{ASCII}*$/u.test(text)) return text;
   return text
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
