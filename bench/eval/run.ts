@@ -69,7 +69,7 @@ function judge(c: EvalCase, releaseId: number | null, masterId: number | null) {
 }
 
 /** Runs the pipeline on every case, with minimum confidence 0 so that calibration sees every answer. */
-async function runPipeline(
+export async function runPipeline(
   sim: DiscogsSimulator,
   cases: EvalCase[],
   concurrency: number,
@@ -117,7 +117,7 @@ async function runPipeline(
 }
 
 /** The naive baseline: first hit of q="artist title", a master's main release when the hit is a master. */
-async function runBaseline(
+export async function runBaseline(
   sim: DiscogsSimulator,
   cases: EvalCase[],
   concurrency: number,

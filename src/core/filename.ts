@@ -79,10 +79,19 @@ export const FILENAME_PATTERNS: readonly SplitPattern[] = [
 
 /** Bracketed phrases that are noise, never part of a title. */
 const NOISE =
-  /^(?:official(?: music| hd| lyric)? (?:video(?: clip)?|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|w\/ lyrics|visuali[sz]er|hd(?: audio)?|hq|4k|1080p|720p|full ?hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|video ?clip(?: oficial)?|video oficial|explicit|clean|audio only|premiere|original video(?: hq)?|official video hq|remastered video|full album|fullalbum|complete album|master,? mono|mono|stereo)$/i;
+  /^(?:official(?: music| hd| lyric)? (?:video(?: clip)?|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|w\/ lyrics|visuali[sz]er|hd(?: audio)?|hq|4k|1080p|720p|full ?hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|video ?clip(?: oficial)?|video oficial|explicit|clean|audio only|premiere|original video(?: hq)?|official video hq|remastered video|full album|fullalbum|complete album|master,? mono|mono|stereo|hq audio|audio hq|(?:official )?videoclip|youtube|(?:with )?lyrics in (?:the )?description|tradu[cç][aã]o|traducci[oó]n|traduction|subtitulad[oa]|legendado|vinyl(?: lp| rip| record)?|lp|cd ?rip|(?:nicht )?offizielles video)$/i;
 /** Unbracketed trailing noise. */
 const TRAILING_NOISE =
-  /\s*(?:[-|~]\s*)?\b(?:official (?:music )?(?:video(?: clip)?|audio)|music video|lyric video|w\/ lyrics|with lyrics|lyrics|visuali[sz]er|full ?hd|hd|hq|4k|teaser|video ?clip|video|full ?album)\s*~?\s*$/i;
+  /\s*(?:[-|~]\s*)?\b(?:official (?:music )?(?:video(?: clip)?|audio)|music video|lyric video|w\/ lyrics|(?:with )?lyrics in (?:the )?description|with lyrics|lyrics|youtube|hq audio|cd ?rip|vinyl rip|visuali[sz]er|full ?hd|hd|hq|4k|teaser|video ?clip|video|full ?album)\s*~?\s*$/i;
+/**
+ * Leading noise of video titles, each only before an "Artist - Title" rest: an episode number of two
+ * digits or more ("#53 "; "#1 Crush" is a title), a curly-bracketed tag ("{Vinyl} "), "Premiere:" and
+ * a YYMMDD date ("130220 ").
+ */
+const LEADING_NOISE =
+  /^(?:#\d{2,4}\s+(?:\(\S+\)\s+)?|\{[^}]{1,20}\}\s*|premiere\s*:\s*|\d{6}\s+)(?=\S.* - )/i;
+/** A catalogue number that opens a name before two separators: "PLUS8133 - F.U.S.E. - Train-trac". */
+const LEADING_CATNO = /^([A-Z]{2,}\d{3,}[A-Z]?)\s+-\s+(?=\S.* - \S)/;
 /** A tempo left in a video title: "123/Bpm", "124 BPM". */
 const BPM_NOISE = /\s*\b\d{2,3}\s*\/?\s*bpm\b\s*$/i;
 /** A video file extension left inside a title: "Softshoe.wmv". */
@@ -307,9 +316,17 @@ export function parseFilename(filename: string): ParsedFilename {
   text = unscene(text, hints);
   text = markWideGaps(text);
   text = cleanText(text).replace(/\s+-\s+Topic$/i, "");
-  text = text.replace(TRAILING_NOISE, "").replace(BPM_NOISE, "");
+  text = text.replace(TRAILING_NOISE, "").replace(BPM_NOISE, "").replace(LEADING_NOISE, "");
+  const catno = LEADING_CATNO.exec(text);
+  if (catno) {
+    hints.catno ??= catno[1];
+    text = text.slice(catno[0].length);
+  }
   const stripped = stripBrackets(text, hints);
-  text = stripTrackNumber(stripped.text.replace(TRAILING_NOISE, "").replace(VIDEO_EXT, ""), hints);
+  text = stripTrackNumber(
+    stripped.text.replace(TRAILING_NOISE, "").replace(VIDEO_EXT, "").replace(LEADING_NOISE, ""),
+    hints,
+  );
   // A trailing year after the title: "In My Soul - 1999", "Motivi dell'America latina 1969".
   const tailYear = /(?:\s+-\s+|\s+)((?:19|20)\d{2})$/.exec(text);
   if (tailYear && / - |\u241f/.test(text.slice(0, tailYear.index))) {

@@ -113,6 +113,24 @@ const CASES: Case[] = [
   ["Kevin Yost - Topic - If She Only Knew", "Kevin Yost", "Topic - If She Only Knew"],
   ["Artist - Title - Topic", "Artist", "Title"],
   ["deadmau5 - Strobe", "deadmau5", "Strobe"],
+  ["Lou Reed   Ride Into The Sun with Lyrics in Description", "Lou Reed", "Ride Into The Sun"],
+  ["Roberta Flack - The Closer I Get To You (Tradução)", "Roberta Flack", "The Closer I Get To You"],
+  ["Muddy Waters- I Don't Know Why (Vinyl LP)", "Muddy Waters", "I Don't Know Why"],
+  ["Gunz for Hire - Kings of Mayhem (official videoclip)", "Gunz for Hire", "Kings of Mayhem"],
+  ["#53 Fredrik Stark - Nu Dub", "Fredrik Stark", "Nu Dub"],
+  [
+    "{Vinyl} Bedrock - Heaven Scent (Evolution Dub Mix)",
+    "Bedrock",
+    "Heaven Scent",
+    { mix: "Evolution Dub Mix" },
+  ],
+  ["PREMIERE: Kofe - Computer (KGBK Edit)", "Kofe", "Computer", { mix: "KGBK Edit" }],
+  ["[FullHD] 130220 AKB48 - So long!", "Akb48", "So long!"],
+  ["PLUS8133 – F.U.S.E. - Train-trac", "F.U.S.E.", "Train-trac", { catno: "PLUS8133" }],
+  // A name with digits is no catalogue number, and one separator is never enough to drop a part.
+  ["UB40 - Red Red Wine - Live", "UB40", "Red Red Wine - Live"],
+  ["PLUS8133 - Train-trac", "Plus8133", "Train-trac"],
+  ["#1 Crush - Garbage", "#1 Crush", "Garbage"],
 ];
 
 describe("parseFilename", () => {
