@@ -79,7 +79,7 @@ export const FILENAME_PATTERNS: readonly SplitPattern[] = [
 
 /** Bracketed phrases that are noise, never part of a title. */
 const NOISE =
-  /^(?:official(?: music| hd| lyric)? (?:video(?: clip)?|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|w\/ lyrics|visuali[sz]er|hd(?: audio)?|hq|4k|1080p|720p|full ?hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|video ?clip(?: oficial)?|video oficial|explicit|clean|audio only|premiere|original video(?: hq)?|official video hq|remastered video|full album|fullalbum|complete album|master,? mono|mono|stereo|hq audio|audio hq|(?:official )?videoclip|youtube|(?:with )?lyrics in (?:the )?description|tradu[cç][aã]o|traducci[oó]n|traduction|subtitulad[oa]|legendado|vinyl(?: lp| rip| record)?|lp|cd ?rip|(?:nicht )?offizielles video)$/i;
+  /^(?:official(?: music| hd| lyric)? (?:video(?: clip)?|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|w\/ lyrics|visuali[sz]er|hd(?: audio)?|hq|4k|1080p|720p|full ?hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|video ?clip(?: oficial)?|video oficial|explicit|clean|audio only|premiere|original video(?: hq)?|official video hq|remastered video|full album|fullalbum|complete album|master,? mono|mono|stereo|[cp©℗]|hq audio|audio hq|(?:official )?videoclip|youtube|(?:with )?lyrics in (?:the )?description|tradu[cç][aã]o|traducci[oó]n|traduction|subtitulad[oa]|legendado|vinyl(?: lp| rip| record)?|lp|cd ?rip|(?:nicht )?offizielles video)$/i;
 /** Unbracketed trailing noise. */
 const TRAILING_NOISE =
   /\s*(?:[-|~]\s*)?\b(?:official (?:music )?(?:video(?: clip)?|audio)|music video|lyric video|w\/ lyrics|(?:with )?lyrics in (?:the )?description|with lyrics|lyrics|youtube|hq audio|cd ?rip|vinyl rip|visuali[sz]er|full ?hd|hd|hq|4k|teaser|video ?clip|video|full ?album)\s*~?\s*$/i;
@@ -263,6 +263,33 @@ function stripBrackets(
   return { text: collapseWhitespace(out), mix, featuring };
 }
 
+/** A mix or version written after a dash: "Title - Extended Mix", "Title - Remastered 2009". */
+const DASHED_MIX = /^(?<title>.+?\S)\s+-\s+(?<mix>[^-]+)$/;
+
+/** Splits a dashed mix off a title: at most five words, with a mix word among them. */
+function dashedMix(title: string): { title: string; mix: string | null } {
+  const m = DASHED_MIX.exec(title)?.groups;
+  if (m?.title && m.mix && MIX_WORDS.test(m.mix) && m.mix.trim().split(/\s+/).length <= 5)
+    return { title: m.title, mix: m.mix.trim() };
+  return { title, mix: null };
+}
+
+/**
+ * Reads the dashes left in a title after the split: a bare number is the track number and what
+ * follows is the title, what precedes it the album ("Budgie - 04 - Guts"); a last part that is a mix
+ * is the mix; a last part "Vinyl" is noise.
+ */
+function readDashedTitle(title: string, hints: TrackHints): { title: string; mix: string | null } {
+  let text = title.replace(/\s+-\s+vinyl$/i, "");
+  const numbered = /^(?:(?<album>.+?)\s+-\s+)?(?<n>\d{1,3})\s+-\s+(?<rest>\S.*)$/.exec(text)?.groups;
+  if (numbered?.n && numbered.rest) {
+    hints.trackNumber ??= Number(numbered.n);
+    if (numbered.album) hints.album ??= numbered.album;
+    text = numbered.rest;
+  }
+  return dashedMix(text);
+}
+
 /**
  * Cleans a title that came alone (from a tag): brackets become mix, featuring and hints.
  * "Say A Prayer (Extended Mix) [feat. X]" -> title "Say A Prayer", mix "Extended Mix", featuring [X].
@@ -272,10 +299,11 @@ export function parseTitleText(
   hints: TrackHints = {},
 ): { title: string | null; mix: string | null; featuring: string[] } {
   const stripped = stripBrackets(cleanText(title).replace(TRAILING_NOISE, ""), hints);
-  const feat = extractFeaturing(stripped.text);
+  const dashed = dashedMix(stripped.text);
+  const feat = extractFeaturing(dashed.title);
   return {
     title: feat.text ? normalizeTitle(feat.text) : null,
-    mix: normalizeMix(stripped.mix),
+    mix: normalizeMix(stripped.mix ?? dashed.mix),
     featuring: [...feat.featuring, ...stripped.featuring].map((n) => normalizeName(n)),
   };
 }
@@ -349,14 +377,15 @@ export function parseFilename(filename: string): ParsedFilename {
   }
   // Brackets left in the artist part are asides ("Phil Lynott (Thin Lizzy)"), not the name.
   const a = extractFeaturing(split.artist.replace(/\s*[([][^)\]]*[)\]]/g, "").trim() || split.artist);
-  const t = extractFeaturing(split.title);
+  const parts = readDashedTitle(split.title, hints);
+  const t = extractFeaturing(parts.title);
   // Re-case a name written in one case throughout, and shouting; lower case beside mixed case is a choice.
   const recase = isSingleCase(text);
   const shouting = (s: string) => isSingleCase(s) && s === s.toUpperCase();
   return {
     artist: a.text ? normalizeName(a.text, recase || shouting(a.text)) : null,
     title: t.text ? normalizeTitle(t.text, recase || shouting(t.text)) : null,
-    mix: normalizeMix(stripped.mix),
+    mix: normalizeMix(stripped.mix ?? parts.mix),
     featuring: [...a.featuring, ...t.featuring, ...stripped.featuring].map((n) => normalizeName(n)),
     hints,
     pattern: split.pattern.name,

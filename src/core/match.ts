@@ -46,8 +46,18 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   if (hints.catno) out.push({ name: "catno", params: { catno: hints.catno, per_page: PER_PAGE } });
   if (hints.barcode) out.push({ name: "barcode", params: { barcode: hints.barcode, per_page: PER_PAGE } });
   if (!artist || !title) return out;
-  out.push({ name: "artist+track", params: { artist, track: title, per_page: PER_PAGE } });
+  // A title with a dash of its own is seldom a track title: search its first part ("Ida Jane - May 25,
+  // 1956"), then the whole name, then the last two parts as artist and title; rescoring weighs them all.
+  const readings = dashReadings(q);
+  const first = readings.find((r) => r.artist === artist);
+  out.push({ name: "artist+track", params: { artist, track: first?.title ?? title, per_page: PER_PAGE } });
   out.push({ name: "q", params: { q: `${artist} ${title}`, per_page: PER_PAGE } });
+  const later = readings[0];
+  if (later && later !== first)
+    out.push({
+      name: "reading+track",
+      params: { artist: later.artist, track: later.title, per_page: PER_PAGE },
+    });
   out.push({ name: "artist+release_title", params: { artist, release_title: title, per_page: PER_PAGE } });
   // A spelling variant ("Every Kinda People") fails Discogs' all-words match: try the title's most
   // distinctive word alone; tracklist verification then judges the whole title.
@@ -68,6 +78,21 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   if (q.orderUncertain)
     out.push({ name: "swapped+track", params: { artist: title, track: artist, per_page: PER_PAGE } });
   return out;
+}
+
+/**
+ * Other readings of a filename split at its first dash when the title holds more dashes ("Hotel Costes 2
+ * - Lovetronic - You Are Love", "Running Wild - Under Jolly Roger - 1987"): neighbouring parts as artist
+ * and title, later pairs first, since a channel or compilation name opens a video title more often than
+ * an album or label closes it. At most two; never for tags, whose fields are already split.
+ */
+export function dashReadings(q: TrackQuery): { artist: string; title: string }[] {
+  if (q.source === "tags" || !q.artist || !q.title || !q.title.includes(" - ")) return [];
+  const parts = [q.artist, ...q.title.split(" - ")].map((p) => p.trim()).filter(Boolean);
+  if (parts.length < 3 || parts.length > 4) return [];
+  const pairs = parts.slice(0, -1).map((artist, i) => ({ artist, title: parts[i + 1]! }));
+  // The last pair and the first: a channel before the artist, or an album, date or label after the title.
+  return pairs.length === 2 ? pairs.reverse() : [pairs.at(-1)!, pairs[0]!];
 }
 
 /**
@@ -335,6 +360,17 @@ export async function findRelease(
       swapped = true;
     }
   }
+  // A name with more dashes than one split: rescore the candidates under its other readings, no requests.
+  let reread = false;
+  if (!isStrong(verified)) {
+    for (const r of dashReadings(q)) {
+      const alt = rank(state, { ...q, ...r, orderUncertain: false }, opts).filter((s) => s.row !== null);
+      if (alt[0] && (!verified[0] || alt[0].distance < verified[0].distance - 0.05)) {
+        verified = alt;
+        reread = true;
+      }
+    }
+  }
   const best = verified[0] ?? null;
   const margin = marginOf(verified);
   const recommendation = recommend(best ?? undefined);
@@ -345,7 +381,11 @@ export async function findRelease(
     margin,
     confidence: best ? confidenceOf(best.distance, margin) : 0,
     requests: state.requests,
-    strategies: swapped ? [...state.strategies, "swapped-rescore"] : state.strategies,
+    strategies: [
+      ...state.strategies,
+      ...(swapped ? ["swapped-rescore"] : []),
+      ...(reread ? ["reading-rescore"] : []),
+    ],
     swapped,
   };
 }

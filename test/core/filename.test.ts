@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FILENAME_PATTERNS, parseFilename } from "../../src/core/filename.js";
+import { FILENAME_PATTERNS, parseFilename, parseTitleText } from "../../src/core/filename.js";
 
 type Case = [input: string, artist: string | null, title: string | null, extra?: Record<string, unknown>];
 
@@ -127,8 +127,24 @@ const CASES: Case[] = [
   ["PREMIERE: Kofe - Computer (KGBK Edit)", "Kofe", "Computer", { mix: "KGBK Edit" }],
   ["[FullHD] 130220 AKB48 - So long!", "Akb48", "So long!"],
   ["PLUS8133 – F.U.S.E. - Train-trac", "F.U.S.E.", "Train-trac", { catno: "PLUS8133" }],
-  // A name with digits is no catalogue number, and one separator is never enough to drop a part.
-  ["UB40 - Red Red Wine - Live", "UB40", "Red Red Wine - Live"],
+  // A name with digits is no catalogue number; a dashed last part is a mix when it reads as one.
+  ["UB40 - Red Red Wine - Live", "UB40", "Red Red Wine", { mix: "Live" }],
+  ["Artist - Title - Extended Mix", "Artist", "Title", { mix: "Extended Mix" }],
+  ["Artist - Title - Pt. 2", "Artist", "Title - Pt. 2", { mix: null }],
+  [
+    "Josh Wink - French Kiss - Ariel Remix (C) 2000",
+    "Josh Wink",
+    "French Kiss",
+    { mix: "Ariel Remix", year: 2000 },
+  ],
+  ["Budgie - Budgie - 04 - Guts", "Budgie", "Guts", { trackNumber: 4, album: "Budgie" }],
+  [
+    "Tony Bennett & Bill Evans -  09 -  Days of Wine and Roses",
+    "Tony Bennett & Bill Evans",
+    "Days of Wine and Roses",
+    { trackNumber: 9 },
+  ],
+  ["Devo - Whip It - Vinyl", "Devo", "Whip It"],
   ["PLUS8133 - Train-trac", "Plus8133", "Train-trac"],
   ["#1 Crush - Garbage", "#1 Crush", "Garbage"],
 ];
@@ -158,5 +174,16 @@ describe("parseFilename", () => {
   it("keeps the patterns ordered most specific first", () => {
     expect(FILENAME_PATTERNS[0]?.name).toBe("spaced-dash");
     expect(FILENAME_PATTERNS.map((p) => p.name)).toContain("wide-gap");
+  });
+});
+
+describe("parseTitleText (a title tag)", () => {
+  it.each([
+    ["Say A Prayer - Radio Edit", "Say A Prayer", "Radio Edit"],
+    ["Say A Prayer (Extended Mix)", "Say A Prayer", "Extended Mix"],
+    ["Say A Prayer - Original Mix", "Say A Prayer", null],
+    ["Rosalita - Come Out Tonight", "Rosalita - Come Out Tonight", null],
+  ])("%s", (tag, title, mix) => {
+    expect(parseTitleText(tag)).toMatchObject({ title, mix });
   });
 });

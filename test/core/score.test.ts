@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Release, ReleaseTrack, SearchHit } from "../../src/core/catalog.js";
-import { buildQueries, distinctiveWord, splitByArtist, unsplitReadings } from "../../src/core/match.js";
+import {
+  buildQueries,
+  dashReadings,
+  distinctiveWord,
+  splitByArtist,
+  unsplitReadings,
+} from "../../src/core/match.js";
 import { rolloutBucket } from "../../src/core/pipeline/discogs.js";
 import {
   type Candidate,
@@ -196,6 +202,28 @@ describe("query ladder", () => {
       "no-the+track",
       "swapped+track",
     ]);
+  });
+
+  it("reads a name with more dashes both ways, and searches the title's first part first", () => {
+    const q = query({ source: "filename", artist: "Hotel Costes 2", title: "Lovetronic - You Are Love" });
+    expect(dashReadings(q)).toEqual([
+      { artist: "Lovetronic", title: "You Are Love" },
+      { artist: "Hotel Costes 2", title: "Lovetronic" },
+    ]);
+    const ladder = buildQueries(q);
+    expect(ladder.slice(0, 3)).toEqual([
+      { name: "artist+track", params: { artist: "Hotel Costes 2", track: "Lovetronic", per_page: 50 } },
+      { name: "q", params: { q: "Hotel Costes 2 Lovetronic - You Are Love", per_page: 50 } },
+      { name: "reading+track", params: { artist: "Lovetronic", track: "You Are Love", per_page: 50 } },
+    ]);
+    const four = query({ source: "filename", artist: "Bargrooves", title: "Fall - Fredrik Stark - Earth" });
+    expect(dashReadings(four)).toEqual([
+      { artist: "Fredrik Stark", title: "Earth" },
+      { artist: "Bargrooves", title: "Fall" },
+    ]);
+    // Tags are split already, and a title with one part has no other reading.
+    expect(dashReadings(query({ title: "Lovetronic - You Are Love" }))).toEqual([]);
+    expect(dashReadings(query({ source: "filename" }))).toEqual([]);
   });
 
   it("never puts the mix in a query", () => {

@@ -134,6 +134,19 @@ describe("Stage 2 against the simulator: the plan's scenarios", () => {
     expect(r.diagnostics.discogsRequests).toBeLessThanOrEqual(5);
   });
 
+  it("reads a compilation-first video title by its other dash", async () => {
+    const r = await make().resolve({
+      filename: "Hotel Costes 2 - Lovetronic - You Are Love (Jay's Afrotonic Vocal) [yd6KqnKgsPk].opus",
+    });
+    expect(r).toMatchObject({
+      source: "discogs",
+      artist: "Lovetronic",
+      title: "You Are Love",
+      discogs: { releaseId: 10 },
+    });
+    expect(r.diagnostics.discogsRequests).toBeLessThanOrEqual(5);
+  });
+
   it("an unsplit name no catalogue artist explains is a miss, in one request", async () => {
     const r = await make().resolve({ filename: "Nothing Here Matches Anything At All.mp3" });
     expect(r.source).toBe("simple");
