@@ -79,7 +79,19 @@ export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
   const full = Math.max(textSimilarity(title, rowMix(row).title), textSimilarity(title, row.title));
   // A bracketed subtitle on one side only ("Rosalita (Come Out Tonight)") costs a little, not a lot.
   const base = textSimilarity(baseTitle(title), baseTitle(row.title)) * 0.95;
-  return Math.max(full, base);
+  return Math.max(full, base, prefixSimilarity(title, rowMix(row).title));
+}
+
+/**
+ * A row title that opens the query title word for word, the rest being words a video title adds
+ * ("Sugar Sugar 1969 Bubblegum Version", "Pay No Mind HD Classic"): similar, never the same. The row
+ * title needs two words or eight letters, so "Love" never explains "Love Makes You Feel".
+ */
+function prefixSimilarity(title: string, rowTitle: string): number {
+  const q = comparable(title).split(" ");
+  const r = comparable(rowTitle).split(" ");
+  if (r.length >= q.length || (r.length < 2 && (r[0]?.length ?? 0) < 8) || q.length - r.length > 6) return 0;
+  return r.every((w, i) => q[i] === w) ? 0.85 : 0;
 }
 
 /** The best-matching playable row for a query title. */

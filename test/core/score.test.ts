@@ -16,6 +16,7 @@ import {
   mixPenalty,
   rankScored,
   recommend,
+  rowTitleSimilarity,
   scoreCandidate,
 } from "../../src/core/score.js";
 import { artistSimilarity, textSimilarity } from "../../src/core/similarity.js";
@@ -177,6 +178,23 @@ describe("scoring", () => {
       scoreCandidate(cand(release({ id: 9, masterId: 99, artists: [credit("Other")] })), query(), W),
     ]);
     expect(marginOf(ranked)).toBeGreaterThan(0.1);
+  });
+});
+
+describe("row title similarity", () => {
+  it("forgives words a video title adds after the title, but never makes them the same", () => {
+    const s = rowTitleSimilarity("Sugar Sugar 1969 Bubblegum Extended Version", track("Sugar Sugar"));
+    expect(s).toBe(0.85);
+    expect(rowTitleSimilarity("Sugar Sugar", track("Sugar Sugar"))).toBe(1);
+  });
+
+  it("needs two words or a long one to open the title, and not too many words after", () => {
+    expect(rowTitleSimilarity("Love Makes You Feel", track("Love"))).toBeLessThan(0.85);
+    expect(rowTitleSimilarity("Sugar Baby Love", track("Sugar"))).toBeLessThan(0.85);
+    expect(rowTitleSimilarity("Say A Prayer one two three four five six seven", track("Say A"))).toBeLessThan(
+      0.85,
+    );
+    expect(rowTitleSimilarity("Pay No Mind HD Classic", track("No Mind"))).toBeLessThan(0.85);
   });
 });
 
