@@ -223,6 +223,34 @@ function fillMasterYears(state: MatchState): void {
   }
 }
 
+/** Ranks the candidates under a reading without dropping any: for the other readings of a name. */
+function rankOnly(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
+  fillMasterYears(state);
+  return rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights))).slice(
+    0,
+    opts.maxResults,
+  );
+}
+
+/** A reading of the input other than the one given, named for the strategies list. */
+interface Reading {
+  name: string;
+  query: TrackQuery;
+}
+
+/**
+ * The other readings of a filename: artist and title swapped ("Title - Artist"), and the other pairs
+ * of a name with more dashes. Tags are split already and have none.
+ */
+function otherReadings(q: TrackQuery): Reading[] {
+  if (q.source === "tags" || !q.artist || !q.title) return [];
+  const plain = { ...q, orderUncertain: false };
+  return [
+    { name: "swapped-rescore", query: { ...plain, artist: q.title, title: q.artist } },
+    ...dashReadings(q).map((r) => ({ name: "reading-rescore", query: { ...plain, ...r } })),
+  ];
+}
+
 function rank(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
   fillMasterYears(state);
   const ranked = rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights)));
@@ -270,6 +298,19 @@ function betterVersionPending(best: Scored, ranked: Scored[]): boolean {
   );
 }
 
+/**
+ * True when more searches would only find the same record again: the best candidate holds the track
+ * under exactly the artist and title asked for (it is short of strong for its mix, kind or year, which
+ * variants of the same query cannot change), no more original version of it waits unfetched, and the
+ * artist+track and q= searches have both run.
+ */
+function settled(ranked: Scored[], state: MatchState): boolean {
+  const best = ranked[0];
+  if (!best?.row || (best.penalties.artist ?? 1) > 0.05 || (best.penalties.title ?? 1) > 0.05) return false;
+  if (betterVersionPending(best, ranked)) return false;
+  return state.strategies.includes("artist+track") && state.strategies.includes("q");
+}
+
 const isStrong = (ranked: Scored[]) => ranked[0]?.row != null && recommend(ranked[0]) === "strong";
 
 async function runStrategies(
@@ -279,15 +320,25 @@ async function runStrategies(
   source: MetadataSource,
   opts: MatchOptions,
 ) {
+  // A strong answer under another reading ends the ladder too: "Title - Artist" needs no more searches
+  // once the order-free q= search has found the release.
+  const others = otherReadings(q);
+  const done = (ranked: Scored[]) =>
+    isStrong(ranked) ||
+    settled(ranked, state) ||
+    others.some((r) => {
+      const alt = rankOnly(state, r.query, opts);
+      return isStrong(alt) || settled(alt, state);
+    });
   let ranked = rank(state, q, opts);
-  if (isStrong(ranked)) return ranked;
+  if (done(ranked)) return ranked;
   for (const s of strategies) {
     if (state.requests >= opts.maxRequests) break;
     state.requests++;
     state.strategies.push(s.name);
     addHits(state, await source.search(s.params, opts.signal), s.name);
     ranked = await verifyTop(state, q, source, opts, 2);
-    if (isStrong(ranked)) break;
+    if (done(ranked)) break;
   }
   return ranked;
 }
@@ -328,12 +379,30 @@ export async function findRelease(
     addHits(state, opts.seed.hits, opts.seed.strategy);
     await verifyTop(state, q, source, opts, 2);
   }
-  let ranked = idHolds ? rank(state, q, opts) : await runStrategies(buildQueries(q), state, q, source, opts);
+  const ranked = idHolds
+    ? rank(state, q, opts)
+    : await runStrategies(buildQueries(q), state, q, source, opts);
   if (!isStrong(ranked) && opts.moreQueries && state.requests < opts.maxRequests) {
-    ranked = await runStrategies(await opts.moreQueries(), state, q, source, opts);
+    await runStrategies(await opts.moreQueries(), state, q, source, opts);
   }
-  let verified = ranked.filter((s) => s.row !== null);
-  const first = verified[0];
+  // The reading to answer with: the input as given unless another reading (swapped, or the other pairs
+  // of a name with more dashes) scores clearly better. Rescoring only, no requests.
+  const others = otherReadings(q);
+  const choose = (): { verified: Scored[]; reading: string | null } => {
+    let verified = rank(state, q, opts).filter((s) => s.row !== null);
+    let reading: string | null = null;
+    if (isStrong(verified)) return { verified, reading };
+    for (const r of others) {
+      const alt = rankOnly(state, r.query, opts).filter((s) => s.row !== null);
+      if (alt[0] && (!verified[0] || alt[0].distance < verified[0].distance - 0.05)) {
+        verified = alt;
+        reading = r.name;
+      }
+    }
+    return { verified, reading };
+  };
+  let chosen = choose();
+  const first = chosen.verified[0];
   // The master's own year when no search row told us (one request, only for the chosen release).
   if (
     first?.candidate.masterId &&
@@ -344,33 +413,12 @@ export async function findRelease(
     try {
       const master = await source.getMaster(first.candidate.masterId, opts.signal);
       if (master.year) state.masterYears.set(master.id, master.year);
-      verified = rank(state, q, opts).filter((s) => s.row !== null);
+      chosen = choose();
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
-  // Filename-only input may have artist and title the wrong way round ("Title - Artist"). The q= search
-  // is order-free, so the right release is often among the candidates: rescore them swapped, no requests.
-  let swapped = false;
-  if (q.source !== "tags" && q.artist && q.title && !isStrong(verified)) {
-    const flipped: TrackQuery = { ...q, artist: q.title, title: q.artist, orderUncertain: false };
-    const alt = rank(state, flipped, opts).filter((s) => s.row !== null);
-    if (alt[0] && (!verified[0] || alt[0].distance < verified[0].distance - 0.05)) {
-      verified = alt;
-      swapped = true;
-    }
-  }
-  // A name with more dashes than one split: rescore the candidates under its other readings, no requests.
-  let reread = false;
-  if (!isStrong(verified)) {
-    for (const r of dashReadings(q)) {
-      const alt = rank(state, { ...q, ...r, orderUncertain: false }, opts).filter((s) => s.row !== null);
-      if (alt[0] && (!verified[0] || alt[0].distance < verified[0].distance - 0.05)) {
-        verified = alt;
-        reread = true;
-      }
-    }
-  }
+  const verified = chosen.verified;
   const best = verified[0] ?? null;
   const margin = marginOf(verified);
   const recommendation = recommend(best ?? undefined);
@@ -381,11 +429,7 @@ export async function findRelease(
     margin,
     confidence: best ? confidenceOf(best.distance, margin) : 0,
     requests: state.requests,
-    strategies: [
-      ...state.strategies,
-      ...(swapped ? ["swapped-rescore"] : []),
-      ...(reread ? ["reading-rescore"] : []),
-    ],
-    swapped,
+    strategies: chosen.reading ? [...state.strategies, chosen.reading] : state.strategies,
+    swapped: chosen.reading === "swapped-rescore",
   };
 }

@@ -147,6 +147,27 @@ describe("Stage 2 against the simulator: the plan's scenarios", () => {
     expect(r.diagnostics.discogsRequests).toBeLessThanOrEqual(5);
   });
 
+  it("stops searching once the swapped reading of 'Title - Artist' is strong", async () => {
+    const r = await make().resolve({ filename: "Say A Prayer - T-Fire.mp3" });
+    expect(r).toMatchObject({
+      source: "discogs",
+      artist: "T-Fire",
+      title: "Say A Prayer",
+      originalYear: 1979,
+      discogs: { releaseId: 990000001 },
+    });
+    expect(r.match?.recommendation).toBe("strong");
+    // artist+track (wrong way round), q (order-free), the release, its master: no variant searches.
+    expect(r.diagnostics.discogsRequests).toBe(4);
+  });
+
+  it("stops searching when the best holds the exact track and only its mix keeps it from strong", async () => {
+    const r = await make().resolve({ filename: "Blue Six-Pure.m4a" });
+    expect(r).toMatchObject({ source: "discogs", artist: "Blue Six", title: "Pure", year: 2000 });
+    expect(r.match).toMatchObject({ recommendation: "medium", penalties: { artist: 0, title: 0, mix: 0.5 } });
+    expect(r.diagnostics.discogsRequests).toBe(4);
+  });
+
   it("an unsplit name no catalogue artist explains is a miss, in one request", async () => {
     const r = await make().resolve({ filename: "Nothing Here Matches Anything At All.mp3" });
     expect(r.source).toBe("simple");
