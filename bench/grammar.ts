@@ -34,7 +34,9 @@ for await (const rec of importDump(DUMP)) {
     const ok = (artist: string, title: string) =>
       release.tracklist.some((row) => {
         const credits = row.artists.length > 0 ? row.artists : release.artists;
-        return artistSimilarity(artist, credits) >= 0.85 && rowTitleSimilarity(title, row) >= 0.85;
+        // Above 0.85: a row title that merely opens the split title (0.85, "Title + video junk") is
+        // a match for scoring, not a clean split.
+        return artistSimilarity(artist, credits) >= 0.85 && rowTitleSimilarity(title, row) > 0.85;
       });
     if (ok(p.artist, p.title)) correct++;
     else if (ok(p.title, p.artist)) swapped++;
