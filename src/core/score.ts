@@ -76,10 +76,11 @@ export function baseTitle(title: string): string {
 
 /** How well a query title matches a row title, ignoring the row's mix and other brackets. */
 export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
-  const full = Math.max(textSimilarity(title, rowMix(row).title), textSimilarity(title, row.title));
+  const rowTitle = rowMix(row).title;
+  const full = Math.max(textSimilarity(title, rowTitle), textSimilarity(title, row.title));
   // A bracketed subtitle on one side only ("Rosalita (Come Out Tonight)") costs a little, not a lot.
   const base = textSimilarity(baseTitle(title), baseTitle(row.title)) * 0.95;
-  return Math.max(full, base, prefixSimilarity(title, rowMix(row).title));
+  return Math.max(full, base, prefixSimilarity(title, rowTitle));
 }
 
 /**
