@@ -223,13 +223,15 @@ function fillMasterYears(state: MatchState): void {
   }
 }
 
+/** Scores and orders every candidate under a reading of the input. */
+function scoreAll(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
+  fillMasterYears(state);
+  return rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights)));
+}
+
 /** Ranks the candidates under a reading without dropping any: for the other readings of a name. */
 function rankOnly(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
-  fillMasterYears(state);
-  return rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights))).slice(
-    0,
-    opts.maxResults,
-  );
+  return scoreAll(state, q, opts).slice(0, opts.maxResults);
 }
 
 /** A reading of the input other than the one given, named for the strategies list. */
@@ -252,8 +254,7 @@ function otherReadings(q: TrackQuery): Reading[] {
 }
 
 function rank(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
-  fillMasterYears(state);
-  const ranked = rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights)));
+  const ranked = scoreAll(state, q, opts);
   // Respect DISCOGS_MAX_RESULTS: drop the tail so it is never fetched.
   for (const s of ranked.slice(opts.maxResults))
     if (!s.candidate.release) state.candidates.delete(s.candidate.releaseId);
