@@ -301,10 +301,7 @@ export function createResolver(deps: PipelineDeps): Resolver {
   const stage1 = createStage1Memo(STAGE1_MEMO_SIZE);
   return async (input, options = {}) => {
     const { query, identity } = options.query
-      ? {
-          query: options.query,
-          identity: `${cacheKey(options.query)}|${JSON.stringify(options.query.hints)}`,
-        }
+      ? { query: options.query, identity: identityOf(options.query) }
       : stage1(input);
     const mode = input.mode ?? deps.settings.mode;
     const key = `${identity}|${mode}`;
@@ -320,6 +317,11 @@ export function createResolver(deps: PipelineDeps): Resolver {
     // Once settled no one else can join, so a sole caller may keep the object; shared ones get copies.
     return entry.callers === 1 ? result : structuredClone(result);
   };
+}
+
+/** What makes two Stage 1 results the same lookup: the cache key and the hints. */
+function identityOf(query: TrackQuery): string {
+  return `${cacheKey(query)}|${JSON.stringify(query.hints)}`;
 }
 
 /** Inputs whose Stage 1 result is kept: repeated inputs (the warm path) skip the grammar. */
@@ -339,7 +341,7 @@ function createStage1Memo(size: number) {
       const query = extractTrack(input);
       Object.freeze(query.hints);
       Object.freeze(query.featuring);
-      hit = { query: Object.freeze(query), identity: `${cacheKey(query)}|${JSON.stringify(query.hints)}` };
+      hit = { query: Object.freeze(query), identity: identityOf(query) };
       if (memo.size >= size) memo.delete(memo.keys().next().value as string);
     }
     memo.set(id, hit);
