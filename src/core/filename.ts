@@ -344,7 +344,7 @@ export function parseFilename(filename: string): ParsedFilename {
   text = unscene(text, hints);
   text = markWideGaps(text);
   text = cleanText(text).replace(/\s+-\s+Topic$/i, "");
-  text = text.replace(TRAILING_NOISE, "").replace(BPM_NOISE, "").replace(LEADING_NOISE, "");
+  text = text.replace(TRAILING_NOISE, "").replace(BPM_NOISE, "");
   const catno = LEADING_CATNO.exec(text);
   if (catno) {
     hints.catno ??= catno[1];
