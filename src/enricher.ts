@@ -41,7 +41,7 @@ export interface EnricherOptions {
 }
 
 /** Reads a file's tags; a file whose tags cannot be read yields none, and says why. */
-export async function readFileTags(container: Container, path: string, signal?: AbortSignal) {
+async function readFileTags(container: Container, path: string, signal?: AbortSignal) {
   try {
     return { tags: await container.tagReader.read(path, signal), warning: undefined };
   } catch (err) {
