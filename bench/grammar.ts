@@ -14,7 +14,7 @@ import { artistSimilarity } from "../src/core/similarity.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DUMP = resolve(
-  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"),
+  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"),
   "releases.xml.gz",
 );
 

@@ -20,7 +20,7 @@ import { testRedis } from "../test/redis-server.js";
 import { buildEvalSet } from "./eval/dataset.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const DUMP = resolve(process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"));
+const DUMP = resolve(process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"));
 const ROUTE = "/api/v1/audio/metadata/ai";
 const sim = await startDiscogsSimulator({ dumpDir: DUMP, rateLimit: { authenticated: 1e9 } });
 const llm = await startFakeLlm("gemini");

@@ -14,7 +14,7 @@ import { importDump } from "../src/adapters/discogs/dump/index.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SAMPLE = resolve(
-  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"),
+  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"),
   "releases.xml.gz",
 );
 const target = Number(process.argv[2] ?? 100_000);

@@ -1,15 +1,15 @@
-/** Shared test helpers: paths to shared data and fixtures. */
+/** Shared test helpers: paths to the bundled data and fixtures. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, "..");
-/** The shared dump sample beside the repository. */
+/** The CC0 dump sample shipped in the repository (data/README.md). */
 export const DUMP_DIR = resolve(
-  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"),
+  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"),
 );
 /** The real API response bodies. */
-export const API_SAMPLES = resolve(ROOT, "../shared/data/discogs-api-samples");
+export const API_SAMPLES = resolve(ROOT, "test/fixtures/discogs-api-samples");
 /** Our own fixtures. */
 export const FIXTURES = resolve(ROOT, "test/fixtures");
 

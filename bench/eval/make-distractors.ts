@@ -21,7 +21,7 @@ type Track = {
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DUMP = resolve(
-  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"),
+  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"),
   "releases.xml.gz",
 );
 const OUT = resolve(ROOT, "test/fixtures/discogs/distractors.json");

@@ -24,7 +24,7 @@ import { startFakeLlm } from "../../test/fakes/llm/index.js";
 import { buildEvalSet, type EvalCase } from "./dataset.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const DUMP_DIR = resolve(process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "../shared/data/discogs-dump-sample"));
+const DUMP_DIR = resolve(process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"));
 const FIXTURES = [
   resolve(ROOT, "test/fixtures/discogs/distractors.json"),
   resolve(ROOT, "test/fixtures/discogs/t-fire.json"),

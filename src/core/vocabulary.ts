@@ -1,6 +1,6 @@
 /**
  * Discogs' vocabulary: the 15 official genres, known styles and release countries.
- * Styles: every style in the shared dump sample plus the common ones in data/discogs-styles-common.txt;
+ * Styles: every style in the bundled dump sample plus the common ones in data/discogs-styles-common.txt;
  * a subset (about half) of Discogs' full list, which no offline source here holds.
  */
 

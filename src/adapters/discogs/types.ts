@@ -1,5 +1,5 @@
 /**
- * Raw Discogs API shapes, written against the real bodies in shared/data/discogs-api-samples.
+ * Raw Discogs API shapes, written against the real bodies in test/fixtures/discogs-api-samples.
  * Every body is validated on entry; unknown keys pass through. Converted to core types in convert.ts.
  */
 import { z } from "zod";

@@ -24,7 +24,7 @@ export interface Faults {
 
 /** Options of the simulator. */
 export interface SimulatorOptions {
-  /** Folder of the dump sample; null to load fixtures only. Default: ../shared/data/discogs-dump-sample. */
+  /** Folder of the dump sample; null to load fixtures only. Default: the bundled data/discogs-dump-sample. */
   dumpDir?: string | null;
   /** Extra API-shaped releases: file paths or objects. `_main_release: true` marks a master's main release. */
   fixtures?: (string | Json)[];
@@ -58,9 +58,9 @@ export interface DiscogsSimulator {
   close(): Promise<void>;
 }
 
-/** The shared dump sample, found beside the repository. */
+/** The CC0 dump sample shipped in the repository. */
 export const DEFAULT_DUMP_DIR = resolve(
-  process.env.DISCOGS_DUMP_DIR ?? resolve(import.meta.dirname, "../../../../shared/data/discogs-dump-sample"),
+  process.env.DISCOGS_DUMP_DIR ?? resolve(import.meta.dirname, "../../../data/discogs-dump-sample"),
 );
 
 /** A small seeded PRNG (mulberry32), so fault runs repeat. */

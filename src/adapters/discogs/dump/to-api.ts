@@ -1,5 +1,5 @@
 /**
- * Converts dump elements to the JSON shapes the Discogs API returns (see shared/data/discogs-api-samples).
+ * Converts dump elements to the JSON shapes the Discogs API returns (see test/fixtures/discogs-api-samples).
  * The dump writes elements for keys, `released` as "1999-03-00", and `is_main_release` on master_id.
  */
 import { parseYear } from "../../../core/normalize.js";
