@@ -3,6 +3,8 @@
  * names the bad variable and the values it allows. Secrets are redacted whenever config is printed.
  */
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./core/errors.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "./core/score.js";
@@ -108,6 +110,20 @@ const EnvSchema = z.object({
   DISCOGS_USER_AGENT: text(),
   DISCOGS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
   DISCOGS_SCORE_WEIGHTS: text(),
+  DISCOGS_INDEX_PATH: text(),
+  DISCMETA_CACHE_DIR: text(),
+  XDG_CACHE_HOME: text(),
+  HOME: text(),
+  METADATA_CACHE_DRIVER: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase();
+      if (s === "") return undefined;
+      if (s === "memory" || s === "redis" || s === "sqlite") return s;
+      ctx.addIssue({ code: "custom", message: "must be one of memory, redis, sqlite" });
+      return z.NEVER;
+    }),
   GEMINI_API_KEY: text(),
   GEMINI_MODEL: text(),
   GEMINI_BASE_URL: url(),
@@ -156,6 +172,10 @@ export interface AppConfig {
     requestTimeoutMs: number;
     rolloutPercent: number;
     weights: ScoreWeights;
+    /** An offline index built by `discmeta index build` (DISCOGS_INDEX_PATH). */
+    indexPath: string | undefined;
+    /** The catalogue: the API, the index, or the index with the API behind it; null when off. */
+    source: "api" | "index" | "index+api" | null;
   };
   llm: {
     /** True when the chosen provider has a key (or a base URL, for OpenAI-compatible servers). */
@@ -168,9 +188,12 @@ export interface AppConfig {
   };
   cache: {
     enabled: boolean;
-    driver: "memory" | "redis";
+    /** memory (the service's default), redis (when configured), or sqlite (persistent, the CLI's). */
+    driver: "memory" | "redis" | "sqlite";
     redisUrl: string | undefined;
     ttlSeconds: number;
+    /** The user's cache folder: the SQLite cache and the sample index live here. */
+    dir: string;
   };
   http: {
     port: number;
@@ -222,8 +245,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   let discogsReason: string | null = null;
   if (!e.METADATA_USE_DISCOGS) discogsReason = "METADATA_USE_DISCOGS is false";
-  else if (!e.DISCOGS_USER_TOKEN)
-    discogsReason = "DISCOGS_USER_TOKEN is not set (Discogs search needs a token)";
+  else if (!e.DISCOGS_USER_TOKEN && !e.DISCOGS_INDEX_PATH)
+    discogsReason =
+      "DISCOGS_USER_TOKEN is not set (Discogs search needs a token) and no offline index (DISCOGS_INDEX_PATH)";
   if (discogsReason && e.METADATA_USE_DISCOGS) warnings.push(`Discogs stage disabled: ${discogsReason}`);
 
   const provider = e.METADATA_PROVIDER;
@@ -236,6 +260,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? `redis://${e.REDIS_HOST}:${e.REDIS_PORT}` : undefined);
+  const driver = e.METADATA_CACHE_DRIVER ?? (redisUrl ? "redis" : "memory");
+  if (driver === "redis" && !redisUrl)
+    throw new ConfigError(
+      "config: invalid environment: METADATA_CACHE_DRIVER=redis needs REDIS_URL or REDIS_HOST",
+    );
+  const source =
+    discogsReason !== null
+      ? null
+      : e.DISCOGS_INDEX_PATH
+        ? e.DISCOGS_USER_TOKEN
+          ? "index+api"
+          : "index"
+        : "api";
   return {
     provider,
     mode: e.METADATA_MODE.toLowerCase() as AppConfig["mode"],
@@ -252,6 +289,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: e.DISCOGS_REQUEST_TIMEOUT_MS,
       rolloutPercent: e.METADATA_DISCOGS_ROLLOUT_PERCENT,
       weights: parseWeights(e.DISCOGS_SCORE_WEIGHTS),
+      indexPath: e.DISCOGS_INDEX_PATH,
+      source,
     },
     llm: {
       available: llmAvailable,
@@ -271,9 +310,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cache: {
       enabled: e.METADATA_CACHE_ENABLED,
-      driver: redisUrl ? "redis" : "memory",
+      driver,
       redisUrl,
       ttlSeconds: Math.round(e.REDIS_CACHE_TTL_HOURS * 3600),
+      dir: cacheDirOf(e),
     },
     http: {
       port: e.PORT,
@@ -288,6 +328,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     startupWarnings: warnings,
   };
+}
+
+/** DISCMETA_CACHE_DIR, else $XDG_CACHE_HOME/discmeta, else ~/.cache/discmeta (the XDG default). */
+function cacheDirOf(e: { DISCMETA_CACHE_DIR?: string; XDG_CACHE_HOME?: string; HOME?: string }): string {
+  if (e.DISCMETA_CACHE_DIR) return e.DISCMETA_CACHE_DIR;
+  if (e.XDG_CACHE_HOME) return join(e.XDG_CACHE_HOME, "discmeta");
+  return join(e.HOME ?? homedir(), ".cache", "discmeta");
 }
 
 /** Reads `.env` from the working directory into process.env when present (existing values win). */

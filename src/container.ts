@@ -1,9 +1,12 @@
 /**
  * The composition root: config -> adapters -> core dependencies. The only module that imports adapters.
  */
+import { join } from "node:path";
 import { createMemoryCache } from "./adapters/cache/memory.js";
 import { createRedisCache, type RedisCache } from "./adapters/cache/redis.js";
-import { createDiscogsSource, type DiscogsSource } from "./adapters/discogs/source.js";
+import { createSqliteCache } from "./adapters/cache/sqlite.js";
+import { openIndexSource } from "./adapters/discogs/index/source.js";
+import { createDiscogsSource } from "./adapters/discogs/source.js";
 import { createGeminiClient } from "./adapters/llm/gemini.js";
 import { createOpenAiClient } from "./adapters/llm/openai.js";
 import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
@@ -39,6 +42,8 @@ export interface ContainerOptions {
   observer?: PipelineObserver;
   /** Overrides of the adapters the config would build. */
   source?: MetadataSource | null;
+  /** What an overriding `source` is. Default "api". */
+  sourceKind?: "api" | "index";
   llm?: LlmClient | null;
   cache?: Cache | null;
 }
@@ -63,26 +68,20 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
 /** Builds every adapter the config asks for and wires them into the core. */
 export function createContainer(config: AppConfig, options: ContainerOptions = {}): Container {
   const metrics = createMetrics();
-  const source: MetadataSource | null =
-    options.source !== undefined
-      ? options.source
-      : config.discogs.enabled
-        ? createDiscogsSource({
-            baseUrl: config.discogs.apiUrl,
-            token: config.discogs.token,
-            userAgent: config.discogs.userAgent,
-            requestTimeoutMs: config.discogs.requestTimeoutMs,
-            // Retries end before the request's own deadline, so a failing Discogs is an error, not a timeout.
-            deadlineMs: config.timeoutMs > 0 ? Math.max(1000, config.timeoutMs - 500) : 30_000,
-          })
-        : null;
-  if (source && "client" in source)
-    metrics.setDiscogsCounters(() => (source as DiscogsSource).client.counters());
+  const catalog = makeCatalog(config, options);
+  const source = catalog.source;
+  if (catalog.api) {
+    const api = catalog.api;
+    metrics.setDiscogsCounters(() => api.client.counters());
+  }
   const cache = options.cache !== undefined ? options.cache : makeCache(config);
   const observer = options.observer ? combineObservers(metrics.observer, options.observer) : metrics.observer;
   const deps: PipelineDeps = {
     settings: pipelineSettings(config),
     source,
+    sourceKind: catalog.kind,
+    fallbackSource: catalog.fallback,
+    bodyCache: cache && catalog.api ? { cache, ttlSeconds: BODY_TTL_SECONDS } : null,
     llm: options.llm !== undefined ? options.llm : makeLlm(config),
     cache,
     stages: [createDiscogsStage(LLM_DISCOGS_HOOKS), createLlmOnlyStage(), SIMPLE_STAGE],
@@ -102,9 +101,36 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };
     },
     dispose: async () => {
+      catalog.index?.dispose();
       await deps.cache?.dispose();
     },
   };
+}
+
+/** Release and master bodies change rarely: kept a week. */
+const BODY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The catalogue the config asks for: the API, an offline index, or the index with the API behind it. */
+function makeCatalog(config: AppConfig, options: ContainerOptions) {
+  const none = { source: null, kind: "api" as const, fallback: null, api: null, index: null };
+  if (options.source !== undefined)
+    return { ...none, source: options.source, kind: options.sourceKind ?? ("api" as const) };
+  const d = config.discogs;
+  if (!d.source) return none;
+  const api =
+    d.source === "index"
+      ? null
+      : createDiscogsSource({
+          baseUrl: d.apiUrl,
+          token: d.token,
+          userAgent: d.userAgent,
+          requestTimeoutMs: d.requestTimeoutMs,
+          // Retries end before the request's own deadline, so a failing Discogs is an error, not a timeout.
+          deadlineMs: config.timeoutMs > 0 ? Math.max(1000, config.timeoutMs - 500) : 0,
+        });
+  if (d.source === "api") return { ...none, source: api, api };
+  const index = openIndexSource(d.indexPath!);
+  return { source: index, kind: "index" as const, fallback: api, api, index };
 }
 
 function makeLlm(config: AppConfig): LlmClient | null {
@@ -130,6 +156,8 @@ function makeCache(config: AppConfig): Cache | null {
   if (!config.cache.enabled) return null;
   if (config.cache.driver === "redis" && config.cache.redisUrl)
     return createRedisCache({ url: config.cache.redisUrl });
+  if (config.cache.driver === "sqlite")
+    return createSqliteCache({ path: join(config.cache.dir, "cache.sqlite") });
   return createMemoryCache();
 }
 

@@ -5,9 +5,7 @@ import { resolve } from "node:path";
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, "..");
 /** The CC0 dump sample shipped in the repository (data/README.md). */
-export const DUMP_DIR = resolve(
-  process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"),
-);
+export const DUMP_DIR = resolve(process.env.DISCOGS_DUMP_DIR ?? resolve(ROOT, "data/discogs-dump-sample"));
 /** The real API response bodies. */
 export const API_SAMPLES = resolve(ROOT, "test/fixtures/discogs-api-samples");
 /** Our own fixtures. */

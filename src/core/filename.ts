@@ -107,7 +107,7 @@ function isCatno(text: string): boolean {
   return text.length <= 20 && CATNO_WORDS.test(text) && /\d{2,}[A-Z]?$/.test(text);
 }
 const AUDIO_EXT = /\.(?:mp3|flac|ogg|oga|opus|m4a|mp4|aac|wav|aiff?|wma|alac|ape|wv|webm|mka|dsf)$/i;
-const YTDLP_ID = /\s*\[[A-Za-z0-9_-]{11}\]$/;
+const YTDLP_ID = /\s*\[([A-Za-z0-9_-]{11})\]$/;
 
 interface Bracket {
   text: string;
@@ -340,6 +340,9 @@ function markWideGaps(text: string): string {
 export function parseFilename(filename: string): ParsedFilename {
   const hints: TrackHints = {};
   let text = unifyPunctuation(baseName(filename)).trim();
+  const videoId = YTDLP_ID.exec(text);
+  // yt-dlp's default name ends in the video id; an all-letters or all-digits bracket is something else.
+  if (videoId && /[0-9_-]/.test(videoId[1]!) && /[A-Za-z]/.test(videoId[1]!)) hints.youtubeId = videoId[1]!;
   text = text.replace(YTDLP_ID, "");
   text = unscene(text, hints);
   text = markWideGaps(text);

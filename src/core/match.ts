@@ -344,6 +344,58 @@ async function runStrategies(
   return ranked;
 }
 
+/** Releases a video is attached to that are fetched, at most. */
+const VIDEO_RELEASES = 3;
+
+/**
+ * A YouTube video id attached to releases (offline index only) is a lookup, not a search: the releases
+ * are fetched and the track is found on them by title. Returns the outcome when a release holds the
+ * track, or null to go on with the ladder (the fetched releases stay as candidates).
+ */
+async function videoCandidates(
+  q: TrackQuery,
+  source: MetadataSource,
+  state: MatchState,
+  opts: MatchOptions,
+): Promise<MatchOutcome | null> {
+  const videoId = q.hints.youtubeId;
+  if (!videoId || !source.findByVideoId || !q.title) return null;
+  const ids = (await source.findByVideoId(videoId, opts.signal)).slice(0, VIDEO_RELEASES);
+  for (const id of ids) {
+    state.requests++;
+    try {
+      const release = await source.getRelease(id, opts.signal);
+      state.candidates.set(release.id, {
+        releaseId: release.id,
+        masterId: release.masterId,
+        hit: null,
+        release,
+        masterYear: null,
+        strategies: ["youtube-id"],
+      });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  if (ids.length === 0) return null;
+  state.strategies.push("youtube-id");
+  const ranked = rank(state, q, opts).filter((s) => s.row !== null);
+  const best = ranked[0];
+  // The video names the release; the title alone must find the row (a bare title has no artist).
+  if (!best || (best.penalties.title ?? 1) > 0.15) return null;
+  const margin = marginOf(ranked);
+  return {
+    ranked,
+    best,
+    recommendation: recommend(best),
+    margin,
+    confidence: confidenceOf(best.distance, margin),
+    requests: state.requests,
+    strategies: state.strategies,
+    swapped: false,
+  };
+}
+
 /**
  * Finds the release that holds a track. Deterministic: the same query and catalogue give the same answer.
  * Throws the source's UpstreamError on faults (the pipeline degrades); returns an outcome with
@@ -355,6 +407,8 @@ export async function findRelease(
   opts: MatchOptions,
 ): Promise<MatchOutcome> {
   const state: MatchState = { candidates: new Map(), masterYears: new Map(), requests: 0, strategies: [] };
+  const byVideo = await videoCandidates(q, source, state, opts);
+  if (byVideo) return byVideo;
   if (q.hints.discogsReleaseId) {
     state.requests++;
     state.strategies.push("release-id");

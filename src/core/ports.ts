@@ -26,6 +26,11 @@ export interface MetadataSource {
     },
     signal?: AbortSignal,
   ): Promise<MasterVersion[]>;
+  /**
+   * Releases a YouTube video is attached to, best first. Only a source built from the dumps can answer
+   * this (the API cannot search by video); others leave it out.
+   */
+  findByVideoId?(videoId: string, signal?: AbortSignal): Promise<number[]>;
 }
 
 /** The LLM tasks the pipeline may run. */

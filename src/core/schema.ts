@@ -63,6 +63,10 @@ export const TrackMetadataSchema = z.object({
     extraction: z.object({ source: z.string(), confidence: z.number(), pattern: z.string() }),
     stages: z.array(StageRecordSchema),
     discogsRequests: z.number().int().nonnegative(),
+    /** Offline index lookups (free, no budget). */
+    indexLookups: z.number().int().nonnegative().default(0),
+    /** Which catalogue answered: the API, the offline index, or both; null when none was asked. */
+    catalog: z.enum(["api", "index", "index+api"]).nullable().default(null),
     llmCalls: z.number().int().nonnegative(),
     llmTasks: z.array(z.string()),
   }),

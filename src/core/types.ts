@@ -47,6 +47,8 @@ export interface TrackHints {
   trackNumber?: number;
   durationSec?: number;
   discogsReleaseId?: number;
+  /** A YouTube video id from a yt-dlp file name ("Title [MpmbntGDyNE].opus"). */
+  youtubeId?: string;
 }
 
 /** Stage 1's result: the normalised identity of a track. */

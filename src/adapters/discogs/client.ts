@@ -28,7 +28,7 @@ export interface DiscogsClientOptions {
   timing?: Timing;
   /** Timeout of one HTTP attempt, ms. Default 10 000. */
   requestTimeoutMs?: number;
-  /** Overall deadline of one call, retries included, ms. Default 30 000. */
+  /** Overall deadline of one call, retries included, ms; 0 for none (batch work waits). Default 30 000. */
   deadlineMs?: number;
   /** Retries after the first attempt. Default 4. */
   maxRetries?: number;
@@ -160,7 +160,9 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     outer?: AbortSignal,
   ) {
     const url = `${base}${path}`;
-    const signal = AbortSignal.any([outer ?? new AbortController().signal, AbortSignal.timeout(deadlineMs)]);
+    const limits = [outer ?? new AbortController().signal];
+    if (deadlineMs > 0) limits.push(AbortSignal.timeout(deadlineMs));
+    const signal = AbortSignal.any(limits);
     let lastError: Error = new UpstreamError(`discogs: ${endpoint} failed`);
     for (let n = 0; n <= maxRetries; n++) {
       if (signal.aborted) break;

@@ -1,13 +1,14 @@
 /**
  * Stage 2 as a pipeline stage: match on Discogs, reject weak matches, map facts to the schema.
  */
-import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "../catalog.js";
+import type { SearchHit } from "../catalog.js";
 import { mapRelease, matchInfo } from "../map-release.js";
 import { findRelease, type MatchOutcome, type Strategy, unsplitReadings } from "../match.js";
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
-import type { Stage, StageContext } from "./resolve.js";
+import { requestCatalogs } from "./catalog-source.js";
+import type { Stage, StageContext, StageOutcome } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
 
 /** Discogs requests allowed per track, by mode. */
@@ -21,20 +22,6 @@ export function rolloutBucket(artist: string | null, title: string | null): numb
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h % 100;
-}
-
-/** Wraps a source so that each call bumps the request's counter. */
-function countingSource(source: MetadataSource, ctx: StageContext): MetadataSource {
-  const bump = <T>(p: Promise<T>) => {
-    ctx.counters.discogsRequests++;
-    return p;
-  };
-  return {
-    search: (p: SearchParams, s?: AbortSignal): Promise<SearchHit[]> => bump(source.search(p, s)),
-    getRelease: (id: number, s?: AbortSignal): Promise<Release> => bump(source.getRelease(id, s)),
-    getMaster: (id: number, s?: AbortSignal): Promise<Master> => bump(source.getMaster(id, s)),
-    getMasterVersions: (id, o, s): Promise<MasterVersion[]> => bump(source.getMasterVersions(id, o, s)),
-  };
 }
 
 /**
@@ -68,7 +55,14 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       if (settings.discogsDisabled) return settings.discogsDisabled;
       if (!source) return "no Discogs source configured";
       const q = ctx.query;
-      if (!q.hints.discogsReleaseId && !q.hints.catno && (!q.artist || !q.title) && !isUnsplit(ctx))
+      const byVideo = Boolean(q.hints.youtubeId && q.title && source.findByVideoId);
+      if (
+        !q.hints.discogsReleaseId &&
+        !q.hints.catno &&
+        (!q.artist || !q.title) &&
+        !isUnsplit(ctx) &&
+        !byVideo
+      )
         return "no artist and title to search for";
       if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
         return `outside the rollout (${settings.discogsRolloutPercent}%)`;
@@ -76,64 +70,80 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       return null;
     },
     async run(ctx) {
-      const { settings } = ctx.deps;
-      const source = countingSource(ctx.deps.source!, ctx);
-      const budget = DISCOGS_REQUEST_BUDGET[ctx.mode];
-      let seed: { hits: SearchHit[]; strategy: string } | undefined;
-      const asGiven = ctx.query;
-      if (isUnsplit(ctx)) {
-        // No separator to split on: search the whole name, then read it as "artist title" (or "title
-        // artist") only with an artist the catalogue returned; verification then judges the title.
-        const hits = await source.search({ q: asGiven.title!, per_page: 50 }, ctx.signal);
-        const reading = unsplitReadings(asGiven.title!, hits)[0];
-        if (!reading) return { result: null, reason: "no catalogue artist in the unsplit name" };
-        ctx.query = { ...asGiven, ...reading, orderUncertain: false };
-        seed = { hits, strategy: "q-unsplit" };
-      }
-      const miss = (reason: string) => {
-        // Later stages see the input as given, not a reading the catalogue did not confirm.
-        ctx.query = asGiven;
-        return { result: null, reason };
-      };
-      let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" };
-      try {
-        outcome = await findRelease(ctx.query, source, {
-          weights: settings.weights,
-          maxResults: settings.maxResults,
-          maxRequests: budget - (seed ? 1 : 0),
-          signal: ctx.signal,
-          seed,
-          moreQueries: hooks.moreQueries?.(ctx),
-        });
-        if (hooks.select) outcome = await hooks.select(ctx, outcome);
-      } catch (err) {
-        miss("error");
-        throw err;
-      }
-      const best = outcome.best;
-      if (!best)
-        return miss(outcome.strategies.length ? "no release holds this track" : "nothing to search for");
-      if (outcome.confidence < settings.minConfidence) {
-        return miss(
-          `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
-        );
-      }
-      const result = mapRelease(
-        blankMetadata(ctx.query, ctx.mode),
-        ctx.query,
-        best,
-        best.candidate.masterYear,
+      const catalogs = requestCatalogs(
+        {
+          source: ctx.deps.source!,
+          kind: ctx.deps.sourceKind ?? "api",
+          fallback: ctx.deps.fallbackSource,
+          bodyCache: ctx.deps.bodyCache,
+        },
+        ctx.counters,
       );
-      result.confidence = outcome.confidence;
-      if (seed)
-        result.warnings.push("the name had no separator: artist and title read with the catalogue's artist");
-      result.match = matchInfo(best, outcome.recommendation, outcome.margin, outcome.selectedBy ?? "scorer");
-      if (outcome.recommendation !== "strong")
-        result.warnings.push(`match is ${outcome.recommendation}, not strong`);
-      if (outcome.margin !== null && outcome.margin < 0.03)
-        result.warnings.push("a different record scored almost as well");
-      if (hooks.describe && ctx.mode !== "fast") await hooks.describe(ctx, result);
-      return { result };
+      let outcome: StageOutcome = { result: null, reason: "no catalogue" };
+      for (const source of catalogs) {
+        outcome = await matchOn(ctx, source, hooks);
+        if (outcome.result) return outcome;
+      }
+      return outcome;
     },
   };
+}
+
+/** Stage 2 over one catalogue: the ladder, the LLM's choice among close candidates, the mapping. */
+async function matchOn(
+  ctx: StageContext,
+  source: MetadataSource,
+  hooks: DiscogsStageHooks,
+): Promise<StageOutcome> {
+  const { settings } = ctx.deps;
+  const budget = DISCOGS_REQUEST_BUDGET[ctx.mode];
+  let seed: { hits: SearchHit[]; strategy: string } | undefined;
+  const asGiven = ctx.query;
+  if (isUnsplit(ctx)) {
+    // No separator to split on: search the whole name, then read it as "artist title" (or "title
+    // artist") only with an artist the catalogue returned; verification then judges the title.
+    const hits = await source.search({ q: asGiven.title!, per_page: 50 }, ctx.signal);
+    const reading = unsplitReadings(asGiven.title!, hits)[0];
+    if (!reading) return { result: null, reason: "no catalogue artist in the unsplit name" };
+    ctx.query = { ...asGiven, ...reading, orderUncertain: false };
+    seed = { hits, strategy: "q-unsplit" };
+  }
+  const miss = (reason: string) => {
+    // Later stages see the input as given, not a reading the catalogue did not confirm.
+    ctx.query = asGiven;
+    return { result: null, reason };
+  };
+  let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" };
+  try {
+    outcome = await findRelease(ctx.query, source, {
+      weights: settings.weights,
+      maxResults: settings.maxResults,
+      maxRequests: budget - (seed ? 1 : 0),
+      signal: ctx.signal,
+      seed,
+      moreQueries: hooks.moreQueries?.(ctx),
+    });
+    if (hooks.select) outcome = await hooks.select(ctx, outcome);
+  } catch (err) {
+    miss("error");
+    throw err;
+  }
+  const best = outcome.best;
+  if (!best) return miss(outcome.strategies.length ? "no release holds this track" : "nothing to search for");
+  if (outcome.confidence < settings.minConfidence) {
+    return miss(
+      `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
+    );
+  }
+  const result = mapRelease(blankMetadata(ctx.query, ctx.mode), ctx.query, best, best.candidate.masterYear);
+  result.confidence = outcome.confidence;
+  if (seed)
+    result.warnings.push("the name had no separator: artist and title read with the catalogue's artist");
+  result.match = matchInfo(best, outcome.recommendation, outcome.margin, outcome.selectedBy ?? "scorer");
+  if (outcome.recommendation !== "strong")
+    result.warnings.push(`match is ${outcome.recommendation}, not strong`);
+  if (outcome.margin !== null && outcome.margin < 0.03)
+    result.warnings.push("a different record scored almost as well");
+  if (hooks.describe && ctx.mode !== "fast") await hooks.describe(ctx, result);
+  return { result };
 }

@@ -9,6 +9,7 @@ import type { Cache, LlmClient, MetadataSource } from "../ports.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
+import { type CatalogCounters, type CatalogKind, catalogOf } from "./catalog-source.js";
 import { simpleExtraction } from "./simple.js";
 
 /** Settings the pipeline needs, already validated by config. */
@@ -58,6 +59,12 @@ export interface PipelineObserver {
 export interface PipelineDeps {
   settings: PipelineSettings;
   source?: MetadataSource | null;
+  /** What `source` is: the API (costs budget) or an offline index. Default "api". */
+  sourceKind?: CatalogKind;
+  /** The API behind an index, for what the index lacks. */
+  fallbackSource?: MetadataSource | null;
+  /** Where API release and master bodies are kept by id, and for how long. */
+  bodyCache?: { cache: Cache; ttlSeconds: number } | null;
   llm?: LlmClient | null;
   cache?: Cache | null;
   observer?: PipelineObserver;
@@ -77,7 +84,7 @@ export interface StageContext {
   signal: AbortSignal;
   warnings: string[];
   /** Counters the stages bump, reported in diagnostics. */
-  counters: { discogsRequests: number; llmCalls: number; llmTasks: string[] };
+  counters: CatalogCounters & { llmCalls: number; llmTasks: string[] };
 }
 
 /** A stage returns a result, or null to let the next stage try, with the reason. */
@@ -244,7 +251,7 @@ async function resolveWithin(
       return limit.signal;
     },
     warnings: [],
-    counters: { discogsRequests: 0, llmCalls: 0, llmTasks: [] },
+    counters: { discogsRequests: 0, indexLookups: 0, llmCalls: 0, llmTasks: [] },
   };
   for (const step of deps.refine ?? []) await step(ctx);
   const key = cacheKey(ctx.query);
@@ -278,6 +285,8 @@ async function resolveWithin(
     mode,
     stages: records,
     discogsRequests: ctx.counters.discogsRequests,
+    indexLookups: ctx.counters.indexLookups,
+    catalog: catalogOf(ctx.counters),
     llmCalls: ctx.counters.llmCalls,
     llmTasks: ctx.counters.llmTasks,
   };

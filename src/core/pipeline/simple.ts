@@ -18,6 +18,8 @@ export function emptyDiagnostics(
     },
     stages: [] as StageRecord[],
     discogsRequests: 0,
+    indexLookups: 0,
+    catalog: null,
     llmCalls: 0,
     llmTasks: [],
   };

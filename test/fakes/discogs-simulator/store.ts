@@ -5,100 +5,27 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { importDump } from "../../../src/adapters/discogs/dump/index.js";
+import {
+  type DocFields,
+  docFields,
+  type Json,
+  mergeFields,
+} from "../../../src/adapters/discogs/index/fields.js";
+import { deriveMasterBody } from "../../../src/adapters/discogs/index/rows.js";
 
-/** A JSON object as the API serves it. */
-export type Json = Record<string, unknown>;
+export { displayArtist, type Json, tokens } from "../../../src/adapters/discogs/index/fields.js";
 
-/** Folds case and accents and splits into tokens of letters and digits, any script. */
-export function tokens(text: string): string[] {
-  return text
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/&/g, " and ")
-    .replace(/['’]/g, "")
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-}
-
-/** Compact form for catalogue numbers and barcodes: "SK 032" = "SK032". */
-const compact = (s: string) => tokens(s).join("");
-
-/** The searchable fields of one search document. */
-export interface SearchDoc {
+/** One search document: a release, or a master with the words of all its versions. */
+export interface SearchDoc extends DocFields {
   type: "release" | "master";
   id: number;
   release: Json;
-  fields: Record<string, Set<string>>;
-  compactCatno: string[];
-  compactBarcode: string[];
-  all: Set<string>;
   popularity: number;
 }
 
-type Artist = { name?: string; anv?: string; join?: string };
-type Track = { title?: string; sub_tracks?: Track[]; artists?: Artist[] };
-
-function trackTitles(list: Track[] | undefined): string[] {
-  return (list ?? []).flatMap((t) => [t.title ?? "", ...trackTitles(t.sub_tracks)]);
-}
-function trackArtists(list: Track[] | undefined): Artist[] {
-  return (list ?? []).flatMap((t) => [...(t.artists ?? []), ...trackArtists(t.sub_tracks)]);
-}
-
-/** "Artist - Title" as the search row's title, joining credits with their join words. */
-export function displayArtist(artists: Artist[] | undefined): string {
-  const list = artists ?? [];
-  if (list.length === 0) return "Various";
-  return list
-    .map(
-      (a, i) =>
-        `${a.anv || a.name || ""}${i < list.length - 1 ? (a.join && a.join !== "," ? ` ${a.join} ` : ", ") : ""}`,
-    )
-    .join("")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
 function makeDoc(type: "release" | "master", id: number, r: Json): SearchDoc {
-  const artists = (r.artists as Artist[] | undefined) ?? [];
-  const allArtists = [...artists, ...trackArtists(r.tracklist as Track[])];
-  const labels = (r.labels as { name?: string; catno?: string }[] | undefined) ?? [];
-  const formats = (r.formats as { name?: string; descriptions?: string[] }[] | undefined) ?? [];
-  const ids = (r.identifiers as { type?: string; value?: string }[] | undefined) ?? [];
-  const barcodes = ids.filter((i) => i.type === "Barcode").map((i) => i.value ?? "");
-  const f = (xs: string[]) => new Set(xs.flatMap(tokens));
-  const artistName = displayArtist(artists);
-  const fields: Record<string, Set<string>> = {
-    artist: f(allArtists.map((a) => a.name ?? "").map((n) => n.replace(/\s*\(\d+\)$/, ""))),
-    anv: f(allArtists.map((a) => a.anv ?? "")),
-    release_title: f([String(r.title ?? "")]),
-    title: f([artistName, String(r.title ?? "")]),
-    track: f(trackTitles(r.tracklist as Track[])),
-    label: f(labels.map((l) => l.name ?? "")),
-    catno: f(labels.map((l) => l.catno ?? "")),
-    genre: f((r.genres as string[]) ?? []),
-    style: f((r.styles as string[]) ?? []),
-    country: f([String(r.country ?? "")]),
-    year: f([String(r.year ?? "")]),
-    format: f(formats.flatMap((x) => [x.name ?? "", ...(x.descriptions ?? [])])),
-    barcode: f(barcodes),
-  };
-  for (const a of allArtists) if (a.anv) fields.artist!.add(tokens(a.anv).join(" "));
-  const all = new Set<string>();
-  for (const k of ["artist", "anv", "title", "track", "label", "catno"])
-    for (const t of fields[k]!) all.add(t);
   const community = r.community as { have?: number } | undefined;
-  return {
-    type,
-    id,
-    release: r,
-    fields,
-    compactCatno: labels.map((l) => compact(l.catno ?? "")).filter(Boolean),
-    compactBarcode: barcodes.map(compact).filter(Boolean),
-    all,
-    popularity: community?.have ?? 0,
-  };
+  return { type, id, release: r, ...docFields(r), popularity: community?.have ?? 0 };
 }
 
 /** The loaded data and its search index. */
@@ -120,22 +47,8 @@ function deriveMasters(store: SimulatorStore, mainFlags: Set<number>): void {
     const main = rels.find((r) => mainFlags.has(Number(r.id))) ?? byYear[0]!;
     const latest = [...byYear].reverse()[0]!;
     const years = rels.map((r) => Number(r.year)).filter((y) => y > 0);
-    store.masters.set(masterId, {
-      id: masterId,
-      main_release: main.id,
-      most_recent_release: latest.id,
-      resource_url: `https://api.discogs.com/masters/${masterId}`,
-      uri: `https://www.discogs.com/master/${masterId}`,
-      versions_url: `https://api.discogs.com/masters/${masterId}/versions`,
-      main_release_url: `https://api.discogs.com/releases/${main.id}`,
-      genres: main.genres ?? [],
-      styles: main.styles ?? [],
-      year: years.length > 0 ? Math.min(...years) : 0,
-      tracklist: main.tracklist ?? [],
-      artists: main.artists ?? [],
-      title: main.title,
-      data_quality: "Correct",
-    });
+    const earliest = years.length > 0 ? Math.min(...years) : 0;
+    store.masters.set(masterId, deriveMasterBody(masterId, main, Number(latest.id), earliest));
   }
 }
 
@@ -176,11 +89,7 @@ export async function loadStore(options: {
       store.releases.get(Number(store.masters.get(masterId)?.main_release)) ?? store.releases.get(ids[0]!)!;
     // A master row matches on the tracks and labels of all its versions, like Discogs' master search.
     const doc = makeDoc("master", masterId, main);
-    for (const id of ids) {
-      const v = makeDoc("release", id, store.releases.get(id)!);
-      for (const [k, set] of Object.entries(v.fields)) for (const t of set) doc.fields[k]!.add(t);
-      for (const t of v.all) doc.all.add(t);
-    }
+    for (const id of ids) mergeFields(doc, docFields(store.releases.get(id)!));
     doc.popularity = ids.reduce(
       (n, id) => n + ((store.releases.get(id)?.community as { have?: number })?.have ?? 0),
       0,

@@ -1,9 +1,9 @@
 /**
  * The Discogs dump importer: streams a monthly dump file into API-shaped objects.
- * It feeds the local simulator now and an offline index later.
+ * It feeds the offline index (`discmeta index build`) and the test simulator.
  */
 import { artistToApi, labelToApi, masterToApi, releaseToApi } from "./to-api.js";
-import { type DumpKind, readXmlRecords } from "./xml-records.js";
+import { type DumpKind, type DumpProgress, readXmlRecords } from "./xml-records.js";
 
 /** One imported record, in the API's JSON shape. */
 export type DumpRecord =
@@ -11,8 +11,8 @@ export type DumpRecord =
   | { kind: "masters" | "artists" | "labels"; data: Record<string, unknown> };
 
 /** Streams the records of one dump file (`.xml` or `.xml.gz`), in file order, in constant memory. */
-export async function* importDump(path: string): AsyncGenerator<DumpRecord> {
-  for await (const { kind, node } of readXmlRecords(path)) {
+export async function* importDump(path: string, progress?: DumpProgress): AsyncGenerator<DumpRecord> {
+  for await (const { kind, node } of readXmlRecords(path, progress)) {
     yield toRecord(kind, node);
   }
 }
@@ -32,4 +32,4 @@ function toRecord(kind: DumpKind, node: Parameters<typeof releaseToApi>[0]): Dum
   }
 }
 
-export type { DumpKind } from "./xml-records.js";
+export type { DumpKind, DumpProgress } from "./xml-records.js";

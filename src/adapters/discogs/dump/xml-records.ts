@@ -15,6 +15,11 @@ export interface XmlNode {
   text: string;
 }
 
+/** Bytes of the (compressed) file read so far, updated as the stream is consumed; for progress and ETA. */
+export interface DumpProgress {
+  bytesRead: number;
+}
+
 /** The dump kinds and their record element. */
 export const DUMP_KINDS = {
   releases: "release",
@@ -25,7 +30,10 @@ export const DUMP_KINDS = {
 export type DumpKind = keyof typeof DUMP_KINDS;
 
 /** Reads a dump file and yields each top-level record as an XmlNode, with the dump's kind. */
-export async function* readXmlRecords(path: string): AsyncGenerator<{ kind: DumpKind; node: XmlNode }> {
+export async function* readXmlRecords(
+  path: string,
+  progress?: DumpProgress,
+): AsyncGenerator<{ kind: DumpKind; node: XmlNode }> {
   const parser = new SaxesParser();
   const stack: XmlNode[] = [];
   let kind: DumpKind | undefined;
@@ -68,6 +76,7 @@ export async function* readXmlRecords(path: string): AsyncGenerator<{ kind: Dump
   });
 
   const input = createReadStream(path);
+  if (progress) input.on("data", (chunk) => (progress.bytesRead += chunk.length));
   const stream = path.endsWith(".gz") ? input.pipe(createGunzip()) : input;
   input.on("error", (err) => stream.destroy(err));
   // Decode as a stream, so a character split across two chunks stays whole.

@@ -1,0 +1,211 @@
+/**
+ * Search semantics close to Discogs' database search, shared by the offline index and the test
+ * simulator: case- and accent-insensitive tokens; each structured parameter must match all its words in
+ * its own field; `q` matches across artist, title, tracks, label and catno; catno and barcode compare in
+ * a compact form ("SK 032" = "SK032"). Pure functions over API-shaped release bodies.
+ */
+
+/** A JSON object in the API's shape. */
+export type Json = Record<string, unknown>;
+
+/** Folds case and accents and splits into tokens of letters and digits, any script. */
+export function tokens(text: string): string[] {
+  return text
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/&/g, " and ")
+    .replace(/['’]/g, "")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** Compact form for catalogue numbers and barcodes: "SK 032" = "SK032". */
+export const compact = (s: string): string => tokens(s).join("");
+
+/** The searchable fields of a document, in the order the index stores them. */
+export const FIELD_NAMES = [
+  "artist",
+  "anv",
+  "release_title",
+  "title",
+  "track",
+  "label",
+  "catno",
+  "genre",
+  "style",
+  "country",
+  "year",
+  "format",
+  "barcode",
+] as const;
+/** One searchable field. */
+export type FieldName = (typeof FIELD_NAMES)[number];
+
+/** The fields `q` searches across. */
+export const Q_FIELDS: readonly FieldName[] = ["artist", "anv", "title", "track", "label", "catno"];
+
+/** The structured parameters matched word by word against their own field. */
+export const FIELD_PARAMS = [
+  "title",
+  "release_title",
+  "artist",
+  "anv",
+  "label",
+  "genre",
+  "style",
+  "country",
+  "year",
+  "format",
+  "track",
+] as const;
+
+/** How much a token match in a field adds to relevance. */
+const FIELD_WEIGHT: Record<string, number> = {
+  artist: 3,
+  release_title: 3,
+  title: 3,
+  track: 2,
+  label: 1,
+  anv: 2,
+};
+
+type Artist = { name?: string; anv?: string; join?: string };
+type Track = { title?: string; sub_tracks?: Track[]; artists?: Artist[] };
+
+function trackTitles(list: Track[] | undefined): string[] {
+  return (list ?? []).flatMap((t) => [t.title ?? "", ...trackTitles(t.sub_tracks)]);
+}
+function trackArtists(list: Track[] | undefined): Artist[] {
+  return (list ?? []).flatMap((t) => [...(t.artists ?? []), ...trackArtists(t.sub_tracks)]);
+}
+
+/** "Artist - Title" as the search row's title, joining credits with their join words. */
+export function displayArtist(artists: Artist[] | undefined): string {
+  const list = artists ?? [];
+  if (list.length === 0) return "Various";
+  return list
+    .map(
+      (a, i) =>
+        `${a.anv || a.name || ""}${i < list.length - 1 ? (a.join && a.join !== "," ? ` ${a.join} ` : ", ") : ""}`,
+    )
+    .join("")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** A document's searchable words per field, plus the compact identifiers. */
+export interface DocFields {
+  fields: Record<FieldName, Set<string>>;
+  compactCatno: string[];
+  compactBarcode: string[];
+  /** Tokens of the release title, in order, for the exact-title bonus. */
+  titleTokens: string;
+}
+
+/** The barcodes of a release body. */
+export function barcodesOf(r: Json): string[] {
+  const ids = (r.identifiers as { type?: string; value?: string }[] | undefined) ?? [];
+  return ids.filter((i) => i.type === "Barcode").map((i) => i.value ?? "");
+}
+
+/** Extracts the searchable fields of an API-shaped release body. */
+export function docFields(r: Json): DocFields {
+  const artists = (r.artists as Artist[] | undefined) ?? [];
+  const allArtists = [...artists, ...trackArtists(r.tracklist as Track[])];
+  const labels = (r.labels as { name?: string; catno?: string }[] | undefined) ?? [];
+  const formats = (r.formats as { name?: string; descriptions?: string[] }[] | undefined) ?? [];
+  const barcodes = barcodesOf(r);
+  const f = (xs: string[]) => new Set(xs.flatMap(tokens));
+  const fields: Record<FieldName, Set<string>> = {
+    artist: f(allArtists.map((a) => (a.name ?? "").replace(/\s*\(\d+\)$/, ""))),
+    anv: f(allArtists.map((a) => a.anv ?? "")),
+    release_title: f([String(r.title ?? "")]),
+    title: f([displayArtist(artists), String(r.title ?? "")]),
+    track: f(trackTitles(r.tracklist as Track[])),
+    label: f(labels.map((l) => l.name ?? "")),
+    catno: f(labels.map((l) => l.catno ?? "")),
+    genre: f((r.genres as string[]) ?? []),
+    style: f((r.styles as string[]) ?? []),
+    country: f([String(r.country ?? "")]),
+    year: f([String(r.year ?? "")]),
+    format: f(formats.flatMap((x) => [x.name ?? "", ...(x.descriptions ?? [])])),
+    barcode: f(barcodes),
+  };
+  // An ANV counts as the artist too, as on Discogs.
+  for (const t of fields.anv) fields.artist.add(t);
+  return {
+    fields,
+    compactCatno: labels.map((l) => compact(l.catno ?? "")).filter(Boolean),
+    compactBarcode: barcodes.map(compact).filter(Boolean),
+    titleTokens: tokens(String(r.title ?? "")).join(" "),
+  };
+}
+
+/** Reads a search parameter by name (URLSearchParams or a plain object). */
+export type ParamReader = (name: string) => string | null;
+
+/** A plain SearchParams-like object as a ParamReader. */
+export function paramReader(params: Record<string, unknown>): ParamReader {
+  return (name) => {
+    const v = params[name];
+    return v === undefined || v === null || v === "" ? null : String(v);
+  };
+}
+
+/** True when `q` or any field parameter asks for something (a search with no criteria matches nothing). */
+export function hasCriteria(get: ParamReader): boolean {
+  return ["q", "catno", "barcode", ...FIELD_PARAMS].some((n) => (get(n) ?? "").trim() !== "");
+}
+
+/**
+ * Relevance of a document for the parameters, or null when it does not match. Every word of every
+ * parameter must be found; more specific fields weigh more, and an exact release title gets a bonus.
+ */
+export function relevance(doc: DocFields, get: ParamReader): number | null {
+  let score = 0;
+  for (const name of FIELD_PARAMS) {
+    const value = get(name);
+    if (!value) continue;
+    const wanted = tokens(value);
+    if (wanted.length === 0) continue;
+    const field = doc.fields[name];
+    if (!wanted.every((t) => field.has(t))) return null;
+    score += wanted.length * (FIELD_WEIGHT[name] ?? 0.5);
+    if (name === "release_title" && doc.titleTokens === wanted.join(" ")) score += 4;
+  }
+  for (const [name, list] of [
+    ["catno", doc.compactCatno],
+    ["barcode", doc.compactBarcode],
+  ] as const) {
+    const value = get(name);
+    if (!value) continue;
+    const want = compact(value);
+    if (!list.some((c) => c === want || c.includes(want))) return null;
+    score += 5;
+  }
+  const q = get("q");
+  if (q) {
+    const wanted = tokens(q);
+    if (!wanted.every((t) => Q_FIELDS.some((f) => doc.fields[f].has(t)))) return null;
+    for (const t of wanted) {
+      if (doc.fields.artist.has(t)) score += 2;
+      if (doc.fields.release_title.has(t)) score += 2;
+      if (doc.fields.track.has(t)) score += 1;
+    }
+  }
+  return score;
+}
+
+/** Merges another document's words into `into` (a master matches on all its versions). */
+export function mergeFields(into: DocFields, other: DocFields): void {
+  for (const name of FIELD_NAMES) for (const t of other.fields[name]) into.fields[name].add(t);
+  into.compactCatno.push(...other.compactCatno);
+  into.compactBarcode.push(...other.compactBarcode);
+}
+
+/** The YouTube video id of a video URL, or null ("https://www.youtube.com/watch?v=MpmbntGDyNE"). */
+export function youtubeId(uri: string): string | null {
+  const m = /(?:[?&]v=|youtu\.be\/|\/embed\/|\/shorts\/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])/.exec(uri);
+  return m ? m[1]! : null;
+}

@@ -1,0 +1,288 @@
+/**
+ * The MetadataSource port over the offline index: fielded search with Discogs' semantics (FTS5 finds
+ * the candidates, `relevance` confirms and ranks them), releases and masters by id, master versions,
+ * and YouTube video ids. Bodies are stored in the API's shape and go through the API's converters.
+ */
+import { existsSync, statSync } from "node:fs";
+import Database from "better-sqlite3";
+import type { SearchHit, SearchParams } from "../../../core/catalog.js";
+import { InvalidInputError } from "../../../core/errors.js";
+import type { MetadataSource } from "../../../core/ports.js";
+import { toMaster, toMasterVersions, toRelease, toSearchHit } from "../convert.js";
+import { DiscogsNotFoundError } from "../errors.js";
+import { RawMaster, RawMasterVersions, RawRelease, RawSearchResult } from "../types.js";
+import {
+  type DocFields,
+  FIELD_NAMES,
+  FIELD_PARAMS,
+  hasCriteria,
+  type Json,
+  type ParamReader,
+  paramReader,
+  Q_FIELDS,
+  relevance,
+  tokens,
+} from "./fields.js";
+import { deriveMasterBody, searchRowOf, versionRowOf } from "./rows.js";
+import { INDEX_SCHEMA_VERSION, unpackBody } from "./schema.js";
+
+/** What `discmeta index info` prints. */
+export interface IndexInfo {
+  path: string;
+  dumpDate: string | null;
+  builtAt: string | null;
+  /** Days between the dump's date and `now`. */
+  ageDays: number | null;
+  releases: number;
+  masters: number;
+  tracks: number;
+  videos: number;
+  bytes: number;
+}
+
+/** A release a YouTube video is attached to. */
+export interface VideoLink {
+  releaseId: number;
+  /** The video's title on Discogs. */
+  title: string;
+}
+
+/** The index as a MetadataSource, plus what only an index can do. */
+export interface IndexSource extends MetadataSource {
+  readonly kind: "index";
+  info(now?: number): IndexInfo;
+  /** Releases a YouTube video id is attached to (through the release, or its master's main release). */
+  videoLinks(videoId: string): VideoLink[];
+  findByVideoId(videoId: string): Promise<number[]>;
+  dispose(): void;
+}
+
+/** Candidates read from FTS5 before ranking; generous, since ranking is cheap. */
+const CANDIDATE_LIMIT = 1500;
+
+type CandidateRow = Record<(typeof FIELD_NAMES)[number], string> & {
+  id: number;
+  master_id: number | null;
+  is_main: number;
+  year: number;
+  quality: number;
+};
+
+/** A candidate's words; catno and barcode were matched in SQL, so they count as found. */
+function fieldsOf(row: CandidateRow, idents: { catno: string; barcode: string }): DocFields {
+  const fields = {} as DocFields["fields"];
+  for (const name of FIELD_NAMES) fields[name] = new Set(row[name] ? String(row[name]).split(" ") : []);
+  return {
+    fields,
+    compactCatno: [idents.catno],
+    compactBarcode: [idents.barcode],
+    titleTokens: String(row.release_title ?? ""),
+  };
+}
+
+/** The FTS5 expression for the field parameters and `q`; null when only identifiers were given. */
+function ftsExpression(get: ParamReader): string | null {
+  const parts: string[] = [];
+  for (const name of FIELD_PARAMS) for (const t of tokens(get(name) ?? "")) parts.push(`${name} : "${t}"`);
+  for (const t of tokens(get("q") ?? "")) parts.push(`{${Q_FIELDS.join(" ")}} : "${t}"`);
+  return parts.length > 0 ? parts.join(" AND ") : null;
+}
+
+/** Opens an index read-only. Throws InvalidInputError for a missing, unfinished or foreign file. */
+export function openIndexSource(path: string): IndexSource {
+  if (!existsSync(path))
+    throw new InvalidInputError(
+      `index: no index at "${path}"; build one with: discmeta index build --releases <dump>`,
+      { field: "DISCOGS_INDEX_PATH" },
+    );
+  let db: Database.Database;
+  let meta: Record<string, string>;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const rows = db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
+    meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  } catch (err) {
+    throw new InvalidInputError(`index: "${path}" is not a discmeta index`, {
+      cause: err,
+      field: "DISCOGS_INDEX_PATH",
+    });
+  }
+  if (meta.schema_version !== String(INDEX_SCHEMA_VERSION) || meta.complete !== "1") {
+    db.close();
+    throw new InvalidInputError(
+      `index: "${path}" is unfinished or of another version; rebuild it with discmeta index build --rebuild`,
+      { field: "DISCOGS_INDEX_PATH" },
+    );
+  }
+  return createIndexSource(db, path, meta);
+}
+
+function createIndexSource(db: Database.Database, path: string, meta: Record<string, string>): IndexSource {
+  const cols = FIELD_NAMES.map((n) => `d.${n}`).join(", ");
+  const select = `SELECT d.rowid AS id, ${cols}, r.master_id, r.is_main, r.year, r.quality FROM docs d JOIN releases r ON r.id = d.rowid`;
+  const byFts = db.prepare(`${select} WHERE docs MATCH ? ORDER BY d.rank LIMIT ${CANDIDATE_LIMIT}`);
+  const byIds = db.prepare(`${select} WHERE d.rowid IN (SELECT value FROM json_each(?))`);
+  const byFtsAndIds = db.prepare(
+    `${select} WHERE docs MATCH ? AND d.rowid IN (SELECT value FROM json_each(?)) LIMIT ${CANDIDATE_LIMIT}`,
+  );
+  const identIds = db.prepare(
+    "SELECT DISTINCT release_id AS id FROM idents WHERE kind = ? AND value >= ? AND value < ? LIMIT 5000",
+  );
+  const releaseBody = db.prepare("SELECT body FROM releases WHERE id = ?");
+  const masterBody = db.prepare("SELECT body FROM masters WHERE id = ?");
+  const versions = db.prepare("SELECT id, is_main, year, body FROM releases WHERE master_id = ? ORDER BY id");
+  const versionStats = db.prepare(
+    "SELECT MIN(NULLIF(year, 0)) AS year, (SELECT id FROM releases WHERE master_id = @id AND is_main = 1 LIMIT 1) AS main, " +
+      "(SELECT id FROM releases WHERE master_id = @id ORDER BY CASE WHEN year > 0 THEN year ELSE 9999 END, id LIMIT 1) AS earliest " +
+      "FROM releases WHERE master_id = @id",
+  );
+  const video = db.prepare(
+    "SELECT v.release_id, v.master_id, v.title FROM videos v WHERE v.video_id = ? ORDER BY v.release_id",
+  );
+
+  const release = (id: number): Json | null => {
+    const row = releaseBody.get(id) as { body: Buffer } | undefined;
+    return row ? unpackBody(row.body) : null;
+  };
+  /** The master's facts: the dump's <master> when it has one, else derived from its versions. */
+  const master = (id: number): Json | null => {
+    const row = masterBody.get(id) as { body: Buffer } | undefined;
+    if (row) return unpackBody(row.body);
+    const stats = versionStats.get({ id }) as {
+      year: number | null;
+      main: number | null;
+      earliest: number | null;
+    };
+    const mainId = stats.main ?? stats.earliest;
+    if (!mainId) return null;
+    const main = release(mainId)!;
+    const latest = (versions.all(id) as { id: number; year: number }[]).reduce(
+      (a, b) => (b.year >= a.year ? b : a),
+      { id: mainId, year: 0 },
+    );
+    return deriveMasterBody(id, main, latest.id, stats.year ?? 0);
+  };
+
+  const candidates = (get: ParamReader): CandidateRow[] => {
+    const expr = ftsExpression(get);
+    let ids: number[] | null = null;
+    for (const kind of ["catno", "barcode"] as const) {
+      const want = tokens(get(kind) ?? "").join("");
+      if (!want) continue;
+      const found = (identIds.all(kind, want, `${want}\uffff`) as { id: number }[]).map((r) => r.id);
+      ids = ids ? ids.filter((x) => found.includes(x)) : found;
+    }
+    if (ids && ids.length === 0) return [];
+    if (expr && ids) return byFtsAndIds.all(expr, JSON.stringify(ids)) as CandidateRow[];
+    if (expr) return byFts.all(expr) as CandidateRow[];
+    return byIds.all(JSON.stringify(ids ?? [])) as CandidateRow[];
+  };
+
+  const search = (params: SearchParams): SearchHit[] => {
+    const get = paramReader(params as Record<string, unknown>);
+    if (!hasCriteria(get)) return [];
+    const type = params.type;
+    const ranked: { kind: "release" | "master"; id: number; score: number }[] = [];
+    const masters = new Map<number, number>();
+    const idents = {
+      catno: tokens(get("catno") ?? "").join(""),
+      barcode: tokens(get("barcode") ?? "").join(""),
+    };
+    for (const row of candidates(get)) {
+      const rel = relevance(fieldsOf(row, idents), get);
+      if (rel === null) continue;
+      // No community counts offline: the master's main release, data quality and age stand in.
+      const bonus = row.is_main * 0.5 + row.quality * 0.1 + (row.year > 0 ? (2100 - row.year) / 1000 : 0);
+      if (type !== "master") ranked.push({ kind: "release", id: row.id, score: rel + bonus });
+      if (row.master_id && type !== "release")
+        masters.set(row.master_id, Math.max(masters.get(row.master_id) ?? 0, rel + 1.35));
+    }
+    for (const [id, score] of masters) ranked.push({ kind: "master", id, score });
+    ranked.sort((a, b) => b.score - a.score || a.id - b.id);
+    const perPage = Math.min(100, Math.max(1, Number(params.per_page) || 50));
+    const page = Math.max(1, Number(params.page) || 1);
+    return ranked
+      .slice((page - 1) * perPage, page * perPage)
+      .map((h) => hitOf(h.kind, h.id))
+      .filter((h): h is SearchHit => h !== null);
+  };
+
+  const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
+    if (kind === "release") {
+      const body = release(id);
+      return body ? toSearchHit(RawSearchResult.parse(searchRowOf("release", id, body))) : null;
+    }
+    const m = master(id);
+    const main = m ? release(Number(m.main_release)) : null;
+    if (!m || !main) return null;
+    const facts = { title: String(m.title ?? main.title ?? ""), year: Number(m.year) || 0, have: 0 };
+    return toSearchHit(RawSearchResult.parse(searchRowOf("master", id, main, facts)));
+  };
+
+  const notFound = (what: string, id: number) => new DiscogsNotFoundError(`index: ${what} ${id} not found`);
+
+  return {
+    kind: "index",
+    search: async (params) => search(params),
+    async getRelease(id) {
+      const body = release(id);
+      if (!body) throw notFound("release", id);
+      return toRelease(RawRelease.parse(body));
+    },
+    async getMaster(id) {
+      const body = master(id);
+      if (!body) throw notFound("master", id);
+      return toMaster(RawMaster.parse(body));
+    },
+    async getMasterVersions(id, opts = {}) {
+      const rows = (versions.all(id) as { id: number; body: Buffer }[]).map((r) =>
+        versionRowOf(r.id, unpackBody(r.body)),
+      );
+      if (rows.length === 0 && !masterBody.get(id)) throw notFound("master", id);
+      const sort = opts.sort ?? "released";
+      const key = (row: (typeof rows)[number]) =>
+        String(sort === "released" ? row.released || "9999" : (row[sort] ?? ""));
+      rows.sort((a, b) => key(a).localeCompare(key(b)) || a.id - b.id);
+      const perPage = opts.perPage ?? 100;
+      const page = opts.page ?? 1;
+      const slice = rows.slice((page - 1) * perPage, page * perPage);
+      const pagination = { page, pages: Math.max(1, Math.ceil(rows.length / perPage)), per_page: perPage };
+      return toMasterVersions(
+        RawMasterVersions.parse({ pagination: { ...pagination, items: rows.length }, versions: slice }),
+      );
+    },
+    info(now = Date.now()) {
+      const dumpDate = meta.dump_date ?? null;
+      const ageDays = dumpDate ? Math.floor((now - Date.parse(`${dumpDate}T00:00:00Z`)) / 86_400_000) : null;
+      return {
+        path,
+        dumpDate,
+        builtAt: meta.built_at ?? null,
+        ageDays,
+        releases: Number(meta.releases ?? 0),
+        masters: Number(meta.masters ?? 0),
+        tracks: Number(meta.tracks ?? 0),
+        videos: Number(meta.release_videos ?? 0),
+        bytes: statSync(path).size,
+      };
+    },
+    findByVideoId: async (videoId) => videoLinks(videoId).map((l) => l.releaseId),
+    videoLinks: (videoId) => videoLinks(videoId),
+    dispose: () => db.close(),
+  };
+
+  function videoLinks(videoId: string): VideoLink[] {
+    const rows = video.all(videoId) as {
+      release_id: number | null;
+      master_id: number | null;
+      title: string;
+    }[];
+    const out: VideoLink[] = [];
+    for (const r of rows) {
+      const releaseId =
+        r.release_id ?? (r.master_id ? Number(master(r.master_id)?.main_release) || null : null);
+      if (releaseId && !out.some((o) => o.releaseId === releaseId)) out.push({ releaseId, title: r.title });
+    }
+    return out;
+  }
+}
