@@ -111,6 +111,9 @@ const EnvSchema = z.object({
   DISCOGS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
   DISCOGS_SCORE_WEIGHTS: text(),
   DISCOGS_INDEX_PATH: text(),
+  DISCOGS_RATE_LIMIT: int(0, 0, 10_000),
+  DISCOGS_RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 3_600_000),
+  DISCOGS_SHARED_BUDGET: bool(true),
   DISCMETA_CACHE_DIR: text(),
   XDG_CACHE_HOME: text(),
   HOME: text(),
@@ -176,6 +179,12 @@ export interface AppConfig {
     indexPath: string | undefined;
     /** The catalogue: the API, the index, or the index with the API behind it; null when off. */
     source: "api" | "index" | "index+api" | null;
+    /** Requests per window: Discogs allows 60 with a token, 25 without. */
+    rateLimit: number;
+    /** The moving window, ms: 60 000 on Discogs; shorter only for tests against the simulator. */
+    rateLimitWindowMs: number;
+    /** Share one budget through Redis with every process using the same token (when Redis is set). */
+    sharedBudget: boolean;
   };
   llm: {
     /** True when the chosen provider has a key (or a base URL, for OpenAI-compatible servers). */
@@ -291,6 +300,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       weights: parseWeights(e.DISCOGS_SCORE_WEIGHTS),
       indexPath: e.DISCOGS_INDEX_PATH,
       source,
+      rateLimit: e.DISCOGS_RATE_LIMIT || (e.DISCOGS_USER_TOKEN ? 60 : 25),
+      rateLimitWindowMs: e.DISCOGS_RATE_LIMIT_WINDOW_MS,
+      sharedBudget: e.DISCOGS_SHARED_BUDGET && Boolean(redisUrl),
     },
     llm: {
       available: llmAvailable,

@@ -1,11 +1,18 @@
 /**
  * The composition root: config -> adapters -> core dependencies. The only module that imports adapters.
  */
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Redis } from "ioredis";
 import { createMemoryCache } from "./adapters/cache/memory.js";
 import { createRedisCache, type RedisCache } from "./adapters/cache/redis.js";
 import { createSqliteCache } from "./adapters/cache/sqlite.js";
-import { openIndexSource } from "./adapters/discogs/index/source.js";
+import { buildIndex } from "./adapters/discogs/index/build.js";
+import { INDEX_SCHEMA_VERSION } from "./adapters/discogs/index/schema.js";
+import { type IndexInfo, openIndexSource } from "./adapters/discogs/index/source.js";
+import { createWindowLimiter, type RateLimiter, withPriority } from "./adapters/discogs/rate-limit.js";
+import { createSharedLimiter } from "./adapters/discogs/shared-limiter.js";
 import { createDiscogsSource } from "./adapters/discogs/source.js";
 import { createGeminiClient } from "./adapters/llm/gemini.js";
 import { createOpenAiClient } from "./adapters/llm/openai.js";
@@ -31,6 +38,8 @@ export interface Container {
   resolve: Resolver;
   deps: PipelineDeps;
   metrics: Metrics;
+  /** The Discogs API budget now, for progress lines: wait, allowance per minute, requests sent. */
+  budgetStatus(): { budgetWaitMs: number; budgetPerMinute: number | null; requests: number };
   /** True when every configured backing service answers (readiness). */
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** Releases connections and timers. */
@@ -82,18 +91,31 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     sourceKind: catalog.kind,
     fallbackSource: catalog.fallback,
     bodyCache: cache && catalog.api ? { cache, ttlSeconds: BODY_TTL_SECONDS } : null,
+    budget: catalog.limiter,
     llm: options.llm !== undefined ? options.llm : makeLlm(config),
     cache,
     stages: [createDiscogsStage(LLM_DISCOGS_HOOKS), createLlmOnlyStage(), SIMPLE_STAGE],
     refine: [splitWithLlm],
     observer,
   };
+  const resolver = createResolver(deps);
   return {
     config,
     tagReader: createMusicMetadataReader(),
-    resolve: createResolver(deps),
+    // Each lookup gets the next turn: when the budget is short, the requests of the track that came
+    // first are served first, so a burst completes tracks in arrival order.
+    resolve: (input, o) => withPriority(() => resolver(input, o)),
     deps,
     metrics,
+    budgetStatus() {
+      if (!catalog.api) return { budgetWaitMs: 0, budgetPerMinute: null, requests: 0 };
+      const b = catalog.api.client.budget();
+      return {
+        budgetWaitMs: b.waitMs,
+        budgetPerMinute: Math.round((b.limit * 60_000) / config.discogs.rateLimitWindowMs),
+        requests: catalog.api.client.requestCount(),
+      };
+    },
     async ready() {
       const checks: Record<string, string> = { config: "ok" };
       if (cache && "ping" in cache)
@@ -102,9 +124,32 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     },
     dispose: async () => {
       catalog.index?.dispose();
+      await catalog.limiter?.dispose?.();
       await deps.cache?.dispose();
     },
   };
+}
+
+/**
+ * The Discogs budget: a moving window in this process, shared through Redis with every process on the
+ * same token when Redis is configured. The budget's Redis key is a hash of the token, never the token.
+ */
+function makeLimiter(config: AppConfig): RateLimiter {
+  const d = config.discogs;
+  const local = createWindowLimiter({ limit: d.rateLimit, windowMs: d.rateLimitWindowMs });
+  if (!d.sharedBudget || !config.cache.redisUrl) return local;
+  const key = createHash("sha256")
+    .update(d.token ?? "anonymous")
+    .digest("hex")
+    .slice(0, 16);
+  return createSharedLimiter({
+    redis: new Redis(config.cache.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true }),
+    ownsClient: true,
+    key,
+    limit: d.rateLimit,
+    windowMs: d.rateLimitWindowMs,
+    local,
+  });
 }
 
 /** Release and master bodies change rarely: kept a week. */
@@ -112,11 +157,12 @@ const BODY_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The catalogue the config asks for: the API, an offline index, or the index with the API behind it. */
 function makeCatalog(config: AppConfig, options: ContainerOptions) {
-  const none = { source: null, kind: "api" as const, fallback: null, api: null, index: null };
+  const none = { source: null, kind: "api" as const, fallback: null, api: null, index: null, limiter: null };
   if (options.source !== undefined)
     return { ...none, source: options.source, kind: options.sourceKind ?? ("api" as const) };
   const d = config.discogs;
   if (!d.source) return none;
+  const limiter = d.source === "index" ? null : makeLimiter(config);
   const api =
     d.source === "index"
       ? null
@@ -127,10 +173,11 @@ function makeCatalog(config: AppConfig, options: ContainerOptions) {
           requestTimeoutMs: d.requestTimeoutMs,
           // Retries end before the request's own deadline, so a failing Discogs is an error, not a timeout.
           deadlineMs: config.timeoutMs > 0 ? Math.max(1000, config.timeoutMs - 500) : 0,
+          ...(limiter ? { limiter } : {}),
         });
-  if (d.source === "api") return { ...none, source: api, api };
+  if (d.source === "api") return { ...none, source: api, api, limiter };
   const index = openIndexSource(d.indexPath!);
-  return { source: index, kind: "index" as const, fallback: api, api, index };
+  return { source: index, kind: "index" as const, fallback: api, api, index, limiter };
 }
 
 function makeLlm(config: AppConfig): LlmClient | null {
@@ -181,3 +228,53 @@ function combineObservers(...list: PipelineObserver[]): PipelineObserver {
     },
   };
 }
+
+/** The bundled CC0 dump sample (data/discogs-dump-sample), found from this module up to the package root. */
+export function bundledSampleDir(): string | null {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, "data", "discogs-dump-sample");
+    if (existsSync(join(candidate, "releases.xml.gz"))) return candidate;
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+/** The sample index's file name; the version changes whenever the index layout does. */
+export const SAMPLE_INDEX_FILE = `sample-index-v${INDEX_SCHEMA_VERSION}.sqlite`;
+
+/**
+ * The embedded default: an index of the bundled 810-release sample in the cache folder, built on first
+ * use (under a second). Returns its path, and whether it was just built.
+ */
+export async function ensureSampleIndex(cacheDir: string): Promise<{ path: string; built: boolean } | null> {
+  const path = join(cacheDir, SAMPLE_INDEX_FILE);
+  if (existsSync(path)) return { path, built: false };
+  const sample = bundledSampleDir();
+  if (!sample) return null;
+  mkdirSync(cacheDir, { recursive: true });
+  // A private file first: two processes starting at once each build their own, and one rename wins.
+  const own = `${path}.${process.pid}.tmp`;
+  await buildIndex({
+    releases: join(sample, "releases.xml.gz"),
+    masters: join(sample, "masters.xml.gz"),
+    out: own,
+    rebuild: true,
+    dumpDate: "2020-08-06",
+  });
+  renameSync(own, path);
+  return { path, built: true };
+}
+
+/** Reads an index's facts for `discmeta index info`. */
+export function readIndexInfo(path: string): IndexInfo {
+  const index = openIndexSource(path);
+  try {
+    return index.info();
+  } finally {
+    index.dispose();
+  }
+}
+
+export { type BuildProgress, type BuildSummary, buildIndex } from "./adapters/discogs/index/build.js";
+export type { IndexInfo } from "./adapters/discogs/index/source.js";

@@ -18,6 +18,8 @@ import type { Mode, RawTags, TrackInput } from "./core/types.js";
 export interface EnrichOptions {
   mode?: Mode;
   signal?: AbortSignal;
+  /** The file's path relative to the folder a batch was given ("Artist - Album/01 - Title.flac"). */
+  relative?: string;
 }
 
 /** Enriches tracks; create one and reuse it, then dispose() it. */

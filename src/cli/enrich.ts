@@ -1,134 +1,126 @@
 /**
- * `discmeta enrich <file-or-folder>...`: reads tags, resolves each track, prints one JSON object per line.
+ * `discmeta enrich <file-or-folder>...`: reads tags, resolves each track, prints one JSON object per line
+ * in input order. Batch work waits for the Discogs budget rather than dropping a track to a deadline.
  */
-import { basename } from "node:path";
-import { parseArgs } from "node:util";
 import { type AppConfig, loadConfig } from "../config.js";
-import { type Container, createContainer } from "../container.js";
-import { MODES, type Mode } from "../core/types.js";
+import { type Container, createContainer, ensureSampleIndex } from "../container.js";
+import type { TrackMetadata } from "../core/schema.js";
+import type { Mode } from "../core/types.js";
 import { resolveFile } from "../enricher.js";
 import { collectAudioFiles } from "./files.js";
+import { type CliIo, createReporter, type Reporter, type Verbosity } from "./io.js";
 
-/** Where the CLI writes; injected so tests can read it. */
-export interface CliIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-  env: Record<string, string | undefined>;
-  /** Builds the container; tests may pass their own wiring. */
-  makeContainer?: (config: AppConfig) => Container;
+/** The options `enrich` takes (commander's parse). */
+export interface EnrichCliOptions {
+  pretty?: boolean;
+  mode?: Mode;
+  discogs?: boolean;
+  llm?: boolean;
+  singles?: boolean;
+  concurrency?: number;
+  timeout?: number;
+  verbose?: boolean;
+  quiet?: boolean;
 }
 
-const USAGE = `Usage: discmeta enrich <file-or-folder>... [options]
-
-Finds each audio file's track on Discogs and prints its metadata as JSON, one object per line.
-
-Options:
-  --pretty              indented JSON for humans
-  --mode <m>            fast | balanced | accurate (default: METADATA_MODE or balanced)
-  --no-discogs          skip the Discogs stage
-  --no-llm              never call an LLM
-  --concurrency <n>     files resolved at once (default 4)
-  -h, --help            this help
-`;
-
-function progress(io: CliIo, done: number, total: number, name: string): void {
-  const width = 24;
-  const filled = Math.round((done / total) * width);
-  const bar = `${"#".repeat(filled)}${".".repeat(width - filled)}`;
-  io.stderr.write(`\r[${bar}] ${done}/${total} ${name.slice(0, 40).padEnd(40)}`);
+/** -q wins over -v. */
+export function verbosityOf(opts: { verbose?: boolean; quiet?: boolean }): Verbosity {
+  return opts.quiet ? "quiet" : opts.verbose ? "verbose" : "normal";
 }
 
-/** Runs the CLI; returns the exit code. Never throws for bad input. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let args: ReturnType<typeof parseCliArgs>;
-  try {
-    args = parseCliArgs(argv);
-  } catch (err) {
-    io.stderr.write(`discmeta: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+/**
+ * The configuration a batch command runs with: the user's environment, then the command's flags, then
+ * the batch defaults (no per-track deadline, the persistent SQLite cache, and the bundled sample index
+ * when neither a token nor an index is configured). Notes go to `note`.
+ */
+export async function batchConfig(
+  io: CliIo,
+  opts: EnrichCliOptions,
+  note: (text: string) => void,
+): Promise<AppConfig> {
+  const env = { ...io.env };
+  if (opts.discogs === false) env.METADATA_USE_DISCOGS = "false";
+  if (opts.llm === false) {
+    // No LLM at all, in every mode: no provider is configured.
+    for (const k of ["GEMINI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"]) delete env[k];
+    env.METADATA_USE_LLM_FALLBACK = "false";
+    env.METADATA_MODE = opts.mode ?? "fast";
   }
-  if (args.help || args.command !== "enrich") {
-    io.stderr.write(args.help ? USAGE : `discmeta: unknown command "${args.command ?? ""}"\n\n${USAGE}`);
-    return args.help ? 0 : 2;
-  }
-  if (args.paths.length === 0) {
-    io.stderr.write(`discmeta: enrich needs at least one file or folder\n\n${USAGE}`);
-    return 2;
-  }
-  let config: AppConfig;
-  try {
-    const env = { ...io.env };
-    if (args.noDiscogs) env.METADATA_USE_DISCOGS = "false";
-    if (args.noLlm) {
-      env.METADATA_USE_LLM_FALLBACK = "false";
-      env.METADATA_MODE = "fast";
+  if (opts.mode) env.METADATA_MODE = opts.mode;
+  env.METADATA_TIMEOUT_MS = opts.timeout !== undefined ? String(opts.timeout) : "0";
+  if (!env.METADATA_CACHE_DRIVER && !env.REDIS_URL && !env.REDIS_HOST) env.METADATA_CACHE_DRIVER = "sqlite";
+  const first = loadConfig(env);
+  const wantsDiscogs = env.METADATA_USE_DISCOGS?.toLowerCase() !== "false";
+  if (wantsDiscogs && !first.discogs.token && !first.discogs.indexPath) {
+    const sample = await ensureSampleIndex(first.cache.dir);
+    if (sample) {
+      env.DISCOGS_INDEX_PATH = sample.path;
+      note(
+        "no DISCOGS_USER_TOKEN and no DISCOGS_INDEX_PATH: matching against the bundled 810-release sample " +
+          "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or build the full offline index with " +
+          "`discmeta index build --releases discogs_YYYYMMDD_releases.xml.gz` (see the README).",
+      );
+      return loadConfig(env);
     }
-    if (args.mode) env.METADATA_MODE = args.mode;
-    config = loadConfig(env);
+  }
+  return first;
+}
+
+/** Startup warnings worth showing for these options. */
+function startupNotes(config: AppConfig, opts: EnrichCliOptions): string[] {
+  return config.startupWarnings.filter(
+    (w) => !(w.startsWith("LLM disabled") && (opts.llm === false || config.mode === "fast")),
+  );
+}
+
+/** Runs `enrich`; returns the exit code. */
+export async function runEnrich(paths: string[], opts: EnrichCliOptions, io: CliIo): Promise<number> {
+  const verbosity = verbosityOf(opts);
+  const say = (text: string) => {
+    if (verbosity !== "quiet") io.stderr.write(`discmeta: ${text}\n`);
+  };
+  let config: AppConfig;
+  let container: Container;
+  try {
+    config = await batchConfig(io, opts, say);
+    container = (io.makeContainer ?? createContainer)(config);
   } catch (err) {
     io.stderr.write(`discmeta: ${(err as Error).message}\n`);
     return 2;
   }
-  const container = (io.makeContainer ?? createContainer)(config);
   try {
-    return await enrichAll(args, container, io);
+    return await enrichAll(paths, opts, config, container, io);
   } finally {
     await container.dispose();
   }
 }
 
-function parseCliArgs(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      pretty: { type: "boolean", default: false },
-      mode: { type: "string" },
-      "no-discogs": { type: "boolean", default: false },
-      "no-llm": { type: "boolean", default: false },
-      concurrency: { type: "string", default: "4" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  const mode = values.mode;
-  if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
-    throw new Error(`--mode must be one of ${MODES.join(", ")}, not "${mode}"`);
-  }
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new Error("--concurrency must be a whole number from 1 to 64");
-  }
-  return {
-    command: positionals[0],
-    paths: positionals.slice(1),
-    pretty: values.pretty === true,
-    mode: mode as Mode | undefined,
-    noDiscogs: values["no-discogs"] === true,
-    noLlm: values["no-llm"] === true,
-    concurrency,
-    help: values.help === true,
-  };
-}
-
 async function enrichAll(
-  args: ReturnType<typeof parseCliArgs>,
+  paths: string[],
+  opts: EnrichCliOptions,
+  config: AppConfig,
   container: Container,
   io: CliIo,
 ): Promise<number> {
-  for (const w of container.config.startupWarnings) io.stderr.write(`discmeta: warning: ${w}\n`);
-  const { files, missing } = await collectAudioFiles(args.paths);
-  for (const m of missing) io.stderr.write(`discmeta: cannot read "${m.path}": ${m.reason}\n`);
-  const showProgress = io.stderr.isTTY === true && files.length > 3;
-  const results: (string | undefined)[] = new Array(files.length);
+  const { files, missing, skipped } = await collectAudioFiles(paths);
+  const reporter = createReporter(io, {
+    total: files.length,
+    verbosity: verbosityOf(opts),
+    status: () => container.budgetStatus(),
+  });
+  for (const w of startupNotes(config, opts)) reporter.message(w);
+  for (const m of missing) reporter.message(`cannot read "${m.path}": ${m.reason}`, "error");
+  for (const s of skipped) reporter.message(`skipped "${s}": not an audio file`, "info");
+  // undefined: not done yet; null: failed, nothing to print.
+  const results: (string | null | undefined)[] = new Array(files.length);
   let next = 0;
   let printed = 0;
-  let done = 0;
   const flush = () => {
     // Print in input order, as soon as the next one in line is ready.
     while (printed < files.length && results[printed] !== undefined) {
-      if (showProgress) io.stderr.write("\r\x1b[K");
-      io.stdout.write(`${results[printed]}\n`);
-      results[printed] = "";
+      const text = results[printed];
+      if (text !== null) reporter.output(`${text}\n`);
+      results[printed] = null;
       printed++;
     }
   };
@@ -136,17 +128,41 @@ async function enrichAll(
     while (next < files.length) {
       const i = next++;
       const file = files[i]!;
-      const { result, tagWarning } = await resolveFile(container, file, { mode: args.mode });
-      if (tagWarning) io.stderr.write(`discmeta: ${tagWarning}; using the filename only\n`);
-      const body = { file, ...result };
-      results[i] = args.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
-      done++;
+      const answer = await resolveOne(container, file.path, file.relative, opts, reporter);
+      results[i] = answer === null ? null : format({ file: file.path, ...answer }, opts.pretty);
       flush();
-      if (showProgress) progress(io, done, files.length, basename(file));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(args.concurrency, files.length) }, worker));
-  if (showProgress) io.stderr.write("\r\x1b[K");
-  if (files.length === 0 && missing.length === 0) io.stderr.write("discmeta: no audio files found\n");
-  return missing.length > 0 ? 2 : 0;
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, files.length) }, worker));
+  flush();
+  const requests = container.budgetStatus().requests;
+  reporter.finish(requests > 0 ? [`${requests} Discogs API requests`] : []);
+  if (files.length === 0 && missing.length === 0) reporter.message("no audio files found", "error");
+  if (missing.length > 0) return 2;
+  return reporter.tally.failed > 0 ? 1 : 0;
+}
+
+function format(body: unknown, pretty?: boolean): string {
+  return pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
+}
+
+/** Resolves one file and tallies it; null when it failed outright (already reported). */
+async function resolveOne(
+  container: Container,
+  path: string,
+  relative: string,
+  opts: EnrichCliOptions,
+  reporter: Reporter,
+): Promise<TrackMetadata | null> {
+  try {
+    const { result, tagWarning } = await resolveFile(container, path, { mode: opts.mode, relative });
+    if (tagWarning) reporter.message(`${path}: ${tagWarning}; using the filename only`);
+    if (opts.verbose) for (const w of result.warnings) reporter.message(`${path}: ${w}`, "debug");
+    reporter.step(result.source === "discogs" ? "matched" : "fallback");
+    return result;
+  } catch (err) {
+    reporter.message(`${path}: failed: ${(err as Error).message}`, "error");
+    reporter.step("failed");
+    return null;
+  }
 }

@@ -2,7 +2,7 @@
  * Finds audio files under the paths the user gave, recursing into folders, in a stable order.
  */
 import { readdir, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { extname, join, relative } from "node:path";
 
 /** Extensions we treat as audio. */
 export const AUDIO_EXTENSIONS = new Set([
@@ -31,27 +31,45 @@ export interface MissingPath {
   reason: string;
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+/** An audio file to enrich: its path, and its path relative to the folder the user named. */
+export interface AudioFile {
+  path: string;
+  /** "Artist - Album (1999)/01 - Title.flac" under the named folder; the file name for a named file. */
+  relative: string;
+}
+
+/** True when the name has an audio extension. */
+export function isAudioName(name: string): boolean {
+  return AUDIO_EXTENSIONS.has(extname(name).toLowerCase());
+}
+
+async function walk(root: string, dir: string, out: AudioFile[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(full, out);
-    else if (entry.isFile() && AUDIO_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
+    if (entry.isDirectory()) await walk(root, full, out);
+    else if (entry.isFile() && isAudioName(entry.name))
+      out.push({ path: full, relative: relative(root, full) });
   }
 }
 
-/** Expands files and folders into audio files. A named file is kept whatever its extension. */
+/**
+ * Expands files and folders into audio files. A named file without an audio extension is skipped and
+ * listed in `skipped`, so the caller can say so.
+ */
 export async function collectAudioFiles(
   paths: string[],
-): Promise<{ files: string[]; missing: MissingPath[] }> {
-  const files: string[] = [];
+): Promise<{ files: AudioFile[]; missing: MissingPath[]; skipped: string[] }> {
+  const files: AudioFile[] = [];
   const missing: MissingPath[] = [];
+  const skipped: string[] = [];
   for (const path of paths) {
     try {
       const info = await stat(path);
-      if (info.isDirectory()) await walk(path, files);
-      else files.push(path);
+      if (info.isDirectory()) await walk(path, path, files);
+      else if (isAudioName(path)) files.push({ path, relative: relative(join(path, ".."), path) });
+      else skipped.push(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       missing.push({
@@ -65,5 +83,5 @@ export async function collectAudioFiles(
       });
     }
   }
-  return { files, missing };
+  return { files, missing, skipped };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The CLI entry point: reads .env, runs the command, exits with its code. */
 import { loadDotEnv } from "../config.js";
-import { runCli } from "./enrich.js";
+import { runCli } from "./program.js";
 
 try {
   loadDotEnv();
@@ -9,8 +9,15 @@ try {
   process.stderr.write(`discmeta: cannot read .env: ${(err as Error).message}\n`);
   process.exit(2);
 }
+// A closed pipe (`discmeta enrich … | head -1`) ends the output, not the program with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
-  (code) => {
+  (code: number) => {
     process.exitCode = code;
   },
   (err: unknown) => {

@@ -57,6 +57,17 @@ export const TrackMetadataSchema = z.object({
     .object({ releaseId: z.number().int(), masterId: z.number().int().nullable(), url: z.string() })
     .nullable(),
   match: MatchSchema.nullable(),
+  /**
+   * Set when the answer was cut short (the deadline, the Discogs budget, or an upstream fault): it is not
+   * cached, and asking again after `retryAfterSeconds` may give a better one.
+   */
+  degraded: z
+    .object({
+      reason: z.enum(["deadline", "budget", "upstream"]),
+      retryAfterSeconds: z.number().int().nonnegative().nullable(),
+    })
+    .nullable()
+    .default(null),
   warnings: z.array(z.string()),
   diagnostics: z.object({
     mode: z.enum(MODES),

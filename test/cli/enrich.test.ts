@@ -1,15 +1,24 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/enrich.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
 
 const AUDIO = join(import.meta.dirname, "../fixtures/audio");
+const CACHE = mkdtempSync(join(tmpdir(), "discmeta-cli-"));
+afterAll(() => rmSync(CACHE, { recursive: true, force: true }));
 
-function capture(env: Record<string, string> = {}) {
+/** Captures output; the cache folder is private to this file, and Discogs is off unless asked. */
+function capture(env: Record<string, string> = { METADATA_USE_DISCOGS: "false" }) {
   const out: string[] = [];
   const err: string[] = [];
   return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env },
+    io: {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+      env: { DISCMETA_CACHE_DIR: CACHE, ...env },
+    },
     out: () => out.join(""),
     err: () => err.join(""),
   };
@@ -17,7 +26,7 @@ function capture(env: Record<string, string> = {}) {
 
 describe("discmeta enrich", () => {
   it("prints valid JSON for the plan's two samples", async () => {
-    const c = capture();
+    const c = capture({});
     const code = await runCli(
       [
         "enrich",
@@ -38,7 +47,10 @@ describe("discmeta enrich", () => {
       expect(line).toMatchObject({ artist: "T-Fire", title: "Say A Prayer" });
     }
     expect(lines[1]).toMatchObject({ year: 1979, country: "Nigeria" });
-    expect(lines[0].warnings.join(" ")).toMatch(/discogs skipped: .*DISCOGS_USER_TOKEN/);
+    // No token: the bundled sample index answers, and T-Fire is not in it.
+    expect(c.err()).toMatch(/bundled 810-release sample/);
+    expect(lines[0].diagnostics.catalog).toBe("index");
+    expect(lines[0].diagnostics.discogsRequests).toBe(0);
   });
 
   it("recurses into folders, in a stable order", async () => {
@@ -49,7 +61,7 @@ describe("discmeta enrich", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l).file as string);
-    expect(files.length).toBeGreaterThanOrEqual(10);
+    expect(files.length).toBeGreaterThanOrEqual(9);
     expect(files).toEqual([...files].sort((a, b) => a.localeCompare(b)));
   });
 
@@ -66,6 +78,23 @@ describe("discmeta enrich", () => {
     expect(c.err()).not.toMatch(/\bat \w+ \(/); // no stack trace
   });
 
+  it("matches a track of the bundled sample for real, with no token and no service", async () => {
+    const c = capture({});
+    expect(await runCli(["enrich", join(AUDIO, "Mateo & Matos - Groove 4 U.mp3")], c.io)).toBe(0);
+    const answer = JSON.parse(c.out());
+    expect(answer).toMatchObject({ source: "discogs", artist: "Mateo & Matos", title: "Groove 4 U" });
+    expect(answer.discogs.releaseId).toBeGreaterThan(0);
+    expect(answer.diagnostics).toMatchObject({ catalog: "index", discogsRequests: 0 });
+    expect(c.err()).toMatch(/1 tracks in .*1 matched, 0 fallback, 0 failed/);
+  });
+
+  it("skips a named file that is not audio, with a note", async () => {
+    const c = capture();
+    expect(await runCli(["enrich", join(import.meta.dirname, "enrich.test.ts")], c.io)).toBe(0);
+    expect(c.out()).toBe("");
+    expect(c.err()).toMatch(/skipped ".*enrich\.test\.ts": not an audio file/);
+  });
+
   it("keeps going past a corrupt file, using its name", async () => {
     const c = capture();
     expect(await runCli(["enrich", join(AUDIO, "corrupt.mp3")], c.io)).toBe(0);
@@ -74,10 +103,15 @@ describe("discmeta enrich", () => {
   });
 
   it.each([
-    [["enrich", "--mode", "turbo", "x"], /--mode must be one of fast, balanced, accurate/],
-    [["frobnicate"], /unknown command "frobnicate"/],
-    [["enrich"], /needs at least one file/],
-    [["enrich", "--concurrency", "0", "x"], /--concurrency must be/],
+    [
+      ["enrich", "--mode", "turbo", "x"],
+      /argument 'turbo' is invalid. Allowed choices are fast, balanced, accurate/,
+    ],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+    [["enrih", "x"], /Did you mean enrich\?/],
+    [["enrich", "--prety", "x"], /unknown option '--prety'\n\(Did you mean --pretty\?\)/],
+    [["enrich"], /missing required argument 'paths'/],
+    [["enrich", "--concurrency", "x", "y"], /--concurrency <n>' argument 'x' is invalid/],
   ])("rejects %j", async (argv, message) => {
     const c = capture();
     expect(await runCli(argv, c.io)).toBe(2);
@@ -90,9 +124,21 @@ describe("discmeta enrich", () => {
     expect(c.err()).toMatch(/METADATA_MODE must be one of/);
   });
 
-  it("prints help", async () => {
+  it.each([[["--help"]], [["help"]], [[]], [["enrich", "--help"]]])(
+    "prints help on stdout for %j",
+    async (argv) => {
+      const c = capture();
+      expect(await runCli(argv, c.io)).toBe(0);
+      expect(c.out()).toMatch(/Usage: discmeta/);
+      expect(c.out()).toMatch(/DISCOGS_USER_TOKEN/);
+      expect(c.out()).toMatch(/Exit codes:/);
+      expect(c.err()).toBe("");
+    },
+  );
+
+  it("prints its version", async () => {
     const c = capture();
-    expect(await runCli(["--help"], c.io)).toBe(0);
-    expect(c.err()).toMatch(/Usage: discmeta enrich/);
+    expect(await runCli(["--version"], c.io)).toBe(0);
+    expect(c.out().trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -34,6 +34,19 @@ function slowStage(ms: number, runs: { n: number }): Stage {
   };
 }
 
+/** A Discogs stage that answered and had nothing (the catalogue's own miss), or that failed. */
+function catalogueStage(outcome: "miss" | "error", runs: { n: number } = { n: 0 }): Stage {
+  return {
+    name: "discogs",
+    skipReason: (ctx) => ctx.deps.settings.discogsDisabled,
+    run: async () => {
+      runs.n++;
+      if (outcome === "error") throw new Error("discogs: search answered 503");
+      return { result: null, reason: "no release holds this track" };
+    },
+  };
+}
+
 describe("resolveMetadata", () => {
   it("keys the cache on normalised artist, title and mix", () => {
     expect(cacheKey({ artist: "T-Fire", title: "Say a Prayer", mix: null })).toBe(
@@ -55,11 +68,83 @@ describe("resolveMetadata", () => {
 
   it("rebuilds a cached miss from this input's own hints", async () => {
     const cache = createMemoryCache();
-    const deps = { settings, cache, stages: [SIMPLE_STAGE] };
+    const deps = { settings, cache, stages: [catalogueStage("miss"), SIMPLE_STAGE] };
     await resolveMetadata({ filename: "T-Fire - Say A Prayer.flac" }, deps);
     const r = await resolveMetadata({ filename: "T-Fire - Say A Prayer [Nigeria] Soul (1979).opus" }, deps);
     expect(r).toMatchObject({ cached: true, year: 1979, country: "Nigeria" });
     await cache.dispose();
+  });
+
+  it("never caches an answer cut short by the deadline, and says so", async () => {
+    const cache = createMemoryCache();
+    const runs = { n: 0 };
+    const deps = { settings, cache, stages: [slowStage(2000, runs), SIMPLE_STAGE] };
+    const first = await resolveMetadata({ filename: "A - B.mp3" }, deps);
+    expect(first.degraded).toMatchObject({ reason: "deadline" });
+    expect(first.degraded?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    const again = await resolveMetadata({ filename: "A - B.mp3" }, deps);
+    expect(again.cached).toBe(false);
+    expect(runs.n).toBe(2);
+    await cache.dispose();
+  });
+
+  it("never caches an answer after an upstream fault, and caches the catalogue's own miss", async () => {
+    const cache = createMemoryCache();
+    const failing = { n: 0 };
+    const deps = { settings, cache, stages: [catalogueStage("error", failing), SIMPLE_STAGE] };
+    const r = await resolveMetadata({ filename: "A - B.mp3" }, deps);
+    expect(r.degraded).toEqual({ reason: "upstream", retryAfterSeconds: null });
+    expect((await resolveMetadata({ filename: "A - B.mp3" }, deps)).cached).toBe(false);
+    expect(failing.n).toBe(2);
+
+    const missing = { n: 0 };
+    const ok = { settings, cache, stages: [catalogueStage("miss", missing), SIMPLE_STAGE] };
+    expect((await resolveMetadata({ filename: "A - B.mp3" }, ok)).degraded).toBeNull();
+    expect((await resolveMetadata({ filename: "A - B.mp3" }, ok)).cached).toBe(true);
+    expect(missing.n).toBe(1);
+    await cache.dispose();
+  });
+
+  it("does not cache an answer made with Discogs switched off", async () => {
+    const cache = createMemoryCache();
+    const deps = {
+      settings: { ...settings, discogsDisabled: "off" },
+      cache,
+      stages: [catalogueStage("miss"), SIMPLE_STAGE],
+    };
+    await resolveMetadata({ filename: "A - B.mp3" }, deps);
+    expect((await resolveMetadata({ filename: "A - B.mp3" }, deps)).cached).toBe(false);
+    await cache.dispose();
+  });
+
+  it("refuses at once what the Discogs budget cannot serve before the deadline", async () => {
+    const runs = { n: 0 };
+    const { createDiscogsStage } = await import("../../src/core/pipeline/discogs.js");
+    const t0 = Date.now();
+    const r = await resolveMetadata(
+      { filename: "Mateo & Matos - Groove 4 U.mp3" },
+      {
+        settings: { ...settings, timeoutMs: 8000 },
+        source: {
+          search: async () => [],
+          getRelease: async () => {
+            runs.n++;
+            throw new Error("x");
+          },
+          getMaster: async () => {
+            throw new Error("x");
+          },
+          getMasterVersions: async () => [],
+        },
+        budget: { waitMs: () => 42_000 },
+        stages: [createDiscogsStage(), SIMPLE_STAGE],
+      },
+    );
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(r.degraded).toEqual({ reason: "budget", retryAfterSeconds: 42 });
+    expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "skipped" });
+    expect(r.warnings.join(" ")).toMatch(/Discogs budget exhausted/);
+    expect(runs.n).toBe(0);
   });
 
   it("does not serve a fast-mode answer to a balanced request", async () => {

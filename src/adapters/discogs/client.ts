@@ -63,6 +63,8 @@ export interface DiscogsClient {
   counters(): Record<string, number>;
   /** Total HTTP requests sent. */
   requestCount(): number;
+  /** The budget now: ms a new request would wait, and the requests allowed per window. */
+  budget(): { waitMs: number; limit: number };
 }
 
 /**
@@ -288,5 +290,6 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     },
     counters: () => Object.fromEntries(counts),
     requestCount: () => total,
+    budget: () => ({ waitMs: limiter.waitMs(), limit: limiter.limit }),
   };
 }

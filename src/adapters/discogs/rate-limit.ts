@@ -2,6 +2,7 @@
  * Rate limiting for Discogs: a moving window (60 requests a minute with a token, 25 without), kept in
  * step with the x-discogs-ratelimit-* headers, which also count other clients sharing the token.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 
 /** What a limiter learns from a response. */
 export interface RateLimitHeaders {
@@ -10,20 +11,43 @@ export interface RateLimitHeaders {
   remaining?: number;
 }
 
-/**
- * The limiter port; a Redis-backed limiter shared by many workers can implement it later.
- */
+/** The limiter port: in-process (one window per process) or shared through Redis by every process. */
 export interface RateLimiter {
   /**
    * Waits until one more request fits the window, then counts it. Call the returned function when the
    * response arrives: the slot is then dated by the response, which is never earlier than the server's
    * own arrival time, so network delay cannot squeeze more requests into the server's window.
+   * Waiting requests go in `priority` order (lower first; default: the request's turn in the process's
+   * work, see `withPriority`), so the requests of the track that came first are served first.
    */
-  acquire(signal?: AbortSignal): Promise<() => void>;
+  acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
   /** Reconciles the local count with the server's headers. */
   update(headers: RateLimitHeaders): void;
   /** After a 429: treat the window as full. */
   saturate(): void;
+  /** How long `requests` more requests, asked now behind those already waiting, would wait, ms. */
+  waitMs(requests?: number): number;
+  /** Requests allowed per window, as last learned. */
+  readonly limit: number;
+  /** Releases connections (the shared limiter's Redis). */
+  dispose?(): Promise<void>;
+}
+
+/** The priority of the work running in this async context (lower is served first), if any. */
+const PRIORITY = new AsyncLocalStorage<number>();
+let turns = 0;
+
+/**
+ * Runs `fn` with a priority for every Discogs request it makes: by default the next turn, so work that
+ * started first (a track, an HTTP request) finishes first when the budget is short.
+ */
+export function withPriority<T>(fn: () => T, priority: number = turns++): T {
+  return PRIORITY.run(priority, fn);
+}
+
+/** The priority of the current async context: its turn, or last in line. */
+export function currentPriority(): number {
+  return PRIORITY.getStore() ?? Number.MAX_SAFE_INTEGER;
 }
 
 /** Clock and sleep, injected for tests. */
@@ -67,9 +91,17 @@ export function readRateLimitHeaders(headers: Headers): RateLimitHeaders {
   return out;
 }
 
+/** One waiting request. */
+interface Waiter {
+  priority: number;
+  seq: number;
+  grant: () => void;
+}
+
 /**
  * An in-process moving-window limiter. It keeps the send times of the last window; when the server
  * reports more usage than we counted (another worker on the same token), it adds phantom entries.
+ * Waiting requests are served lowest priority first, then first come.
  */
 export function createWindowLimiter(options: {
   limit: number;
@@ -81,37 +113,61 @@ export function createWindowLimiter(options: {
   let limit = options.limit;
   // Send times, ascending; an entry is an object so that its time can move to the response time.
   const sent: { t: number }[] = [];
-  // Requests run one after another through this chain so that waits are computed in order.
-  let queue: Promise<void> = Promise.resolve();
+  const waiters: Waiter[] = [];
+  let seq = 0;
+  let pumping = false;
 
   const prune = (now: number) => {
     while (sent.length > 0 && sent[0]!.t <= now - windowMs) sent.shift();
   };
 
-  const take = async (signal?: AbortSignal): Promise<() => void> => {
-    for (;;) {
-      const now = timing.now();
-      prune(now);
-      if (sent.length < limit) {
-        const entry = { t: now };
-        sent.push(entry);
-        return () => {
-          entry.t = Math.max(entry.t, timing.now());
-          sent.sort((a, b) => a.t - b.t);
-        };
+  // One loop hands out slots as they free up, always to the first waiter in line.
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (waiters.length > 0) {
+        const now = timing.now();
+        prune(now);
+        if (sent.length < limit) {
+          waiters.shift()!.grant();
+          continue;
+        }
+        await timing.sleep(Math.max(1, sent[0]!.t + windowMs - now));
       }
-      await timing.sleep(Math.max(1, sent[0]!.t + windowMs - now), signal);
+    } finally {
+      pumping = false;
     }
   };
 
   return {
-    acquire(signal) {
-      const turn = queue.then(() => take(signal));
-      queue = turn.then(
-        () => undefined,
-        () => undefined,
-      );
-      return turn;
+    acquire(signal, priority = currentPriority()) {
+      return new Promise<() => void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const onAbort = () => {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(signal?.reason);
+        };
+        const waiter: Waiter = {
+          priority,
+          seq: seq++,
+          grant: () => {
+            signal?.removeEventListener("abort", onAbort);
+            const entry = { t: timing.now() };
+            sent.push(entry);
+            resolve(() => {
+              entry.t = Math.max(entry.t, timing.now());
+              sent.sort((a, b) => a.t - b.t);
+            });
+          },
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        let i = waiters.length;
+        while (i > 0 && waiters[i - 1]!.priority > priority) i--;
+        waiters.splice(i, 0, waiter);
+        void pump();
+      });
     },
     update(h) {
       // The server knows its own limit better than our default does.
@@ -130,6 +186,21 @@ export function createWindowLimiter(options: {
       const step = windowMs / limit;
       sent.length = 0;
       for (let i = 0; i < limit; i++) sent.push({ t: now - windowMs + (i + 1) * step });
+    },
+    waitMs(requests = 1) {
+      const now = timing.now();
+      prune(now);
+      // Slots needed beyond the free ones; the k-th frees when the k-th oldest entry leaves the window,
+      // and every further `limit` slots take one more window.
+      const needed = waiters.length + requests - (limit - sent.length);
+      if (needed <= 0) return 0;
+      const cycles = Math.floor((needed - 1) / limit);
+      const k = (needed - 1) % limit;
+      const first = k < sent.length ? sent[k]!.t + windowMs - now : windowMs;
+      return Math.max(0, first + cycles * windowMs);
+    },
+    get limit() {
+      return limit;
     },
   };
 }

@@ -7,6 +7,7 @@ import { findRelease, type MatchOutcome, type Strategy, unsplitReadings } from "
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
+import { BUDGET_SKIP } from "./cache-policy.js";
 import { requestCatalogs } from "./catalog-source.js";
 import type { Stage, StageContext, StageOutcome } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
@@ -46,6 +47,22 @@ export interface DiscogsStageHooks {
   describe?: (ctx: StageContext, result: TrackMetadata) => Promise<void>;
 }
 
+/** Discogs requests a track takes at least: a search and a release fetch. */
+const MIN_REQUESTS_PER_TRACK = 2;
+
+/**
+ * An interactive request that the API budget cannot serve before its deadline is told so at once,
+ * rather than after waiting the whole deadline for nothing. Batch work has no deadline and waits.
+ */
+function budgetRefusal(ctx: StageContext): string | null {
+  const { budget, sourceKind } = ctx.deps;
+  if (!budget || ctx.deadlineAt === null || (sourceKind ?? "api") !== "api") return null;
+  const wait = budget.waitMs(MIN_REQUESTS_PER_TRACK);
+  const now = (ctx.deps.now ?? Date.now)();
+  if (now + wait < ctx.deadlineAt) return null;
+  return `${BUDGET_SKIP}: the next requests wait ${Math.ceil(wait / 1000)} s, past the deadline`;
+}
+
 /** Creates the Discogs stage. */
 export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
   return {
@@ -67,7 +84,7 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
         return `outside the rollout (${settings.discogsRolloutPercent}%)`;
       }
-      return null;
+      return budgetRefusal(ctx);
     },
     async run(ctx) {
       const catalogs = requestCatalogs(

@@ -9,6 +9,7 @@ import type { Cache, LlmClient, MetadataSource } from "../ports.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
+import { DEADLINE_REACHED, type DiscogsBudget, degradedOf, isCacheable } from "./cache-policy.js";
 import { type CatalogCounters, type CatalogKind, catalogOf } from "./catalog-source.js";
 import { simpleExtraction } from "./simple.js";
 
@@ -63,6 +64,8 @@ export interface PipelineDeps {
   sourceKind?: CatalogKind;
   /** The API behind an index, for what the index lacks. */
   fallbackSource?: MetadataSource | null;
+  /** The Discogs API budget, to refuse at once what cannot be served before the deadline. */
+  budget?: DiscogsBudget | null;
   /** Where API release and master bodies are kept by id, and for how long. */
   bodyCache?: { cache: Cache; ttlSeconds: number } | null;
   llm?: LlmClient | null;
@@ -82,6 +85,8 @@ export interface StageContext {
   mode: Mode;
   deps: PipelineDeps;
   signal: AbortSignal;
+  /** When the request's deadline strikes (ms since the epoch), or null for none (batch work). */
+  deadlineAt: number | null;
   warnings: string[];
   /** Counters the stages bump, reported in diagnostics. */
   counters: CatalogCounters & { llmCalls: number; llmTasks: string[] };
@@ -192,7 +197,7 @@ async function runStages(ctx: StageContext, stages: readonly Stage[], records: S
   for (const stage of stages) {
     const t0 = now();
     const last = stage.name === "simple";
-    const skip = last ? null : ctx.signal.aborted ? "request deadline reached" : stage.skipReason(ctx);
+    const skip = last ? null : ctx.signal.aborted ? DEADLINE_REACHED : stage.skipReason(ctx);
     if (skip) {
       records.push(record(ctx, stage.name, "skipped", skip, t0));
       continue;
@@ -207,7 +212,7 @@ async function runStages(ctx: StageContext, stages: readonly Stage[], records: S
       ctx.deps.observer?.fallback?.(`${stage.name}: ${out.reason}`);
     } catch (err) {
       const timedOut = ctx.signal.aborted;
-      const reason = timedOut ? "request deadline reached" : describeError(err);
+      const reason = timedOut ? DEADLINE_REACHED : describeError(err);
       records.push(record(ctx, stage.name, timedOut ? "timeout" : "error", reason, t0));
       ctx.deps.observer?.fallback?.(`${stage.name}: ${timedOut ? "timeout" : "error"}`);
       if (timedOut)
@@ -227,9 +232,11 @@ export async function resolveMetadata(
   options: { signal?: AbortSignal; query?: TrackQuery & { pattern: string } } = {},
 ): Promise<TrackMetadata> {
   const mode = input.mode ?? deps.settings.mode;
-  const limit = lazyDeadline(deps.settings.timeoutMs, options.signal, deps.now ?? Date.now);
+  const now = deps.now ?? Date.now;
+  const limit = lazyDeadline(deps.settings.timeoutMs, options.signal, now);
+  const deadlineAt = deps.settings.timeoutMs > 0 ? now() + deps.settings.timeoutMs : null;
   try {
-    return await resolveWithin(input, deps, mode, limit, options.query);
+    return await resolveWithin(input, deps, mode, { ...limit, deadlineAt }, options.query);
   } finally {
     limit.done();
   }
@@ -239,7 +246,7 @@ async function resolveWithin(
   input: TrackInput,
   deps: PipelineDeps,
   mode: Mode,
-  limit: { readonly signal: AbortSignal },
+  limit: { readonly signal: AbortSignal; deadlineAt: number | null },
   query?: TrackQuery & { pattern: string },
 ): Promise<TrackMetadata> {
   const ctx: StageContext = {
@@ -250,6 +257,7 @@ async function resolveWithin(
     get signal() {
       return limit.signal;
     },
+    deadlineAt: limit.deadlineAt,
     warnings: [],
     counters: { discogsRequests: 0, indexLookups: 0, llmCalls: 0, llmTasks: [] },
   };
@@ -290,8 +298,10 @@ async function resolveWithin(
     llmCalls: ctx.counters.llmCalls,
     llmTasks: ctx.counters.llmTasks,
   };
+  result.degraded = degradedOf(records, deps.budget?.waitMs(1) ?? 0);
   const valid = TrackMetadataSchema.parse(result);
-  if (valid.artist || valid.title) await writeCache(ctx, key, valid);
+  if (isCacheable(valid, records)) await writeCache(ctx, key, valid);
+  else if (valid.degraded) deps.observer?.log?.("debug", "degraded answer not cached", { ...valid.degraded });
   return valid;
 }
 

@@ -1,0 +1,115 @@
+/**
+ * The CLI: `discmeta <command>`, parsed by commander (help, --version, unknown options with "did you
+ * mean", exit codes). Each command lives in its own file; this one only declares them.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { MODES } from "../core/types.js";
+import { runEnrich } from "./enrich.js";
+import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
+import type { CliIo } from "./io.js";
+
+/** The package version (kept in step with package.json by a test). */
+export const VERSION = "0.2.0";
+
+/** Exit codes, as the help lists them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const FOOTER = `
+Environment:
+  DISCOGS_USER_TOKEN   a Discogs personal access token (Settings -> Developers); 60 requests/minute
+  DISCOGS_INDEX_PATH   an offline index built by "discmeta index build"; no token or budget needed
+  Without either, the CLI matches against the bundled 810-release sample of the Discogs dump.
+  Every variable is listed in the README and in .env.example; .env in this folder is read too.
+
+Exit codes:
+  0  every file was answered (matched or fallback)
+  1  at least one file failed outright (unreadable, or an unexpected error)
+  2  bad usage, a bad setting, or a path that does not exist
+`;
+
+function positiveInt(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new InvalidArgumentError(`must be a whole number from 0 to ${max}`);
+    return n;
+  };
+}
+
+function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+  const program = new Command("discmeta")
+    .description("Finds audio files' tracks on Discogs and returns clean, consistent metadata.")
+    .version(VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`discmeta: ${s.replace(/^error: /, "")}`),
+    })
+    .exitOverride()
+    .addHelpText("after", FOOTER);
+
+  program
+    .command("enrich")
+    .description("print each audio file's metadata as JSON, one object per line")
+    .argument("<paths...>", "audio files or folders (folders are walked recursively)")
+    .option("--pretty", "indented JSON for humans")
+    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
+    .option("--no-discogs", "skip the Discogs stage")
+    .option("--no-llm", "never call an LLM, whatever the mode")
+    .option("--singles", "match every file alone, not folders as albums")
+    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4)
+    .option(
+      "--timeout <ms>",
+      "a deadline per track; by default batch work waits for the Discogs budget",
+      positiveInt(600_000),
+    )
+    .option("-v, --verbose", "more detail on stderr")
+    .option("-q, --quiet", "errors only on stderr")
+    .addHelpText("after", FOOTER)
+    .action(async (paths: string[], opts) => setCode(await runEnrich(paths, opts, io)));
+
+  const index = program.command("index").description("build or inspect an offline Discogs index");
+  index
+    .command("build")
+    .description("stream Discogs' monthly CC0 dumps into an SQLite index (resumable)")
+    .requiredOption("--releases <file>", "discogs_YYYYMMDD_releases.xml.gz")
+    .option("--masters <file>", "discogs_YYYYMMDD_masters.xml.gz (optional: original years, main releases)")
+    .option("--out <file>", "the index file (default: discogs-index.sqlite in the cache folder)")
+    .option("--rebuild", "start again instead of resuming an interrupted build")
+    .option("--dump-date <date>", "the dump's date, YYYY-MM-DD (default: from the file name)")
+    .option("-q, --quiet", "no progress line")
+    .action(async (opts) => setCode(await runIndexBuild(opts, io)));
+  index
+    .command("info")
+    .description("print an index's dump date, age, counts and size")
+    .argument("[file]", "the index (default: DISCOGS_INDEX_PATH, else the cache folder's)")
+    .action(async (file: string | undefined) => setCode(await runIndexInfo(file, io)));
+
+  for (const cmd of [program, ...program.commands, ...index.commands]) {
+    cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Never throws for bad input. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT.ok;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw err;
+  }
+}
