@@ -6,17 +6,23 @@
  *   npm run eval                  accuracy, requests, calibration (simulator without latency)
  *   npm run eval -- --latency     also p50/p95 on a subset with 150 ms ± 50 ms simulator latency
  *   npm run eval -- --limit 200   a quick run on the first 200 cases of each family
+ *   npm run eval -- --index       also the offline index side by side with the API (accuracy, tracks/s)
  *   npm run eval -- --llm         also balanced and accurate modes with the fake Gemini server picking the
  *                                 scorer's top candidate: LLM calls per track (mean and max) and accuracy
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { buildIndex } from "../../src/adapters/discogs/index/build.js";
+import { openIndexSource } from "../../src/adapters/discogs/index/source.js";
 import { createWindowLimiter } from "../../src/adapters/discogs/rate-limit.js";
 import { createDiscogsSource } from "../../src/adapters/discogs/source.js";
 import { loadConfig } from "../../src/config.js";
 import { createContainer } from "../../src/container.js";
 import { extractTrack } from "../../src/core/extract.js";
+import type { MetadataSource } from "../../src/core/ports.js";
 import type { TrackMetadata } from "../../src/core/schema.js";
 import type { Mode } from "../../src/core/types.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
@@ -43,7 +49,10 @@ export interface CaseResult {
   recommendation: string | null;
   distance: number | null;
   confidence: number;
+  /** Catalogue calls (API requests or index lookups). */
   requests: number;
+  /** Discogs API requests alone (0 for what the index answers). */
+  apiRequests?: number;
   llmCalls: number;
   ms: number;
 }
@@ -75,6 +84,7 @@ export async function runPipeline(
   concurrency: number,
   mode: Mode = "fast",
   llmBaseUrl?: string,
+  catalogue?: MetadataSource & { kind?: string },
 ): Promise<(CaseResult & { raw: TrackMetadata })[]> {
   const config = loadConfig({
     DISCOGS_API_URL: sim.url,
@@ -92,7 +102,9 @@ export async function runPipeline(
     userAgent: "discmeta-eval/1",
     limiter: createWindowLimiter({ limit: 1e9 }),
   });
-  const container = createContainer(config, { source, cache: null });
+  const container = catalogue
+    ? createContainer(config, { source: catalogue, sourceKind: "index", cache: null })
+    : createContainer(config, { source, cache: null });
   return pool(cases, concurrency, async (c) => {
     const t0 = performance.now();
     const r = await container.resolve({ filename: c.filename, tags: c.tags, mode });
@@ -108,7 +120,8 @@ export async function runPipeline(
       recommendation: r.match?.recommendation ?? null,
       distance: r.match?.distance ?? null,
       confidence: r.confidence,
-      requests: r.diagnostics.discogsRequests,
+      requests: r.diagnostics.discogsRequests + r.diagnostics.indexLookups,
+      apiRequests: r.diagnostics.discogsRequests,
       llmCalls: r.diagnostics.llmCalls,
       ms,
       raw: r,
@@ -265,6 +278,69 @@ async function llmModes(
   return `### LLM modes with the fake Gemini server ("pick the scorer's top candidate")\n\n| mode | family | cases | master level | wrong | Discogs requests/track | LLM calls/track | LLM calls max |\n|---|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`;
 }
 
+/**
+ * The offline index against the API, side by side: the same cases, the same fixtures (built into the
+ * index as extra releases), fast mode. YouTube names are matched twice through the index: by title only
+ * (the id replaced), which is matching, and with their video ids, which is a lookup.
+ */
+async function indexSideBySide(
+  sim: DiscogsSimulator,
+  cases: EvalCase[],
+  api: CaseResult[],
+  concurrency: number,
+  minConfidence: number,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "discmeta-eval-"));
+  const extraReleases = FIXTURES.flatMap((f) => {
+    const list = JSON.parse(readFileSync(f, "utf8")) as Record<string, unknown> | Record<string, unknown>[];
+    return Array.isArray(list) ? list : [list];
+  });
+  const built = await buildIndex({
+    releases: resolve(DUMP_DIR, "releases.xml.gz"),
+    masters: resolve(DUMP_DIR, "masters.xml.gz"),
+    out: join(dir, "eval.sqlite"),
+    extraReleases,
+  });
+  const index = openIndexSource(built.out);
+  try {
+    const titleOnly = cases.map((c) =>
+      c.family === "youtube"
+        ? { ...c, filename: c.filename.replace(/\[[\w-]{11}\]\.opus$/, "[xxxxxxxxxxx].opus") }
+        : c,
+    );
+    const t0 = performance.now();
+    const results = await runPipeline(sim, titleOnly, concurrency, "fast", undefined, index);
+    const secs = (performance.now() - t0) / 1000;
+    const youtube = cases.filter((c) => c.family === "youtube");
+    const t1 = performance.now();
+    const byId = await runPipeline(sim, youtube, concurrency, "fast", undefined, index);
+    const idSecs = (performance.now() - t1) / 1000;
+    const rows: string[] = [];
+    const row = (name: string, a: CaseResult[] | null, b: CaseResult[], rate: number) => {
+      const sa = a ? summarize(a, minConfidence) : null;
+      const sb = summarize(b, minConfidence);
+      const apiReq = b.reduce((n, r) => n + (r.apiRequests ?? 0), 0) / Math.max(1, b.length);
+      rows.push(
+        `| ${name} | ${sa ? pct(sa.master) : "-"} | ${pct(sb.master)} | ${sa ? pct(sa.wrong) : "-"} | ${pct(sb.wrong)} | ${sa ? sa.requests.toFixed(2) : "-"} | ${apiReq.toFixed(2)} | ${sb.requests.toFixed(2)} | ${rate.toFixed(0)} |`,
+      );
+    };
+    const rate = results.length / secs;
+    for (const f of ["tagged", "messy", "youtube"] as const) {
+      row(
+        f === "youtube" ? "youtube (title only)" : f,
+        api.filter((r) => r.family === f),
+        results.filter((r) => r.family === f),
+        rate,
+      );
+    }
+    row("youtube (video id lookup)", null, byId, byId.length / idSecs);
+    return `### Offline index vs the API (fast mode, ${built.releases} releases, ${new Date().toISOString().slice(0, 10)})\n\n| family | API master level | index master level | API wrong | index wrong | API requests/track | index: API requests/track | index lookups/track | index tracks/s |\n|---|---|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`;
+  } finally {
+    index.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -273,6 +349,7 @@ async function main() {
       limit: { type: "string" },
       concurrency: { type: "string", default: "16" },
       "min-confidence": { type: "string", default: "0.7" },
+      index: { type: "boolean", default: false },
     },
   });
   const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
@@ -343,6 +420,7 @@ async function main() {
       );
     }
     if (values.llm) out.push(await llmModes(sim, cases, concurrency, minConfidence));
+    if (values.index) out.push(await indexSideBySide(sim, cases, ours, concurrency, minConfidence));
     await mkdir(resolve(ROOT, "bench/out"), { recursive: true });
     await writeFile(
       resolve(ROOT, "bench/out/eval.json"),

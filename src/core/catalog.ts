@@ -44,6 +44,18 @@ export interface ReleaseTrack {
   extraArtists: ArtistCredit[];
   /** The heading or index title this row sits under, if any. */
   group: string | null;
+  /**
+   * The title parsed once, where the release is converted (never per ranking): the title without its
+   * mix, the mix ("Original Mix" = null), and the title without any bracketed part.
+   */
+  parsed?: ParsedRowTitle;
+}
+
+/** A tracklist row's title, parsed by the filename grammar. */
+export interface ParsedRowTitle {
+  title: string;
+  mix: string | null;
+  base: string;
 }
 
 /** A release's format entry. */

@@ -3,7 +3,7 @@
  * with a margin to the runner-up as Picard does. Every penalty is in [0, 1]; the distance is their
  * weighted mean over the penalties that apply, so it is in [0, 1] too.
  */
-import type { Release, ReleaseTrack, SearchHit } from "./catalog.js";
+import type { ParsedRowTitle, Release, ReleaseTrack, SearchHit } from "./catalog.js";
 import { parseTitleText } from "./filename.js";
 import { normalizeKey } from "./normalize.js";
 import { artistSimilarity, comparable, isVarious, textSimilarity } from "./similarity.js";
@@ -58,10 +58,17 @@ export const THRESHOLDS = { strong: 0.06, medium: 0.15, low: 0.3 } as const;
 
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
 
+/** Parses a row title once: its title without the mix, the mix, and the title without brackets. */
+export function parseRowTitle(title: string): ParsedRowTitle {
+  const parsed = parseTitleText(title);
+  return { title: parsed.title ?? title, mix: parsed.mix, base: baseTitle(title) };
+}
+
 /** Mix of a tracklist row: "Got 2 Get (Vocal Mix)" -> "Vocal Mix"; "Original Mix" -> null. */
-export function rowMix(row: ReleaseTrack): { title: string; mix: string | null } {
-  const parsed = parseTitleText(row.title);
-  return { title: parsed.title ?? row.title, mix: parsed.mix };
+export function rowMix(row: ReleaseTrack): ParsedRowTitle {
+  // Rows from an adapter come parsed; a row built by hand is parsed here, once.
+  row.parsed ??= parseRowTitle(row.title);
+  return row.parsed;
 }
 
 /** A title without any bracketed part: "Rosalita (Come Out Tonight)" -> "Rosalita". */
@@ -79,7 +86,7 @@ export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
   const rowTitle = rowMix(row).title;
   const full = Math.max(textSimilarity(title, rowTitle), textSimilarity(title, row.title));
   // A bracketed subtitle on one side only ("Rosalita (Come Out Tonight)") costs a little, not a lot.
-  const base = textSimilarity(baseTitle(title), baseTitle(row.title)) * 0.95;
+  const base = textSimilarity(baseTitle(title), rowMix(row).base) * 0.95;
   return Math.max(full, base, prefixSimilarity(title, rowTitle));
 }
 

@@ -11,6 +11,7 @@ import type {
   SearchHit,
 } from "../../core/catalog.js";
 import { parseDuration, parseYear } from "../../core/normalize.js";
+import { parseRowTitle } from "../../core/score.js";
 import type {
   RawArtistCredit,
   RawMaster,
@@ -58,6 +59,8 @@ function toTrack(row: RawTrack, group: string | null, parent?: RawTrack): Releas
     artists: (row.artists ?? parent?.artists ?? []).map(toArtistCredit),
     extraArtists: (row.extraartists ?? []).map(toArtistCredit),
     group,
+    // Parsed once here, at the edge: the scorer compares these keys for every ranking.
+    parsed: parseRowTitle(row.title ?? ""),
   };
 }
 

@@ -29,10 +29,17 @@ export interface BuildIndexOptions {
   rebuild?: boolean;
   /** The dump's date (YYYY-MM-DD); default: from the file name, else the file's modification date. */
   dumpDate?: string | undefined;
+  /**
+   * API-shaped release bodies to add after the dump (the evaluation's distractors, a user's own
+   * corrections). `_main_release: true` marks a master's main release.
+   */
+  extraReleases?: Json[];
   /** Records per transaction. Default 2000. */
   batchSize?: number;
-  /** Called about twice a second while importing, and once per phase change. */
+  /** Called while importing (at most every `progressIntervalMs`), and once per phase change. */
   onProgress?: (p: BuildProgress) => void;
+  /** Least time between progress reports, ms. Default 500. */
+  progressIntervalMs?: number;
   /** Stops the build between batches; the checkpoint keeps what was committed. */
   signal?: AbortSignal;
   now?: () => number;
@@ -204,7 +211,7 @@ async function importFile(
   });
   const report = (force: boolean) => {
     const t = now();
-    if (!options.onProgress || (!force && t - lastReport < 500)) return;
+    if (!options.onProgress || (!force && t - lastReport < (options.progressIntervalMs ?? 500))) return;
     lastReport = t;
     const secs = Math.max(0.001, (t - started) / 1000);
     const share = totalBytes > 0 ? progress.bytesRead / totalBytes : 0;
@@ -271,6 +278,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       options,
       () => ({ tracks: String(tracks), release_videos: String(videos) }),
     );
+    const extras = db.transaction((list: Json[]) => {
+      for (const { _main_release, ...r } of list) {
+        const n = writeRelease(r, _main_release === true);
+        tracks += n.tracks;
+        videos += n.videos;
+      }
+    });
+    extras(options.extraReleases ?? []);
     options.onProgress?.({
       phase: "finalize",
       records: releases,
@@ -288,7 +303,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       new Date(statSync(options.releases).mtimeMs).toISOString().slice(0, 10);
     setMeta(db, {
       complete: "1",
-      releases: String(releases),
+      releases: String(releases + (options.extraReleases?.length ?? 0)),
       masters: String(masters),
       tracks: String(tracks),
       release_videos: String(videos),
@@ -300,7 +315,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
     renameSync(partial, options.out);
     return {
       out: options.out,
-      releases,
+      releases: releases + (options.extraReleases?.length ?? 0),
       masters,
       tracks,
       videos,

@@ -1,0 +1,140 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type BuildProgress, buildIndex } from "../../../src/adapters/discogs/index/build.js";
+import { dumpDateOf } from "../../../src/adapters/discogs/index/schema.js";
+import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
+import { runCli } from "../../../src/cli/program.js";
+import { InvalidInputError } from "../../../src/core/errors.js";
+import { DUMP_DIR } from "../../helpers.js";
+
+const DIR = mkdtempSync(join(tmpdir(), "discmeta-index-"));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+const RELEASES = join(DUMP_DIR, "releases.xml.gz");
+const MASTERS = join(DUMP_DIR, "masters.xml.gz");
+
+describe("index build", () => {
+  it("builds the sample with progress, counts and a summary", async () => {
+    const progress: BuildProgress[] = [];
+    const out = join(DIR, "full.sqlite");
+    const s = await buildIndex({
+      releases: RELEASES,
+      masters: MASTERS,
+      out,
+      batchSize: 100,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(s).toMatchObject({ releases: 810, masters: 1000, videos: 1810, resumedFrom: 0 });
+    expect(s.tracks).toBeGreaterThan(5000);
+    expect(s.bytes).toBe(statSync(out).size);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    const last = progress.filter((p) => p.phase === "releases").at(-1)!;
+    expect(last.records).toBe(810);
+    expect(last.bytesRead).toBe(last.totalBytes);
+    expect(progress.some((p) => p.phase === "finalize")).toBe(true);
+    const info = openIndexSource(out);
+    expect(info.info(Date.parse("2020-08-16T00:00:00Z"))).toMatchObject({
+      releases: 810,
+      ageDays: expect.any(Number),
+    });
+    info.dispose();
+  });
+
+  it("resumes an interrupted build from its checkpoint, and never serves the half-written file", async () => {
+    const out = join(DIR, "resume.sqlite");
+    const controller = new AbortController();
+    let seen = 0;
+    await expect(
+      buildIndex({
+        releases: RELEASES,
+        out,
+        batchSize: 100,
+        progressIntervalMs: 0,
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen = p.records;
+          if (p.records >= 300) controller.abort(new Error("stop"));
+        },
+      }),
+    ).rejects.toThrow("stop");
+    expect(seen).toBeGreaterThanOrEqual(300);
+    expect(existsSync(out)).toBe(false);
+    // The partial file is not an index anyone may open.
+    expect(() => openIndexSource(`${out}.partial`)).toThrow(/unfinished/);
+    const s = await buildIndex({ releases: RELEASES, out, batchSize: 100 });
+    expect(s.resumedFrom).toBeGreaterThanOrEqual(300);
+    expect(s.releases).toBe(810);
+    const index = openIndexSource(out);
+    expect((await index.getRelease(1)).title).toBe("Stockholm");
+    expect(index.info().releases).toBe(810);
+    index.dispose();
+  });
+
+  it("rebuilds from scratch when asked, or when the sources changed", async () => {
+    const out = join(DIR, "rebuild.sqlite");
+    await buildIndex({ releases: RELEASES, out });
+    const again = await buildIndex({ releases: RELEASES, out, rebuild: true });
+    expect(again.resumedFrom).toBe(0);
+    expect(again.releases).toBe(810);
+  });
+
+  it("refuses a dump of the wrong kind and a missing file, clearly", async () => {
+    await expect(buildIndex({ releases: MASTERS, out: join(DIR, "x.sqlite") })).rejects.toThrow(
+      /is a masters dump, expected releases/,
+    );
+    await expect(
+      buildIndex({ releases: join(DIR, "nope.xml.gz"), out: join(DIR, "y.sqlite") }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    expect(() => openIndexSource(join(DIR, "nope.sqlite"))).toThrow(/no index at/);
+  });
+
+  it("reads the dump's date from its name", () => {
+    expect(dumpDateOf("/d/discogs_20200806_releases.xml.gz")).toBe("2020-08-06");
+    expect(dumpDateOf("releases.xml.gz")).toBeNull();
+  });
+});
+
+describe("discmeta index", () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      io: {
+        stdout: { write: (s: string) => out.push(s) },
+        stderr: { write: (s: string) => err.push(s) },
+        env: { DISCMETA_CACHE_DIR: DIR },
+      },
+      out: () => out.join(""),
+      err: () => err.join(""),
+    };
+  };
+
+  it("builds into the cache folder by default and prints a summary, then info", async () => {
+    const b = io();
+    expect(
+      await runCli(
+        ["index", "build", "--releases", RELEASES, "--masters", MASTERS, "--dump-date", "2020-08-06"],
+        b.io,
+      ),
+    ).toBe(0);
+    expect(b.out()).toMatch(/810 releases, 1,000 masters, .* tracks, 1,810 videos; dump of 2020-08-06/);
+    expect(b.out()).toContain(`DISCOGS_INDEX_PATH=${join(DIR, "discogs-index.sqlite")}`);
+    const i = io();
+    expect(await runCli(["index", "info"], i.io)).toBe(0);
+    expect(i.out()).toMatch(/dump date: 2020-08-06 \(age \d+ days\)/);
+    expect(i.out()).toMatch(/releases:\s+810/);
+  });
+
+  it("says what is wrong with bad input", async () => {
+    const a = io();
+    expect(await runCli(["index", "build"], a.io)).toBe(2);
+    expect(a.err()).toMatch(/required option '--releases <file>' not specified/);
+    const b = io();
+    expect(await runCli(["index", "build", "--releases", join(DIR, "missing.xml.gz")], b.io)).toBe(2);
+    expect(b.err()).toMatch(/does not exist/);
+    const c = io();
+    expect(await runCli(["index", "info", join(DIR, "missing.sqlite")], c.io)).toBe(2);
+    expect(c.err()).toMatch(/no index at/);
+  });
+});

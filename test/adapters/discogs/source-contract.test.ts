@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
+import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
+import { createDiscogsSource } from "../../../src/adapters/discogs/source.js";
+import { type SampleFacts, testMetadataSource } from "../../contracts/metadata-source.js";
+import { startDiscogsSimulator } from "../../fakes/discogs-simulator/index.js";
+import type { Json } from "../../fakes/discogs-simulator/store.js";
+import { DUMP_DIR } from "../../helpers.js";
+
+const DIR = mkdtempSync(join(tmpdir(), "discmeta-contract-"));
+const INDEX = join(DIR, "sample.sqlite");
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+let facts: SampleFacts | undefined;
+beforeAll(async () => {
+  await buildIndex({
+    releases: join(DUMP_DIR, "releases.xml.gz"),
+    masters: join(DUMP_DIR, "masters.xml.gz"),
+    out: INDEX,
+  });
+  // The facts come from the dump itself, through the simulator's loader.
+  const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR });
+  const [masterId, versions] = [...sim.store.versions].find(([, ids]) => ids.length >= 2)!;
+  const withBarcode = [...sim.store.releases.values()].find((r) =>
+    ((r.identifiers as Json[] | undefined) ?? []).some(
+      (i) => i.type === "Barcode" && String(i.value).length > 6,
+    ),
+  )!;
+  const barcode = (withBarcode.identifiers as Json[]).find((i) => i.type === "Barcode")!.value as string;
+  facts = {
+    master: { id: masterId, versions },
+    barcode: { releaseId: Number(withBarcode.id), value: barcode },
+  };
+  await sim.close();
+});
+
+testMetadataSource(
+  "API client over the simulator",
+  async () => {
+    const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR, rateLimit: { authenticated: 100_000 } });
+    const source = createDiscogsSource({ baseUrl: sim.url, token: "t", userAgent: "discmeta-test/1" });
+    return { source, close: () => sim.close() };
+  },
+  () => facts!,
+);
+
+testMetadataSource(
+  "offline index",
+  async () => {
+    const source = openIndexSource(INDEX);
+    return { source, close: async () => source.dispose() };
+  },
+  () => facts!,
+);
+
+describe("both sources over the same sample", () => {
+  it("answer the same release, field for field", async () => {
+    const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR, rateLimit: { authenticated: 100_000 } });
+    const api = createDiscogsSource({ baseUrl: sim.url, token: "t", userAgent: "discmeta-test/1" });
+    const index = openIndexSource(INDEX);
+    try {
+      for (const id of [1, facts!.barcode.releaseId, ...facts!.master.versions]) {
+        expect(await index.getRelease(id)).toEqual(await api.getRelease(id));
+      }
+    } finally {
+      index.dispose();
+      await sim.close();
+    }
+  });
+
+  it("the index alone maps a YouTube video id to its release", async () => {
+    const index = openIndexSource(INDEX);
+    const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR });
+    try {
+      const release = [...sim.store.releases.values()].find((r) => ((r.videos as Json[]) ?? []).length > 0)!;
+      const uri = String((release.videos as Json[])[0]!.uri);
+      const id = /v=([\w-]{11})/.exec(uri)![1]!;
+      expect(await index.findByVideoId(id)).toContain(Number(release.id));
+      expect(await index.findByVideoId("AAAAAAAAAAA")).toEqual([]);
+    } finally {
+      index.dispose();
+      await sim.close();
+    }
+  });
+});
