@@ -3,7 +3,7 @@
  * next, and prints their figures. The numbers go into docs/benchmarks.md by hand, with the date and machine.
  *
  *   npm run bench              all of them (about 10 minutes on 2 cores)
- *   npm run bench -- grammar   only the named ones: grammar, importer, client, http, eval
+ *   npm run bench -- grammar   only the named ones: grammar, importer, client, http, eval, index
  */
 import { spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
@@ -15,7 +15,8 @@ const BENCHES: Record<string, string[]> = {
   importer: ["bench/importer.ts"],
   client: ["bench/client.ts"],
   http: ["bench/http.ts"],
-  eval: ["bench/eval/run.ts", "--latency", "--llm"],
+  eval: ["bench/eval/run.ts", "--latency", "--llm", "--index"],
+  index: ["bench/index.ts"],
 };
 
 const wanted = process.argv.slice(2);

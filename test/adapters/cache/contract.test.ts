@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryCache } from "../../../src/adapters/cache/memory.js";
 import { createRedisCache } from "../../../src/adapters/cache/redis.js";
+import { createSqliteCache } from "../../../src/adapters/cache/sqlite.js";
 import { UpstreamError } from "../../../src/core/errors.js";
-import type { Cache } from "../../../src/core/ports.js";
+import { testCacheDriver } from "../../contracts/cache.js";
 import { freePort, testRedis } from "../../redis-server.js";
 
 let redis: { url: string; stop(): Promise<void> };
@@ -12,58 +16,43 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-/** One contract, every driver (as unstorage's testDriver). */
-const DRIVERS: [string, () => Cache][] = [
-  ["memory", () => createMemoryCache()],
-  ["redis", () => createRedisCache({ url: redis.url, prefix: `test:${randomUUID()}:` })],
-];
+const DIR = mkdtempSync(join(tmpdir(), "discmeta-cache-"));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
-describe.each(DRIVERS)("cache contract: %s", (_name, make) => {
-  let cache: Cache;
-  beforeAll(() => {
-    cache = make();
-  });
-  afterAll(async () => {
-    await cache.clearPattern("*");
-    await cache.dispose();
-  });
+testCacheDriver("memory", () => createMemoryCache());
+testCacheDriver("redis", () => createRedisCache({ url: redis.url, prefix: `test:${randomUUID()}:` }));
+testCacheDriver("sqlite", () => createSqliteCache({ path: join(DIR, "contract.sqlite") }));
+testCacheDriver("sqlite in memory", () => createSqliteCache({ path: ":memory:" }));
 
-  it("stores and returns JSON values, as copies", async () => {
-    const value = { artist: "T-Fire", tags: ["soul"], n: 1 };
-    await cache.set("metadata:t fire:say a prayer:", value, 60);
-    const got = await cache.get<typeof value>("metadata:t fire:say a prayer:");
-    expect(got).toEqual(value);
-    expect(got).not.toBe(value);
+describe("sqlite cache", () => {
+  it("persists across processes: a new instance on the same file sees the entries", async () => {
+    const path = join(DIR, "persist.sqlite");
+    const a = createSqliteCache({ path });
+    await a.set("metadata:a:b:", { artist: "A" }, 60);
+    await a.dispose();
+    const b = createSqliteCache({ path });
+    expect(await b.get("metadata:a:b:")).toEqual({ artist: "A" });
+    expect(b.size()).toBe(1);
+    await b.dispose();
   });
 
-  it("misses unknown keys", async () => {
-    expect(await cache.get("nope")).toBeUndefined();
+  it("sweeps expired rows on open, with an injected clock", async () => {
+    let now = 1_000_000;
+    const path = join(DIR, "sweep.sqlite");
+    const a = createSqliteCache({ path, now: () => now, sweepEvery: 2 });
+    await a.set("x", 1, 10);
+    await a.set("y", 2, 1000);
+    now += 20_000;
+    expect(await a.get("x")).toBeUndefined();
+    expect(a.size()).toBe(1);
+    await a.dispose();
   });
 
-  it("expires entries after their TTL", async () => {
-    await cache.set("short", 1, 1);
-    expect(await cache.get("short")).toBe(1);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(await cache.get("short")).toBeUndefined();
-  });
-
-  it("deletes one key", async () => {
-    await cache.set("gone", "x", 60);
-    await cache.delete("gone");
-    expect(await cache.get("gone")).toBeUndefined();
-  });
-
-  it("clears by pattern and says how many", async () => {
-    for (let i = 0; i < 30; i++) await cache.set(`metadata:a${i}:t:`, i, 60);
-    await cache.set("other:1", 1, 60);
-    expect(await cache.clearPattern("metadata:*")).toBeGreaterThanOrEqual(30);
-    expect(await cache.get("metadata:a3:t:")).toBeUndefined();
-    expect(await cache.get("other:1")).toBe(1);
-  });
-
-  it("ignores a TTL of zero", async () => {
-    await cache.set("never", 1, 0);
-    expect(await cache.get("never")).toBeUndefined();
+  it("fails with UpstreamError when the file cannot be made", async () => {
+    // A folder that cannot exist: its parent is a plain file.
+    writeFileSync(join(DIR, "plain-file"), "x");
+    const c = createSqliteCache({ path: join(DIR, "plain-file", "sub", "cache.sqlite") });
+    await expect(c.get("k")).rejects.toBeInstanceOf(UpstreamError);
   });
 });
 

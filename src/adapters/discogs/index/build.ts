@@ -6,8 +6,11 @@
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { InvalidInputError } from "../../../core/errors.js";
+import { toSearchHit } from "../convert.js";
 import { type DumpProgress, importDump } from "../dump/index.js";
+import { RawSearchResult } from "../types.js";
 import { docFields, FIELD_NAMES, type Json, youtubeId } from "./fields.js";
+import { searchRowOf } from "./rows.js";
 import {
   CREATE_INDEXES,
   CREATE_TABLES,
@@ -134,7 +137,7 @@ function countTracks(list: unknown): number {
 
 function releaseWriter(db: Db) {
   const release = db.prepare(
-    "INSERT OR REPLACE INTO releases (id, master_id, is_main, year, quality, body) VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO releases (id, master_id, is_main, year, quality, body, hit) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
   const doc = db.prepare(
     `INSERT OR REPLACE INTO docs (rowid, ${FIELD_NAMES.join(", ")}) VALUES (?, ${FIELD_NAMES.map(() => "?").join(", ")})`,
@@ -153,6 +156,8 @@ function releaseWriter(db: Db) {
       Number(r.year) || 0,
       QUALITY_RANK[String(r.data_quality ?? "")] ?? 1,
       packBody(r),
+      // The search row, converted once here: a search answers from it without reading the body.
+      JSON.stringify(toSearchHit(RawSearchResult.parse(searchRowOf("release", id, r)))),
     );
     doc.run(id, ...FIELD_NAMES.map((name) => [...f.fields[name]].join(" ")));
     for (const c of new Set(f.compactCatno)) ident.run("catno", c, id);

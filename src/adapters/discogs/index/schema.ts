@@ -6,7 +6,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { FIELD_NAMES } from "./fields.js";
 
 /** Bumped whenever the layout changes; an index of another version is rebuilt, never misread. */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 
 /** Tables created before import; secondary indexes come after (faster bulk insert). */
 export const CREATE_TABLES = `
@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS releases (
   is_main INTEGER NOT NULL DEFAULT 0,
   year INTEGER NOT NULL DEFAULT 0,
   quality INTEGER NOT NULL DEFAULT 0,
-  body BLOB NOT NULL
+  body BLOB NOT NULL,
+  hit TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS masters (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS idents (kind TEXT NOT NULL, value TEXT NOT NULL, release_id INTEGER NOT NULL);

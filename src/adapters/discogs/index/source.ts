@@ -15,6 +15,7 @@ import {
   type DocFields,
   FIELD_NAMES,
   FIELD_PARAMS,
+  type FieldName,
   hasCriteria,
   type Json,
   type ParamReader,
@@ -58,9 +59,9 @@ export interface IndexSource extends MetadataSource {
 }
 
 /** Candidates read from FTS5 before ranking; generous, since ranking is cheap. */
-const CANDIDATE_LIMIT = 1500;
+const CANDIDATE_LIMIT = 1000;
 
-type CandidateRow = Record<(typeof FIELD_NAMES)[number], string> & {
+type CandidateRow = Partial<Record<FieldName, string>> & {
   id: number;
   master_id: number | null;
   is_main: number;
@@ -68,15 +69,31 @@ type CandidateRow = Record<(typeof FIELD_NAMES)[number], string> & {
   quality: number;
 };
 
+const EMPTY = new Set<string>();
+
+/** The fields a search reads: those it names, and the ones `q` spans and scores. */
+function neededFields(get: ParamReader): Set<FieldName> {
+  const out = new Set<FieldName>(FIELD_PARAMS.filter((n) => get(n)));
+  if (get("q")) for (const f of [...Q_FIELDS, "release_title" as const]) out.add(f);
+  // The exact-title bonus reads the release title.
+  if (get("release_title")) out.add("release_title");
+  return out;
+}
+
 /** A candidate's words; catno and barcode were matched in SQL, so they count as found. */
-function fieldsOf(row: CandidateRow, idents: { catno: string; barcode: string }): DocFields {
+function fieldsOf(
+  row: CandidateRow,
+  needed: Set<FieldName>,
+  idents: { catno: string; barcode: string },
+): DocFields {
   const fields = {} as DocFields["fields"];
-  for (const name of FIELD_NAMES) fields[name] = new Set(row[name] ? String(row[name]).split(" ") : []);
+  // Only the fields the search reads are split into words: most candidates are scored and dropped.
+  for (const name of FIELD_NAMES) fields[name] = row[name] ? new Set(String(row[name]).split(" ")) : EMPTY;
   return {
     fields,
     compactCatno: [idents.catno],
     compactBarcode: [idents.barcode],
-    titleTokens: String(row.release_title ?? ""),
+    titleTokens: row.release_title === undefined ? "" : String(row.release_title),
   };
 }
 
@@ -118,17 +135,31 @@ export function openIndexSource(path: string): IndexSource {
 }
 
 function createIndexSource(db: Database.Database, path: string, meta: Record<string, string>): IndexSource {
-  const cols = FIELD_NAMES.map((n) => `d.${n}`).join(", ");
-  const select = `SELECT d.rowid AS id, ${cols}, r.master_id, r.is_main, r.year, r.quality FROM docs d JOIN releases r ON r.id = d.rowid`;
-  const byFts = db.prepare(`${select} WHERE docs MATCH ? ORDER BY d.rank LIMIT ${CANDIDATE_LIMIT}`);
-  const byIds = db.prepare(`${select} WHERE d.rowid IN (SELECT value FROM json_each(?))`);
-  const byFtsAndIds = db.prepare(
-    `${select} WHERE docs MATCH ? AND d.rowid IN (SELECT value FROM json_each(?)) LIMIT ${CANDIDATE_LIMIT}`,
-  );
+  // Candidate queries read only the columns a search scores on (reading FTS5 content is the cost):
+  // one prepared statement per set of columns and shape.
+  const statements = new Map<string, Database.Statement>();
+  const candidateQuery = (needed: Set<FieldName>, shape: "fts" | "ids" | "fts+ids") => {
+    const key = `${shape}:${[...needed].sort().join(",")}`;
+    let st = statements.get(key);
+    if (!st) {
+      const cols = [...needed].map((n) => `, d.${n}`).join("");
+      const select = `SELECT d.rowid AS id${cols}, r.master_id, r.is_main, r.year, r.quality FROM docs d JOIN releases r ON r.id = d.rowid`;
+      const where =
+        shape === "fts"
+          ? `WHERE docs MATCH ? ORDER BY d.rank LIMIT ${CANDIDATE_LIMIT}`
+          : shape === "ids"
+            ? "WHERE d.rowid IN (SELECT value FROM json_each(?))"
+            : `WHERE docs MATCH ? AND d.rowid IN (SELECT value FROM json_each(?)) LIMIT ${CANDIDATE_LIMIT}`;
+      st = db.prepare(`${select} ${where}`);
+      statements.set(key, st);
+    }
+    return st;
+  };
   const identIds = db.prepare(
     "SELECT DISTINCT release_id AS id FROM idents WHERE kind = ? AND value >= ? AND value < ? LIMIT 5000",
   );
   const releaseBody = db.prepare("SELECT body FROM releases WHERE id = ?");
+  const releaseHit = db.prepare("SELECT hit FROM releases WHERE id = ?");
   const masterBody = db.prepare("SELECT body FROM masters WHERE id = ?");
   const versions = db.prepare("SELECT id, is_main, year, body FROM releases WHERE master_id = ? ORDER BY id");
   const versionStats = db.prepare(
@@ -173,9 +204,11 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       ids = ids ? ids.filter((x) => found.includes(x)) : found;
     }
     if (ids && ids.length === 0) return [];
-    if (expr && ids) return byFtsAndIds.all(expr, JSON.stringify(ids)) as CandidateRow[];
-    if (expr) return byFts.all(expr) as CandidateRow[];
-    return byIds.all(JSON.stringify(ids ?? [])) as CandidateRow[];
+    const needed = neededFields(get);
+    if (expr && ids)
+      return candidateQuery(needed, "fts+ids").all(expr, JSON.stringify(ids)) as CandidateRow[];
+    if (expr) return candidateQuery(needed, "fts").all(expr) as CandidateRow[];
+    return candidateQuery(needed, "ids").all(JSON.stringify(ids ?? [])) as CandidateRow[];
   };
 
   const search = (params: SearchParams): SearchHit[] => {
@@ -188,8 +221,9 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       catno: tokens(get("catno") ?? "").join(""),
       barcode: tokens(get("barcode") ?? "").join(""),
     };
+    const needed = neededFields(get);
     for (const row of candidates(get)) {
-      const rel = relevance(fieldsOf(row, idents), get);
+      const rel = relevance(fieldsOf(row, needed, idents), get);
       if (rel === null) continue;
       // No community counts offline: the master's main release, data quality and age stand in.
       const bonus = row.is_main * 0.5 + row.quality * 0.1 + (row.year > 0 ? (2100 - row.year) / 1000 : 0);
@@ -209,8 +243,8 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
 
   const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
     if (kind === "release") {
-      const body = release(id);
-      return body ? toSearchHit(RawSearchResult.parse(searchRowOf("release", id, body))) : null;
+      const row = releaseHit.get(id) as { hit: string } | undefined;
+      return row ? (JSON.parse(row.hit) as SearchHit) : null;
     }
     const m = master(id);
     const main = m ? release(Number(m.main_release)) : null;

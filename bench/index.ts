@@ -1,0 +1,149 @@
+/**
+ * The offline index at scale: the bundled sample repeated (with fresh ids) to a dump of at least a
+ * million releases, built with `buildIndex`; prints build speed, peak RSS, disk size, search latency
+ * p50/p99, and a projection for the full monthly dump (about 18 million releases).
+ *
+ *   npm run bench -- index              1,000,000 releases (about 10 minutes on 2 cores)
+ *   BENCH_INDEX_RELEASES=100000 npm run bench -- index   a quicker run
+ */
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip, createGzip } from "node:zlib";
+import { buildIndex } from "../src/adapters/discogs/index/build.js";
+import { tokens } from "../src/adapters/discogs/index/fields.js";
+import { openIndexSource } from "../src/adapters/discogs/index/source.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const SAMPLE = resolve(ROOT, "data/discogs-dump-sample/releases.xml.gz");
+const OUT = resolve(ROOT, "bench/out");
+const TARGET = Number(process.env.BENCH_INDEX_RELEASES ?? 1_000_000);
+/** Ids of copy k are the sample's plus k * OFFSET, so every copy is a distinct release and master. */
+const OFFSET = 100_000_000;
+
+async function readText(path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  await pipeline(createReadStream(path), createGunzip(), async (source) => {
+    for await (const c of source) chunks.push(c as Buffer);
+  });
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Writes the sample repeated `copies` times, each copy with ids shifted, as one gzipped dump. */
+async function makeDump(path: string, copies: number): Promise<void> {
+  const text = await readText(SAMPLE);
+  const body = text.slice(text.indexOf("<release "), text.lastIndexOf("</releases>"));
+  const gzip = createGzip({ level: 1 });
+  const file = createWriteStream(path);
+  const done = pipeline(gzip, file);
+  gzip.write("<releases>\n");
+  for (let k = 0; k < copies; k++) {
+    const shifted = body
+      .replace(/<release id="(\d+)"/g, (_m, id: string) => `<release id="${Number(id) + k * OFFSET}"`)
+      .replace(
+        /(<master_id[^>]*>)(\d+)</g,
+        (_m, tag: string, id: string) => `${tag}${Number(id) + k * OFFSET}<`,
+      );
+    if (!gzip.write(shifted)) await new Promise((r) => gzip.once("drain", r));
+  }
+  gzip.end("</releases>\n");
+  await done;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+}
+
+/** Realistic searches: artist + track and q of sample tracks, spread over the copies. */
+async function searchLatency(indexPath: string, copies: number) {
+  const text = await readText(SAMPLE);
+  const pairs = [
+    ...text.matchAll(
+      /<artists><artist><id>\d+<\/id><name>([^<]+)<\/name>[\s\S]*?<tracklist><track><position>[^<]*<\/position><title>([^<]+)<\/title>/g,
+    ),
+  ]
+    .map((m) => ({ artist: m[1]!.replace(/ \(\d+\)$/, ""), track: m[2]! }))
+    .filter((p) => tokens(p.artist).length > 0 && tokens(p.track).length > 0);
+  const index = openIndexSource(indexPath);
+  const times: number[] = [];
+  let hits = 0;
+  try {
+    for (let i = 0; i < 2000; i++) {
+      const p = pairs[i % pairs.length]!;
+      const params =
+        i % 2 === 0
+          ? { artist: p.artist, track: p.track, per_page: 50 }
+          : { q: `${p.artist} ${p.track}`, per_page: 50 };
+      const t0 = performance.now();
+      const found = await index.search(params);
+      times.push(performance.now() - t0);
+      if (found.length > 0) hits++;
+    }
+  } finally {
+    index.dispose();
+  }
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), hitRate: hits / times.length, copies };
+}
+
+export async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const copies = Math.ceil(TARGET / 810);
+  const dump = resolve(OUT, `releases-${copies * 810}.xml.gz`);
+  if (!existsSync(dump)) {
+    const t0 = performance.now();
+    await makeDump(dump, copies);
+    process.stdout.write(
+      `made ${dump} (${(statSync(dump).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+    );
+  }
+  const out = resolve(OUT, `index-${copies * 810}.sqlite`);
+  if (process.argv.includes("--search-only") && existsSync(out)) {
+    const lat = await searchLatency(out, copies);
+    process.stdout.write(`search on ${out}: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms\n`);
+    return;
+  }
+  await rm(out, { force: true });
+  await rm(`${out}.partial`, { force: true });
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 200);
+  const t0 = performance.now();
+  let lastLine = 0;
+  const summary = await buildIndex({
+    releases: dump,
+    out,
+    rebuild: true,
+    onProgress: (p) => {
+      if (performance.now() - lastLine > 30_000) {
+        lastLine = performance.now();
+        process.stderr.write(
+          `  ${p.phase} ${p.records} records, ${Math.round(p.recordsPerSec)}/s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
+        );
+      }
+    },
+  });
+  const secs = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const perRelease = summary.bytes / summary.releases;
+  const lat = await searchLatency(out, copies);
+  const FULL = 18_000_000;
+  process.stdout.write(
+    [
+      "### Offline index build and search",
+      "",
+      "| releases | build time | releases/s | peak RSS | index size | bytes/release | search p50 | search p99 |",
+      "|---|---|---|---|---|---|---|---|",
+      `| ${summary.releases.toLocaleString("en")} | ${secs.toFixed(0)} s | ${Math.round(summary.releases / secs).toLocaleString("en")} | ${(peak / 2 ** 20).toFixed(0)} MiB | ${(summary.bytes / 2 ** 30).toFixed(2)} GiB | ${perRelease.toFixed(0)} | ${lat.p50.toFixed(2)} ms | ${lat.p99.toFixed(2)} ms |`,
+      "",
+      `Projection for the full monthly dump (${FULL.toLocaleString("en")} releases, linear): ` +
+        `${(FULL / (summary.releases / secs) / 3600).toFixed(1)} h to build, ` +
+        `${((perRelease * FULL) / 2 ** 30).toFixed(0)} GiB on disk. Searches that found something: ${(lat.hitRate * 100).toFixed(0)}%.`,
+      "",
+    ].join("\n"),
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
