@@ -114,6 +114,9 @@ const EnvSchema = z.object({
   DISCOGS_RATE_LIMIT: int(0, 0, 10_000),
   DISCOGS_RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 3_600_000),
   DISCOGS_SHARED_BUDGET: bool(true),
+  JOBS_RESULT_TTL_HOURS: num(24, 0.01, 24 * 30),
+  JOBS_LOCK_MS: int(30_000, 500, 600_000),
+  JOBS_CONCURRENCY: int(2, 1, 64),
   DISCMETA_CACHE_DIR: text(),
   XDG_CACHE_HOME: text(),
   HOME: text(),
@@ -203,6 +206,15 @@ export interface AppConfig {
     ttlSeconds: number;
     /** The user's cache folder: the SQLite cache and the sample index live here. */
     dir: string;
+  };
+  jobs: {
+    /** Jobs need Redis; null when it is not configured, with the reason. */
+    disabledReason: string | null;
+    resultTtlSeconds: number;
+    /** How long a worker holds a chunk before another may take it (a killed worker's chunk). */
+    lockMs: number;
+    /** Chunks a worker runs at once. */
+    concurrency: number;
   };
   http: {
     port: number;
@@ -326,6 +338,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       redisUrl,
       ttlSeconds: Math.round(e.REDIS_CACHE_TTL_HOURS * 3600),
       dir: cacheDirOf(e),
+    },
+    jobs: {
+      disabledReason: redisUrl
+        ? null
+        : "jobs need Redis: set REDIS_URL (or REDIS_HOST) and run `discmeta worker`",
+      resultTtlSeconds: Math.round(e.JOBS_RESULT_TTL_HOURS * 3600),
+      lockMs: e.JOBS_LOCK_MS,
+      concurrency: e.JOBS_CONCURRENCY,
     },
     http: {
       port: e.PORT,

@@ -17,8 +17,10 @@ import { createDiscogsSource } from "./adapters/discogs/source.js";
 import { createGeminiClient } from "./adapters/llm/gemini.js";
 import { createOpenAiClient } from "./adapters/llm/openai.js";
 import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
+import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/queue/bullmq.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import type { AppConfig } from "./config.js";
+import { ConfigError, describeError } from "./core/errors.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, splitWithLlm } from "./core/pipeline/llm.js";
 import {
@@ -29,7 +31,7 @@ import {
   type Resolver,
   SIMPLE_STAGE,
 } from "./core/pipeline/resolve.js";
-import type { Cache, LlmClient, MetadataSource, TagReader } from "./core/ports.js";
+import type { Cache, JobQueue, LlmClient, MetadataSource, TagReader } from "./core/ports.js";
 
 /** What the shells (HTTP, CLI) get. */
 export interface Container {
@@ -38,6 +40,10 @@ export interface Container {
   resolve: Resolver;
   deps: PipelineDeps;
   metrics: Metrics;
+  /** Bulk jobs, when Redis is configured (else null: see config.jobs.disabledReason). */
+  jobs: JobQueue | null;
+  /** Starts a worker that answers jobs with this container's pipeline. */
+  startWorker(options?: { onError?: (err: unknown) => void }): JobWorker;
   /** The Discogs API budget now, for progress lines: wait, allowance per minute, requests sent. */
   budgetStatus(): { budgetWaitMs: number; budgetPerMinute: number | null; requests: number };
   /** True when every configured backing service answers (readiness). */
@@ -99,12 +105,41 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     observer,
   };
   const resolver = createResolver(deps);
+  const resolve: Resolver = (input, o) => withPriority(() => resolver(input, o));
+  const jobs = config.jobs.disabledReason
+    ? null
+    : createBullJobQueue({
+        redisUrl: config.cache.redisUrl!,
+        resultTtlSeconds: config.jobs.resultTtlSeconds,
+        plan: (items) => items.map((_, i) => [i]),
+      });
   return {
     config,
     tagReader: createMusicMetadataReader(),
     // Each lookup gets the next turn: when the budget is short, the requests of the track that came
     // first are served first, so a burst completes tracks in arrival order.
-    resolve: (input, o) => withPriority(() => resolver(input, o)),
+    resolve,
+    jobs,
+    startWorker(o = {}) {
+      if (!config.cache.redisUrl) throw new ConfigError(`config: ${config.jobs.disabledReason}`);
+      return startBullWorker({
+        redisUrl: config.cache.redisUrl,
+        resultTtlSeconds: config.jobs.resultTtlSeconds,
+        lockMs: config.jobs.lockMs,
+        concurrency: config.jobs.concurrency,
+        onError: o.onError,
+        handle: async (chunk, answer) => {
+          for (const item of chunk.items) {
+            try {
+              const input = { ...item.input, mode: chunk.mode ?? undefined };
+              await answer(item.index, await resolve(input));
+            } catch (err) {
+              await answer(item.index, { error: describeError(err) });
+            }
+          }
+        },
+      });
+    },
     deps,
     metrics,
     budgetStatus() {
@@ -125,6 +160,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     dispose: async () => {
       catalog.index?.dispose();
       await catalog.limiter?.dispose?.();
+      await jobs?.dispose();
       await deps.cache?.dispose();
     },
   };

@@ -7,6 +7,7 @@ import { MODES } from "../core/types.js";
 import { runEnrich } from "./enrich.js";
 import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
+import { runWorker } from "./worker.js";
 
 /** The package version (kept in step with package.json by a test). */
 export const VERSION = "0.2.0";
@@ -68,6 +69,14 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("-q, --quiet", "errors only on stderr")
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runEnrich(paths, opts, io)));
+
+  program
+    .command("worker")
+    .description("answer bulk jobs (POST /api/v1/jobs) from Redis until stopped; needs REDIS_URL")
+    .option("--concurrency <n>", "chunks answered at once (1-64)", positiveInt(64))
+    .option("-v, --verbose", "more detail on stderr")
+    .option("-q, --quiet", "errors only on stderr")
+    .action(async (opts) => setCode(await runWorker(opts, io)));
 
   const index = program.command("index").description("build or inspect an offline Discogs index");
   index

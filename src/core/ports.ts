@@ -3,7 +3,8 @@
  */
 import type { z } from "zod";
 import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "./catalog.js";
-import type { RawTags } from "./types.js";
+import type { TrackMetadata } from "./schema.js";
+import type { Mode, RawTags, TrackInput } from "./types.js";
 
 /** Reads tags from an audio file. Throws InvalidInputError for a missing, unreadable or corrupt file. */
 export interface TagReader {
@@ -74,5 +75,47 @@ export interface Cache {
   delete(key: string): Promise<void>;
   /** Deletes keys matching a glob pattern ("metadata:*"); returns how many. */
   clearPattern(pattern: string): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+/** One item of a bulk job: what the single endpoint takes, plus the path that groups it into an album. */
+export interface JobItem {
+  filename: string;
+  tags?: RawTags | undefined;
+  /** "Artist - Album (Year)/01 - Title.flac": the folder groups items into albums. */
+  path?: string | undefined;
+}
+
+/** An item's answer in a job: the metadata, or why it failed; null while pending. */
+export type JobResult = TrackMetadata | { error: string } | null;
+
+/** A job's progress and a page of its results, in item order. */
+export interface JobStatus {
+  id: string;
+  state: "waiting" | "active" | "completed";
+  mode: Mode | null;
+  total: number;
+  done: number;
+  failed: number;
+  /** Results of items offset..offset+results.length-1. */
+  offset: number;
+  results: JobResult[];
+}
+
+/** A chunk of a job that one worker answers: items with their index in the job. */
+export interface JobChunk {
+  jobId: string;
+  mode: Mode | null;
+  items: { index: number; input: TrackInput & { path?: string | undefined } }[];
+}
+
+/**
+ * Bulk jobs: submitted once, answered by any number of workers, each item answered exactly once.
+ * Throws UpstreamError when the backing service is down.
+ */
+export interface JobQueue {
+  submit(items: JobItem[], mode?: Mode): Promise<string>;
+  /** Null for an unknown (or expired) job. */
+  status(id: string, page?: { offset?: number; limit?: number }): Promise<JobStatus | null>;
   dispose(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * anything else is a 500 without a stack trace.
  */
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { InvalidInputError } from "../core/errors.js";
+import { InvalidInputError, UpstreamError } from "../core/errors.js";
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -33,6 +33,9 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
     body: { error: REASONS[status] ?? "Error", message, ...(field ? { field } : {}) },
   });
   if (err instanceof InvalidInputError) return make(400, err.message, err.field);
+  // A backing service (Redis for jobs) is down: the client may retry; the message names the service only.
+  if (err instanceof UpstreamError)
+    return make(503, `${err.message.split(":")[0]}: a backing service is unavailable; retry later`);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
     const field = first?.instancePath.replace(/^\//, "").replace(/\//g, ".") || undefined;

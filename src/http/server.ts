@@ -6,13 +6,19 @@ import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Container } from "../container.js";
 import { TrackMetadataSchema } from "../core/schema.js";
 import { toHttpError } from "./errors.js";
 import { MetadataRequestSchema, parseMultipart, parseRequest } from "./request.js";
+import { registerJobRoutes } from "./routes/jobs.js";
 
 /** Options of the server. */
 export interface ServerOptions {
@@ -109,7 +115,14 @@ export async function buildServer(
       global: false,
       max: config.http.rateLimitPerMinute,
       timeWindow: "1 minute",
-      keyGenerator: (req) => apiKeyOf(req.headers) ?? req.ip,
+      // A key names the bucket only once verified: made-up keys cannot buy fresh buckets, and failed
+      // guesses count against the address (the limiter runs before authentication).
+      keyGenerator: (req) => {
+        const key = apiKeyOf(req.headers);
+        return key && config.http.apiKeys.length > 0 && keyMatches(key, config.http.apiKeys)
+          ? `key:${key}`
+          : `ip:${req.ip}`;
+      },
       errorResponseBuilder: (_req, ctx) => ({
         statusCode: 429,
         error: "Too Many Requests",
@@ -117,6 +130,20 @@ export async function buildServer(
       }),
     });
   }
+
+  /** API keys, checked after the rate limiter has counted the request. */
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (config.http.apiKeys.length === 0) return;
+    const key = apiKeyOf(request.headers);
+    if (!key || !keyMatches(key, config.http.apiKeys)) {
+      return reply.status(401).send({
+        error: "Unauthorized",
+        message: "send an API key as Authorization: Bearer <key> or x-api-key",
+      });
+    }
+  };
+  const limited = { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false };
+  registerJobRoutes(app, container, { authenticate, limited, errorSchema: ErrorSchema });
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/ready", { schema: { hide: true } }, async (_req, reply) => {
@@ -132,16 +159,7 @@ export async function buildServer(
     ROUTE,
     {
       config: { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false },
-      onRequest: async (request, reply) => {
-        if (config.http.apiKeys.length === 0) return;
-        const key = apiKeyOf(request.headers);
-        if (!key || !keyMatches(key, config.http.apiKeys)) {
-          return reply.status(401).send({
-            error: "Unauthorized",
-            message: "send an API key as Authorization: Bearer <key> or x-api-key",
-          });
-        }
-      },
+      preValidation: authenticate,
       schema: {
         description:
           "Finds a track on Discogs from its filename and tags and returns its metadata. Send JSON, or multipart/form-data with the audio file in the field `file` (tags are read server-side).",

@@ -42,7 +42,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): RateLimiter 
     keyPrefix: `discmeta:budget:${options.key}`,
     points: 1,
     duration: windowSec,
-    rejectIfRedisNotReady: true,
+    // Commands wait in ioredis' offline queue while it connects; a Redis that stays down fails them.
+    rejectIfRedisNotReady: false,
   });
   const { local } = options;
   let hint = 0;
