@@ -20,7 +20,10 @@ import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
 import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/queue/bullmq.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import type { AppConfig } from "./config.js";
+import { clusterItems } from "./core/album/cluster.js";
 import { ConfigError, describeError } from "./core/errors.js";
+import { extractTrack } from "./core/extract.js";
+import { type BatchOptions, resolveBatch } from "./core/pipeline/batch.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, splitWithLlm } from "./core/pipeline/llm.js";
 import {
@@ -31,7 +34,9 @@ import {
   type Resolver,
   SIMPLE_STAGE,
 } from "./core/pipeline/resolve.js";
-import type { Cache, JobQueue, LlmClient, MetadataSource, TagReader } from "./core/ports.js";
+import type { Cache, JobItem, JobQueue, LlmClient, MetadataSource, TagReader } from "./core/ports.js";
+import type { TrackMetadata } from "./core/schema.js";
+import type { TrackInput } from "./core/types.js";
 
 /** What the shells (HTTP, CLI) get. */
 export interface Container {
@@ -40,6 +45,8 @@ export interface Container {
   resolve: Resolver;
   deps: PipelineDeps;
   metrics: Metrics;
+  /** A batch in, answers in item order; folders and album tags are matched as albums (album mode). */
+  resolveBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<TrackMetadata[]>;
   /** Bulk jobs, when Redis is configured (else null: see config.jobs.disabledReason). */
   jobs: JobQueue | null;
   /** Starts a worker that answers jobs with this container's pipeline. */
@@ -106,12 +113,15 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
   };
   const resolver = createResolver(deps);
   const resolve: Resolver = (input, o) => withPriority(() => resolver(input, o));
+  const batch = (inputs: readonly TrackInput[], o: BatchOptions = {}) =>
+    withPriority(() => resolveBatch(inputs, deps, resolve, o));
   const jobs = config.jobs.disabledReason
     ? null
     : createBullJobQueue({
         redisUrl: config.cache.redisUrl!,
         resultTtlSeconds: config.jobs.resultTtlSeconds,
-        plan: (items) => items.map((_, i) => [i]),
+        // Each chunk is a likely album (answered in one lookup) or a single track.
+        plan: (items) => planChunks(items),
       });
   return {
     config,
@@ -119,6 +129,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     // Each lookup gets the next turn: when the budget is short, the requests of the track that came
     // first are served first, so a burst completes tracks in arrival order.
     resolve,
+    resolveBatch: batch,
     jobs,
     startWorker(o = {}) {
       if (!config.cache.redisUrl) throw new ConfigError(`config: ${config.jobs.disabledReason}`);
@@ -129,14 +140,17 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
         concurrency: config.jobs.concurrency,
         onError: o.onError,
         handle: async (chunk, answer) => {
-          for (const item of chunk.items) {
-            try {
-              const input = { ...item.input, mode: chunk.mode ?? undefined };
-              await answer(item.index, await resolve(input));
-            } catch (err) {
-              await answer(item.index, { error: describeError(err) });
-            }
+          const inputs = chunk.items.map((i) => i.input);
+          const pending: Promise<void>[] = [];
+          try {
+            await batch(inputs, {
+              mode: chunk.mode ?? undefined,
+              onAnswer: (n, result) => pending.push(answer(chunk.items[n]!.index, result)),
+            });
+          } catch (err) {
+            for (const item of chunk.items) pending.push(answer(item.index, { error: describeError(err) }));
           }
+          await Promise.all(pending);
         },
       });
     },
@@ -186,6 +200,17 @@ function makeLimiter(config: AppConfig): RateLimiter {
     windowMs: d.rateLimitWindowMs,
     local,
   });
+}
+
+/** Splits a job into chunks: each likely album together, every other item alone. */
+function planChunks(items: readonly JobItem[]): number[][] {
+  const { clusters, singles } = clusterItems(
+    items.map((it, index) => {
+      const input = { filename: it.filename, tags: it.tags, path: it.path };
+      return { index, input, query: extractTrack(input) };
+    }),
+  );
+  return [...clusters.map((c) => c.items.map((i) => i.index)), ...singles.map((s) => [s.index])];
 }
 
 /** Release and master bodies change rarely: kept a week. */

@@ -32,6 +32,14 @@ export interface Enricher {
    * with a warning; a missing file is an InvalidInputError.
    */
   enrichFile(path: string, options?: EnrichOptions): Promise<TrackMetadata>;
+  /**
+   * A batch, answers in item order. Items that share a folder (`path`) or album tags are matched as one
+   * album; pass `albums: false` to match each alone.
+   */
+  enrichBatch(
+    inputs: readonly TrackInput[],
+    options?: EnrichOptions & { albums?: boolean },
+  ): Promise<TrackMetadata[]>;
   /** Releases caches and connections. */
   dispose(): Promise<void>;
 }
@@ -43,7 +51,7 @@ export interface EnricherOptions {
 }
 
 /** Reads a file's tags; a file whose tags cannot be read yields none, and says why. */
-async function readFileTags(container: Container, path: string, signal?: AbortSignal) {
+export async function readFileTags(container: Container, path: string, signal?: AbortSignal) {
   try {
     return { tags: await container.tagReader.read(path, signal), warning: undefined };
   } catch (err) {
@@ -67,6 +75,7 @@ export function createEnricher(options: EnricherOptions = {}): Enricher {
   return {
     config,
     enrich: (input, o = {}) => container.resolve({ ...input, mode: o.mode ?? input.mode }, o),
+    enrichBatch: (inputs, o = {}) => container.resolveBatch(inputs, o),
     async enrichFile(path, o) {
       const info = await stat(path).catch(() => null);
       if (!info?.isFile()) throw new InvalidInputError(`"${path}" is not a readable file`, { field: "file" });

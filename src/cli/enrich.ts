@@ -1,13 +1,15 @@
 /**
  * `discmeta enrich <file-or-folder>...`: reads tags, resolves each track, prints one JSON object per line
- * in input order. Batch work waits for the Discogs budget rather than dropping a track to a deadline.
+ * in input order. Folders are matched as albums (one lookup per album) unless --singles. Batch work
+ * waits for the Discogs budget rather than dropping a track to a deadline.
  */
+import { basename } from "node:path";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type Container, createContainer, ensureSampleIndex } from "../container.js";
 import type { TrackMetadata } from "../core/schema.js";
-import type { Mode } from "../core/types.js";
-import { resolveFile } from "../enricher.js";
-import { collectAudioFiles } from "./files.js";
+import type { Mode, TrackInput } from "../core/types.js";
+import { readFileTags } from "../enricher.js";
+import { type AudioFile, collectAudioFiles } from "./files.js";
 import { type CliIo, createReporter, type Reporter, type Verbosity } from "./io.js";
 
 /** The options `enrich` takes (commander's parse). */
@@ -113,7 +115,6 @@ async function enrichAll(
   for (const s of skipped) reporter.message(`skipped "${s}": not an audio file`, "info");
   // undefined: not done yet; null: failed, nothing to print.
   const results: (string | null | undefined)[] = new Array(files.length);
-  let next = 0;
   let printed = 0;
   const flush = () => {
     // Print in input order, as soon as the next one in line is ready.
@@ -124,16 +125,29 @@ async function enrichAll(
       printed++;
     }
   };
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      const file = files[i]!;
-      const answer = await resolveOne(container, file.path, file.relative, opts, reporter);
-      results[i] = answer === null ? null : format({ file: file.path, ...answer }, opts.pretty);
-      flush();
-    }
+  const inputs = await readAll(container, files, reporter);
+  const onAnswer = (i: number, result: TrackMetadata) => {
+    const warning = inputs[i]!.tagWarning;
+    if (warning) result.warnings.unshift(warning.replace(/^tags: /, "unreadable tags: "));
+    if (opts.verbose) for (const w of result.warnings) reporter.message(`${files[i]!.path}: ${w}`, "debug");
+    reporter.step(result.source === "discogs" ? "matched" : "fallback");
+    results[i] = format({ file: files[i]!.path, ...result }, opts.pretty);
+    flush();
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, files.length) }, worker));
+  try {
+    await container.resolveBatch(
+      inputs.map((x) => x.input),
+      { mode: opts.mode, albums: opts.singles !== true, concurrency: opts.concurrency ?? 4, onAnswer },
+    );
+  } catch (err) {
+    // Not expected (the pipeline degrades instead of throwing): every file still unanswered failed.
+    for (let i = 0; i < files.length; i++) {
+      if (results[i] !== undefined) continue;
+      reporter.message(`${files[i]!.path}: failed: ${(err as Error).message}`, "error");
+      reporter.step("failed");
+      results[i] = null;
+    }
+  }
   flush();
   const requests = container.budgetStatus().requests;
   reporter.finish(requests > 0 ? [`${requests} Discogs API requests`] : []);
@@ -146,23 +160,20 @@ function format(body: unknown, pretty?: boolean): string {
   return pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
 }
 
-/** Resolves one file and tallies it; null when it failed outright (already reported). */
-async function resolveOne(
-  container: Container,
-  path: string,
-  relative: string,
-  opts: EnrichCliOptions,
-  reporter: Reporter,
-): Promise<TrackMetadata | null> {
-  try {
-    const { result, tagWarning } = await resolveFile(container, path, { mode: opts.mode, relative });
-    if (tagWarning) reporter.message(`${path}: ${tagWarning}; using the filename only`);
-    if (opts.verbose) for (const w of result.warnings) reporter.message(`${path}: ${w}`, "debug");
-    reporter.step(result.source === "discogs" ? "matched" : "fallback");
-    return result;
-  } catch (err) {
-    reporter.message(`${path}: failed: ${(err as Error).message}`, "error");
-    reporter.step("failed");
-    return null;
-  }
+/** Reads every file's tags (a few at a time); an unreadable file falls back to its name, with a note. */
+async function readAll(container: Container, files: readonly AudioFile[], reporter: Reporter) {
+  const out: { input: TrackInput; tagWarning: string | undefined }[] = new Array(files.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, files.length) }, async () => {
+      while (next < files.length) {
+        const i = next++;
+        const file = files[i]!;
+        const { tags, warning } = await readFileTags(container, file.path);
+        if (warning) reporter.message(`${file.path}: ${warning}; using the filename only`);
+        out[i] = { input: { filename: basename(file.path), tags, path: file.relative }, tagWarning: warning };
+      }
+    }),
+  );
+  return out;
 }

@@ -88,7 +88,7 @@ export async function runIndexInfo(file: string | undefined, io: CliIo): Promise
     const info = readIndexInfo(path);
     const age = info.ageDays === null ? "unknown" : `${info.ageDays} days`;
     io.stdout.write(
-      [
+      `${[
         `index:     ${info.path}`,
         `dump date: ${info.dumpDate ?? "unknown"} (age ${age})`,
         `built at:  ${info.builtAt ?? "unknown"}`,
@@ -97,7 +97,7 @@ export async function runIndexInfo(file: string | undefined, io: CliIo): Promise
         `tracks:    ${info.tracks.toLocaleString("en")}`,
         `videos:    ${info.videos.toLocaleString("en")}`,
         `size:      ${mib(info.bytes)}`,
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     return 0;
   } catch (err) {

@@ -2,6 +2,7 @@
  * Stage 1: extract and normalise artist, title and mix. Priority: tags, then the filename grammar;
  * the LLM fallback (when both fail) runs in the pipeline, since it needs a port.
  */
+import { folderOf, parseFolderName } from "./album/cluster.js";
 import { parseFilename, parseTitleText } from "./filename.js";
 import {
   cleanText,
@@ -147,6 +148,20 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
     mix = t.mix ?? mix;
   }
   const featuring = dedupe(fromName.featuring);
+  // "Artist - Album (1999)/03 - Nu-Dub.mp3": a hyphen inside a word is the title's, not a separator,
+  // when the folder names another artist.
+  const folder = folderOf(input.path);
+  const facts = folder && !goodArtist ? parseFolderName(folder.split("/").at(-1)!) : null;
+  if (
+    facts?.artist &&
+    artist &&
+    title &&
+    fromName.pattern === "tight-dash" &&
+    normalizeKey(artist) !== normalizeKey(facts.artist)
+  ) {
+    title = `${artist}-${title}`;
+    artist = null;
+  }
   if (artist && title) {
     return {
       artist,
@@ -158,6 +173,21 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
       hints,
       orderUncertain,
       pattern: goodArtist ? "tags+filename" : fromName.pattern,
+    };
+  }
+  // "Artist - Album (1999)/01 - Title.flac": the folder names the artist the file name lacks.
+  if (facts?.artist && title && !artist) {
+    if (facts.album) hints.album ??= facts.album;
+    if (facts.year) hints.year ??= facts.year;
+    return {
+      artist: normalizeName(facts.artist),
+      title,
+      mix,
+      featuring,
+      confidence: EXTRACTION_CONFIDENCE.filename,
+      source: "filename",
+      hints,
+      pattern: "folder+filename",
     };
   }
   return {

@@ -57,6 +57,22 @@ export const TrackMetadataSchema = z.object({
     .object({ releaseId: z.number().int(), masterId: z.number().int().nullable(), url: z.string() })
     .nullable(),
   match: MatchSchema.nullable(),
+  /** Set when the item was matched as part of an album (album mode): the album's release and verdict. */
+  albumMatch: z
+    .object({
+      clusterId: z.string(),
+      releaseId: z.number().int(),
+      recommendation: z.enum(["strong", "medium", "low", "none"]),
+      distance: z.number().nonnegative(),
+      margin: z.number().nullable(),
+      /** The tracklist position the file was assigned to. */
+      position: z.string().nullable(),
+      /** Files in the cluster. */
+      items: z.number().int().positive(),
+      strategy: z.enum(["album-search", "track-votes"]),
+    })
+    .nullable()
+    .default(null),
   /**
    * Set when the answer was cut short (the deadline, the Discogs budget, or an upstream fault): it is not
    * cached, and asking again after `retryAfterSeconds` may give a better one.

@@ -149,7 +149,7 @@ function formatWords(c: Candidate): string[] {
 }
 
 /** Compilations, unofficial releases, promos and DJ mixes, unless the input's album names this release. */
-function kindPenalty(c: Candidate, q: TrackQuery): number {
+function kindPenalty(c: Candidate, q: Pick<TrackQuery, "hints">): number {
   const title = c.release?.title ?? c.hit?.title ?? "";
   if (q.hints.album && textSimilarity(q.hints.album, title) >= 0.8) return 0;
   const words = new Set(formatWords(c).map((w) => w.toLowerCase()));
@@ -193,13 +193,12 @@ function countryPenalty(have: string | null, want: string): number {
 
 const compact = (s: string) => normalizeKey(s).replace(/ /g, "");
 
-/** Computes every applicable penalty of a candidate for a query. */
-export function penaltiesOf(
-  c: Candidate,
-  q: TrackQuery,
-): { penalties: Scored["penalties"]; row: ReleaseTrack | null } {
+/**
+ * Track-level penalties of one tracklist row (or of the search row when the release was not fetched):
+ * artist, title, mix and duration. Album mode uses them as the cost of assigning a file to a row.
+ */
+export function trackPenalties(c: Candidate, q: TrackQuery, row: ReleaseTrack | null): Scored["penalties"] {
   const p: Scored["penalties"] = {};
-  const row = c.release ? bestRow(c.release, q) : null;
   if (q.artist) {
     const credits = row && row.artists.length > 0 ? row.artists : (c.release?.artists ?? []);
     if (c.release) p.artist = clamp((1 - artistSimilarity(q.artist, credits)) * 1.2);
@@ -218,6 +217,15 @@ export function penaltiesOf(
   else if (q.mix) p.mix = 0.3;
   if (row?.durationSec && q.hints.durationSec)
     p.duration = durationPenalty(row.durationSec, q.hints.durationSec);
+  return p;
+}
+
+/**
+ * Release-level penalties: year, country, label and catalogue number against the hints, release kind
+ * and originality (an original beats a reissue or a compilation). Shared by both modes.
+ */
+export function releasePenalties(c: Candidate, q: Pick<TrackQuery, "hints" | "title">): Scored["penalties"] {
+  const p: Scored["penalties"] = {};
   if (q.hints.year) p.year = yearPenalty(c, q.hints.year);
   if (q.hints.country)
     p.country = countryPenalty(c.release?.country ?? c.hit?.country ?? null, q.hints.country);
@@ -230,20 +238,41 @@ export function penaltiesOf(
   }
   p.kind = kindPenalty(c, q);
   p.original = originalPenalty(c);
-  p.unverified = row ? 0 : 1;
-  return { penalties: p, row };
+  return p;
 }
 
-/** Scores a candidate: the weighted mean of its applicable penalties. */
-export function scoreCandidate(c: Candidate, q: TrackQuery, weights: ScoreWeights): Scored {
-  const { penalties, row } = penaltiesOf(c, q);
+/** Computes every applicable penalty of a candidate for a query (on `row`, else its best row). */
+export function penaltiesOf(
+  c: Candidate,
+  q: TrackQuery,
+  forcedRow?: ReleaseTrack | null,
+): { penalties: Scored["penalties"]; row: ReleaseTrack | null } {
+  const row = forcedRow !== undefined ? forcedRow : c.release ? bestRow(c.release, q) : null;
+  const penalties = { ...trackPenalties(c, q, row), ...releasePenalties(c, q), unverified: row ? 0 : 1 };
+  return { penalties, row };
+}
+
+/** The weighted mean of penalties. */
+export function distanceOf(penalties: Scored["penalties"], weights: ScoreWeights): number {
   let sum = 0;
   let total = 0;
   for (const [name, value] of Object.entries(penalties) as [PenaltyName, number][]) {
     sum += weights[name] * value;
     total += weights[name];
   }
-  return { candidate: c, distance: total > 0 ? sum / total : 1, penalties, row };
+  return total > 0 ? sum / total : 0;
+}
+
+/** Scores a candidate: the weighted mean of its applicable penalties. */
+export function scoreCandidate(
+  c: Candidate,
+  q: TrackQuery,
+  weights: ScoreWeights,
+  row?: ReleaseTrack | null,
+): Scored {
+  const scored = penaltiesOf(c, q, row);
+  const distance = Object.keys(scored.penalties).length > 0 ? distanceOf(scored.penalties, weights) : 1;
+  return { candidate: c, distance, ...scored };
 }
 
 /** Orders scored candidates: distance, then the earlier release (the original), popularity, lower id. */

@@ -68,6 +68,11 @@ export interface TrackQuery {
 /** What a caller hands to the pipeline. */
 export interface TrackInput {
   filename: string;
+  /**
+   * The path relative to the folder a batch was given ("Artist - Album (1999)/01 - Title.flac"); its
+   * folder groups items into albums. Untrusted text, never opened.
+   */
+  path?: string | undefined;
   tags?: RawTags | undefined;
   mode?: Mode | undefined;
 }

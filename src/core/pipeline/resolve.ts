@@ -353,7 +353,7 @@ const STAGE1_MEMO_SIZE = 2000;
 function createStage1Memo(size: number) {
   const memo = new Map<string, { query: TrackQuery & { pattern: string }; identity: string }>();
   return (input: TrackInput) => {
-    const id = JSON.stringify([input.filename, input.tags ?? null]);
+    const id = JSON.stringify([input.filename, input.tags ?? null, input.path ?? null]);
     let hit = memo.get(id);
     if (hit) memo.delete(id);
     else {

@@ -50,6 +50,7 @@ export function blankMetadata(query: TrackQuery, mode: Mode): TrackMetadata {
     cached: false,
     discogs: null,
     match: null,
+    albumMatch: null,
     degraded: null,
     warnings: [],
     diagnostics: emptyDiagnostics(mode, query),

@@ -1,5 +1,6 @@
 /**
- * Bulk jobs: POST /api/v1/jobs answers 202 with an id; GET /api/v1/jobs/{id} answers the state, the
+ * Batches and bulk jobs. POST /api/v1/audio/metadata/ai/batch answers up to 500 items at once, albums
+ * matched together. POST /api/v1/jobs answers 202 with an id; GET /api/v1/jobs/{id} answers the state, the
  * counts and a page of results in item order. Without Redis, 503 says how to enable them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -48,7 +49,15 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-/** Registers the job routes. */
+/** The largest batch one request may send to the batch endpoint. */
+export const MAX_BATCH_ITEMS = 500;
+
+const BatchRequestSchema = z.object({
+  items: z.array(BatchItemSchema).min(1).max(MAX_BATCH_ITEMS),
+  mode: z.enum(MODES).optional(),
+});
+
+/** Registers the batch and job routes. */
 export function registerJobRoutes(
   app: FastifyInstance,
   container: Container,
@@ -65,6 +74,40 @@ export function registerJobRoutes(
       message: container.config.jobs.disabledReason ?? "jobs are unavailable",
     });
   const e = opts.errorSchema;
+  typed.post(
+    "/api/v1/audio/metadata/ai/batch",
+    {
+      config: opts.limited,
+      preValidation: opts.authenticate,
+      schema: {
+        operationId: "enrichBatch",
+        summary: "Enrich up to 500 tracks at once, as albums where they form albums",
+        description:
+          "Each item is the single endpoint's JSON body plus an optional `path` (\"Artist - Album (1999)/01 - Title.flac\"). Items sharing a folder or album tags are matched as one album (one lookup, files assigned to tracklist rows together); the rest one by one. Answers `{results}` in item order, each in the single endpoint's schema.",
+        tags: ["metadata"],
+        body: BatchRequestSchema,
+        response: {
+          200: z.object({ results: z.array(TrackMetadataSchema) }),
+          400: e,
+          401: e,
+          413: e,
+          429: e,
+        },
+      },
+    },
+    async (request) => {
+      const body = parseBody(BatchRequestSchema, request.body);
+      const results = await container.resolveBatch(
+        body.items.map((i) => ({
+          filename: i.filename,
+          tags: i.id3_tags as RawTags | undefined,
+          path: i.path,
+        })),
+        { mode: body.mode },
+      );
+      return { results };
+    },
+  );
   typed.post(
     "/api/v1/jobs",
     {

@@ -83,7 +83,7 @@ function neededFields(get: ParamReader): Set<FieldName> {
 /** A candidate's words; catno and barcode were matched in SQL, so they count as found. */
 function fieldsOf(
   row: CandidateRow,
-  needed: Set<FieldName>,
+  _needed: Set<FieldName>,
   idents: { catno: string; barcode: string },
 ): DocFields {
   const fields = {} as DocFields["fields"];
@@ -97,12 +97,55 @@ function fieldsOf(
   };
 }
 
+/**
+ * Words so common that their postings cost more to read than they narrow: left out of the FTS5 query
+ * when rarer words remain (every word is still checked on the candidates, so results do not change).
+ */
+const COMMON_WORDS = new Set([
+  "the",
+  "a",
+  "an",
+  "and",
+  "of",
+  "in",
+  "on",
+  "to",
+  "for",
+  "is",
+  "de",
+  "la",
+  "le",
+  "el",
+  "les",
+  "der",
+  "die",
+  "das",
+  "und",
+  "mix",
+  "remix",
+  "original",
+  "version",
+  "feat",
+  "ft",
+  "vs",
+  "dj",
+  "i",
+  "you",
+  "me",
+  "my",
+  "it",
+  "love",
+]);
+
 /** The FTS5 expression for the field parameters and `q`; null when only identifiers were given. */
 function ftsExpression(get: ParamReader): string | null {
-  const parts: string[] = [];
-  for (const name of FIELD_PARAMS) for (const t of tokens(get(name) ?? "")) parts.push(`${name} : "${t}"`);
-  for (const t of tokens(get("q") ?? "")) parts.push(`{${Q_FIELDS.join(" ")}} : "${t}"`);
-  return parts.length > 0 ? parts.join(" AND ") : null;
+  const terms: { column: string; token: string }[] = [];
+  for (const name of FIELD_PARAMS)
+    for (const t of tokens(get(name) ?? "")) terms.push({ column: name, token: t });
+  for (const t of tokens(get("q") ?? "")) terms.push({ column: `{${Q_FIELDS.join(" ")}}`, token: t });
+  const rare = terms.filter((t) => !COMMON_WORDS.has(t.token));
+  const used = rare.length > 0 ? rare : terms;
+  return used.length > 0 ? used.map((t) => `${t.column} : "${t.token}"`).join(" AND ") : null;
 }
 
 /** Opens an index read-only. Throws InvalidInputError for a missing, unfinished or foreign file. */
@@ -138,7 +181,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   // Candidate queries read only the columns a search scores on (reading FTS5 content is the cost):
   // one prepared statement per set of columns and shape.
   const statements = new Map<string, Database.Statement>();
-  const candidateQuery = (needed: Set<FieldName>, shape: "fts" | "ids" | "fts+ids") => {
+  const candidateQuery = (needed: Set<FieldName>, shape: "fts" | "fts-ranked" | "ids" | "fts+ids") => {
     const key = `${shape}:${[...needed].sort().join(",")}`;
     let st = statements.get(key);
     if (!st) {
@@ -146,10 +189,12 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       const select = `SELECT d.rowid AS id${cols}, r.master_id, r.is_main, r.year, r.quality FROM docs d JOIN releases r ON r.id = d.rowid`;
       const where =
         shape === "fts"
-          ? `WHERE docs MATCH ? ORDER BY d.rank LIMIT ${CANDIDATE_LIMIT}`
-          : shape === "ids"
-            ? "WHERE d.rowid IN (SELECT value FROM json_each(?))"
-            : `WHERE docs MATCH ? AND d.rowid IN (SELECT value FROM json_each(?)) LIMIT ${CANDIDATE_LIMIT}`;
+          ? `WHERE docs MATCH ? LIMIT ${CANDIDATE_LIMIT}`
+          : shape === "fts-ranked"
+            ? `WHERE docs MATCH ? ORDER BY d.rank LIMIT ${CANDIDATE_LIMIT}`
+            : shape === "ids"
+              ? "WHERE d.rowid IN (SELECT value FROM json_each(?))"
+              : `WHERE docs MATCH ? AND d.rowid IN (SELECT value FROM json_each(?)) LIMIT ${CANDIDATE_LIMIT}`;
       st = db.prepare(`${select} ${where}`);
       statements.set(key, st);
     }
@@ -207,7 +252,14 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     const needed = neededFields(get);
     if (expr && ids)
       return candidateQuery(needed, "fts+ids").all(expr, JSON.stringify(ids)) as CandidateRow[];
-    if (expr) return candidateQuery(needed, "fts").all(expr) as CandidateRow[];
+    if (expr) {
+      // Unranked first: bm25 reads every matching posting of common words ("the"), which costs far
+      // more than our own ranking. Only a search with more candidates than we read is ranked by FTS5.
+      const rows = candidateQuery(needed, "fts").all(expr) as CandidateRow[];
+      return rows.length < CANDIDATE_LIMIT
+        ? rows
+        : (candidateQuery(needed, "fts-ranked").all(expr) as CandidateRow[]);
+    }
     return candidateQuery(needed, "ids").all(JSON.stringify(ids ?? [])) as CandidateRow[];
   };
 

@@ -1,0 +1,223 @@
+/**
+ * Album mode against single-track matching, on album folders built from the dump sample (fast mode, the
+ * simulator with distractors, no limit): the same files, matched as a batch with albums on and off.
+ *
+ * Families (each folder holds one release's tracks unless said otherwise):
+ * - tagged whole: every track, tagged artist / title / album;
+ * - tagged partial: three tracks of a longer release, tagged the same way;
+ * - messy: untagged "Artist - Album (Year)/NN - Title.mp3";
+ * - youtube: a "Playlist N" folder of the release's YouTube titles (yt-dlp names), nothing else;
+ * - mixed (control): folders of 20 tracks from 20 different releases, "Artist - Title.mp3".
+ *
+ *   npm run eval:albums                 all families
+ *   npm run eval:albums -- --limit 50   the first 50 folders of each family
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { importDump } from "../../src/adapters/discogs/dump/index.js";
+import { createWindowLimiter } from "../../src/adapters/discogs/rate-limit.js";
+import { createDiscogsSource } from "../../src/adapters/discogs/source.js";
+import { loadConfig } from "../../src/config.js";
+import { createContainer } from "../../src/container.js";
+import type { TrackMetadata } from "../../src/core/schema.js";
+import type { RawTags, TrackInput } from "../../src/core/types.js";
+import { startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
+import { creditString } from "./dataset.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const DUMP_DIR = resolve(ROOT, "data/discogs-dump-sample");
+const FIXTURES = [
+  resolve(ROOT, "test/fixtures/discogs/distractors.json"),
+  resolve(ROOT, "test/fixtures/discogs/t-fire.json"),
+];
+
+type Family = "tagged whole" | "tagged partial" | "messy" | "youtube" | "mixed";
+interface Case {
+  input: TrackInput;
+  expected: { releaseId: number; masterId: number | null };
+}
+interface Folder {
+  family: Family;
+  cases: Case[];
+}
+
+type Credit = { name: string; join?: string };
+type Track = { title?: string; type_?: string; artists?: Credit[]; sub_tracks?: Track[]; duration?: string };
+
+function playable(list: Track[]): Track[] {
+  return list.flatMap((t) =>
+    t.sub_tracks?.length ? playable(t.sub_tracks) : t.type_ === "track" && t.title ? [t] : [],
+  );
+}
+const safe = (s: string) => s.replace(/[/\\]/g, "_");
+const nn = (i: number) => String(i + 1).padStart(2, "0");
+
+/** Builds the folders of every family from the dump, deterministically. */
+export async function buildFolders(): Promise<Folder[]> {
+  const folders: Folder[] = [];
+  const mixedPool: Case[] = [];
+  let n = 0;
+  for await (const rec of importDump(resolve(DUMP_DIR, "releases.xml.gz"))) {
+    if (rec.kind !== "releases") continue;
+    const r = rec.data as {
+      id: number;
+      master_id?: number;
+      title: string;
+      year?: number;
+      artists?: Credit[];
+      tracklist?: Track[];
+      videos?: { uri: string; title: string }[];
+    };
+    const expected = { releaseId: r.id, masterId: r.master_id ?? null };
+    const artist = creditString(r.artists ?? []);
+    const tracks = playable(r.tracklist ?? []);
+    if (!artist || /^various$/i.test(artist) || tracks.length < 3) continue;
+    const tag = (t: Track): RawTags => ({
+      artist: t.artists?.length ? creditString(t.artists) : artist,
+      title: t.title!,
+      album: r.title,
+      ...(n % 2 === 0 && r.year ? { year: r.year } : {}),
+    });
+    folders.push({
+      family: "tagged whole",
+      cases: tracks.map((t, i) => ({
+        input: { filename: `${nn(i)} Track.mp3`, tags: tag(t), path: `Music ${n}/${nn(i)} Track.mp3` },
+        expected,
+      })),
+    });
+    if (tracks.length >= 6) {
+      const pick = [tracks[1]!, tracks[Math.floor(tracks.length / 2)]!, tracks.at(-1)!];
+      folders.push({
+        family: "tagged partial",
+        cases: pick.map((t, i) => ({
+          input: { filename: `${nn(i)} Track.mp3`, tags: tag(t), path: `Partial ${n}/${nn(i)} Track.mp3` },
+          expected,
+        })),
+      });
+    }
+    const folder = safe(`${artist} - ${r.title}${r.year ? ` (${r.year})` : ""}`);
+    folders.push({
+      family: "messy",
+      cases: tracks.map((t, i) => {
+        const filename = `${nn(i)} - ${safe(t.title!)}.mp3`;
+        return { input: { filename, path: `${folder}/${filename}` }, expected };
+      }),
+    });
+    const videos = r.videos ?? [];
+    if (videos.length >= 3) {
+      folders.push({
+        family: "youtube",
+        cases: videos.map((v) => {
+          const id = /[?&]v=([\w-]{11})/.exec(v.uri)?.[1] ?? "xxxxxxxxxxx";
+          const filename = `${v.title.replace(/\//g, "⧸")} [${id}].opus`;
+          return { input: { filename, path: `Playlist ${n}/${filename}` }, expected };
+        }),
+      });
+    }
+    const t = tracks[n % tracks.length]!;
+    mixedPool.push({ input: { filename: `${safe(tag(t).artist!)} - ${safe(t.title!)}.mp3` }, expected });
+    n++;
+  }
+  for (let i = 0; i + 20 <= mixedPool.length; i += 20) {
+    folders.push({
+      family: "mixed",
+      cases: mixedPool
+        .slice(i, i + 20)
+        .map((c) => ({ ...c, input: { ...c.input, path: `Mixed ${i / 20}/${c.input.filename}` } })),
+    });
+  }
+  return folders;
+}
+
+interface Judged {
+  master: boolean;
+  exact: boolean;
+  confidentWrong: boolean;
+  confident: boolean;
+  requests: number;
+}
+
+function judge(c: Case, r: TrackMetadata): Judged {
+  const answered = r.source === "discogs" && r.confidence >= 0.7;
+  const exact = answered && r.discogs?.releaseId === c.expected.releaseId;
+  const master =
+    exact || (answered && c.expected.masterId !== null && r.discogs?.masterId === c.expected.masterId);
+  return {
+    master,
+    exact,
+    confident: answered,
+    confidentWrong: answered && !master,
+    requests: r.diagnostics.discogsRequests,
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { limit: { type: "string" } } });
+  const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
+  const all = await buildFolders();
+  const families: Family[] = ["tagged whole", "tagged partial", "messy", "youtube", "mixed"];
+  const folders = families.flatMap((f) => all.filter((x) => x.family === f).slice(0, limit));
+  const sim = await startDiscogsSimulator({
+    dumpDir: DUMP_DIR,
+    fixtures: FIXTURES,
+    rateLimit: { authenticated: 1e9 },
+  });
+  const config = loadConfig({
+    DISCOGS_API_URL: sim.url,
+    DISCOGS_USER_TOKEN: "eval",
+    METADATA_MODE: "fast",
+    METADATA_USE_LLM_FALLBACK: "false",
+    METADATA_CACHE_ENABLED: "false",
+    METADATA_TIMEOUT_MS: "0",
+  });
+  const source = createDiscogsSource({
+    baseUrl: sim.url,
+    token: "eval",
+    userAgent: "discmeta-eval/1",
+    limiter: createWindowLimiter({ limit: 1e9 }),
+  });
+  const container = createContainer(config, { source, cache: null });
+  const rows: string[] = [];
+  try {
+    for (const family of families) {
+      const list = folders.filter((f) => f.family === family);
+      const stats = { albums: [] as Judged[], singles: [] as Judged[] };
+      let albumAnswers = 0;
+      for (const folder of list) {
+        const inputs = folder.cases.map((c) => c.input);
+        const [albums, singles] = [
+          await container.resolveBatch(inputs, { albums: true, concurrency: 8 }),
+          await container.resolveBatch(inputs, { albums: false, concurrency: 8 }),
+        ];
+        folder.cases.forEach((c, i) => {
+          stats.albums.push(judge(c, albums[i]!));
+          stats.singles.push(judge(c, singles[i]!));
+          if (albums[i]!.albumMatch) albumAnswers++;
+        });
+      }
+      const pct = (xs: Judged[], k: keyof Judged) =>
+        `${((xs.filter((x) => x[k]).length / Math.max(1, xs.length)) * 100).toFixed(1)}%`;
+      const wrongAmongConfident = (xs: Judged[]) => {
+        const conf = xs.filter((x) => x.confident);
+        return `${((conf.filter((x) => x.confidentWrong).length / Math.max(1, conf.length)) * 100).toFixed(2)}%`;
+      };
+      const req = (xs: Judged[]) =>
+        (xs.reduce((s, x) => s + x.requests, 0) / Math.max(1, xs.length)).toFixed(2);
+      rows.push(
+        `| ${family} | ${list.length} | ${stats.albums.length} | ${pct(stats.albums, "master")} | ${pct(stats.singles, "master")} | ${pct(stats.albums, "exact")} | ${pct(stats.singles, "exact")} | ${wrongAmongConfident(stats.albums)} | ${wrongAmongConfident(stats.singles)} | ${req(stats.albums)} | ${req(stats.singles)} | ${((albumAnswers / Math.max(1, stats.albums.length)) * 100).toFixed(0)}% |`,
+      );
+      process.stderr.write(`${family}: done\n`);
+    }
+  } finally {
+    await container.dispose();
+    await sim.close();
+  }
+  process.stdout.write(
+    `### Album mode vs single tracks (fast mode, simulator with distractors, ${new Date().toISOString().slice(0, 10)})\n\n` +
+      "| family | folders | files | master level, albums | master level, singles | exact, albums | exact, singles | wrong among confident, albums | wrong among confident, singles | requests/track, albums | requests/track, singles | answered by an album |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
+      `${rows.join("\n")}\n`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,201 @@
+/**
+ * A batch in, answers in item order. Album mode inside: items are clustered into likely albums, each
+ * album is matched with one lookup and its files assigned to rows together; every file the album does
+ * not place confidently, and every single, goes through the ordinary single-track pipeline. A weak album
+ * guess therefore never answers for a file: it falls back to matching that file alone.
+ */
+import { type Cluster, type ClusterItem, clusterItems, trackQueryOf } from "../album/cluster.js";
+import { albumCandidate, matchAlbum } from "../album/match.js";
+import { describeError, NotFoundError } from "../errors.js";
+import { extractTrack } from "../extract.js";
+import { mapRelease, matchInfo } from "../map-release.js";
+import type { MetadataSource } from "../ports.js";
+import { type TrackMetadata, TrackMetadataSchema } from "../schema.js";
+import { confidenceOf, recommend, scoreCandidate } from "../score.js";
+import type { Mode, TrackInput } from "../types.js";
+import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
+import { cacheKey, type PipelineDeps, type Resolver } from "./resolve.js";
+import { blankMetadata } from "./simple.js";
+
+/** Options of a batch. */
+export interface BatchOptions {
+  mode?: Mode;
+  /** Match folders and shared album tags as albums. Default true. */
+  albums?: boolean;
+  /** Items resolved at once outside albums. Default 4. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Called as each item is answered (progress). */
+  onAnswer?: (index: number, result: TrackMetadata) => void;
+}
+
+/** Files placed with a track distance above this are matched alone instead. */
+const PLACEMENT_ACCEPT = 0.3;
+/** Album verdicts that may answer for their files. */
+const ACCEPTED = new Set(["strong", "medium"]);
+
+async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/** Splits a count over n items: the remainder goes to the first ones, so the sum is exact. */
+function share(total: number, n: number, i: number): number {
+  return Math.floor(total / n) + (i < total % n ? 1 : 0);
+}
+
+/**
+ * Matches one cluster as an album; returns the answers for the files it placed confidently. Faults
+ * are not answers: the files then go through the single-track pipeline, which reports them.
+ */
+async function answerAlbum(
+  cluster: Cluster,
+  deps: PipelineDeps,
+  mode: Mode,
+  signal: AbortSignal | undefined,
+): Promise<Map<number, TrackMetadata>> {
+  const answers = new Map<number, TrackMetadata>();
+  const counters: CatalogCounters = { discogsRequests: 0, indexLookups: 0 };
+  const catalogs = requestCatalogs(
+    {
+      source: deps.source!,
+      kind: deps.sourceKind ?? "api",
+      fallback: deps.fallbackSource,
+      bodyCache: deps.bodyCache,
+    },
+    counters,
+  );
+  const t0 = (deps.now ?? Date.now)();
+  for (const source of catalogs) {
+    let outcome: Awaited<ReturnType<typeof matchAlbum>>;
+    try {
+      outcome = await matchAlbum(cluster, source, { weights: deps.settings.weights, signal });
+    } catch (err) {
+      deps.observer?.log?.("warn", "album lookup failed", {
+        cluster: cluster.id,
+        reason: describeError(err),
+      });
+      return answers;
+    }
+    const best = outcome.best;
+    if (!best || !ACCEPTED.has(outcome.recommendation) || outcome.strategy === "none") continue;
+    const known = best.release.masterId ? outcome.masterYears.get(best.release.masterId) : undefined;
+    const masterYear = known ?? (await masterYearOf(best.release.masterId, source, signal));
+    const albumConfidence = confidenceOf(best.distance, outcome.margin);
+    const placed = best.placements.filter((p) => p.cost <= PLACEMENT_ACCEPT);
+    const ms = Math.max(0, (deps.now ?? Date.now)() - t0);
+    placed.forEach((p, i) => {
+      const q = trackQueryOf(p.item);
+      const scored = scoreCandidate(
+        albumCandidate(best.release, masterYear),
+        q,
+        deps.settings.weights,
+        p.row,
+      );
+      const confidence = Math.min(confidenceOf(scored.distance, outcome.margin), albumConfidence);
+      if (confidence < deps.settings.minConfidence) return;
+      const result = mapRelease(blankMetadata(q, mode), q, scored, masterYear);
+      result.confidence = confidence;
+      result.match = matchInfo(scored, recommend(scored), outcome.margin, "scorer");
+      result.albumMatch = {
+        clusterId: cluster.id,
+        releaseId: best.release.id,
+        recommendation: outcome.recommendation,
+        distance: Math.round(best.distance * 1000) / 1000,
+        margin: outcome.margin === null ? null : Math.round(outcome.margin * 1000) / 1000,
+        position: p.row.position || null,
+        items: cluster.items.length,
+        strategy: outcome.strategy === "track-votes" ? "track-votes" : "album-search",
+      };
+      if (outcome.recommendation !== "strong")
+        result.warnings.push(`album match is ${outcome.recommendation}, not strong`);
+      result.diagnostics = {
+        ...result.diagnostics,
+        stages: [{ stage: "album", outcome: "hit", reason: null, ms }],
+        // The album's lookups, shared out over the files it answered.
+        discogsRequests: share(counters.discogsRequests, placed.length, i),
+        indexLookups: share(counters.indexLookups, placed.length, i),
+        catalog: catalogOf(counters),
+      };
+      answers.set(p.item.index, TrackMetadataSchema.parse(result));
+    });
+    if (answers.size > 0) return answers;
+  }
+  return answers;
+}
+
+async function masterYearOf(
+  masterId: number | null,
+  source: MetadataSource,
+  signal: AbortSignal | undefined,
+): Promise<number | null> {
+  if (!masterId) return null;
+  try {
+    return (await source.getMaster(masterId, signal)).year;
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
+/** Reads an item's settled answer from the cache (a rerun costs nothing); undefined when there is none. */
+async function cachedAnswer(deps: PipelineDeps, item: ClusterItem): Promise<TrackMetadata | undefined> {
+  if (!deps.cache) return undefined;
+  try {
+    const hit = await deps.cache.get<TrackMetadata>(cacheKey(item.query));
+    const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
+    return parsed?.success && parsed.data.source === "discogs" ? { ...parsed.data, cached: true } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolves a batch. Album answers are cached under each file's usual key; everything else goes through
+ * `resolveOne` (the single-track pipeline, with its own cache, deadline and stages).
+ */
+export async function resolveBatch(
+  inputs: readonly TrackInput[],
+  deps: PipelineDeps,
+  resolveOne: Resolver,
+  options: BatchOptions = {},
+): Promise<TrackMetadata[]> {
+  const mode = options.mode ?? deps.settings.mode;
+  const results: (TrackMetadata | undefined)[] = new Array(inputs.length);
+  const answer = (index: number, result: TrackMetadata) => {
+    results[index] = result;
+    options.onAnswer?.(index, result);
+  };
+  const items: ClusterItem[] = inputs.map((input, index) => ({ index, input, query: extractTrack(input) }));
+  const albumsOn = options.albums !== false && !deps.settings.discogsDisabled && deps.source;
+  const open: ClusterItem[] = [];
+  for (const item of albumsOn ? items : []) {
+    const hit = await cachedAnswer(deps, item);
+    if (hit) answer(item.index, hit);
+    else open.push(item);
+  }
+  if (albumsOn) {
+    const { clusters } = clusterItems(open);
+    for (const cluster of clusters) {
+      const answers = await answerAlbum(cluster, deps, mode, options.signal);
+      for (const [index, result] of answers) {
+        answer(index, result);
+        const item = cluster.items.find((i) => i.index === index)!;
+        try {
+          await deps.cache?.set(cacheKey(item.query), result, deps.settings.cacheTtlSeconds);
+        } catch {
+          // A cache fault costs only the saving; the answer stands.
+        }
+      }
+    }
+  }
+  const rest = items.filter((i) => results[i.index] === undefined);
+  await pool(rest, options.concurrency ?? 4, async (item) => {
+    answer(item.index, await resolveOne({ ...item.input, mode }, { signal: options.signal }));
+  });
+  return results as TrackMetadata[];
+}
