@@ -122,9 +122,12 @@ export function assignItems(
   const cost = items.map((item) => rows.map((row) => placementCost(item, row, release, weights)));
   const placements: Placement[] = [];
   const placed = new Set<number>();
+  const bestCost = cost.map((row) => Math.min(...row));
   for (const [i, j] of munkres(cost)) {
     const c = cost[i]![j]!;
-    if (c > UNPLACED_COST) continue;
+    // A row far worse than the file's best is a forced pairing ("Östermalm" pushed onto "Södermalm"
+    // because its own row was taken): no placement; the file may still share its best row below.
+    if (c > UNPLACED_COST || c > bestCost[i]! + 0.1) continue;
     placements.push({ item: items[i]!, row: rows[j]!, cost: c });
     placed.add(i);
   }
@@ -133,8 +136,8 @@ export function assignItems(
   items.forEach((item, i) => {
     if (placed.has(i)) return;
     const row = cost[i]!;
-    const j = row.indexOf(Math.min(...row));
-    const c = row[j]!;
+    const c = bestCost[i]!;
+    const j = row.indexOf(c);
     if (c > UNPLACED_COST || !placements.some((p) => p.row === rows[j] && p.cost <= c + 0.05)) return;
     placements.push({ item, row: rows[j]!, cost: c });
     placed.add(i);
