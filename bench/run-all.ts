@@ -3,7 +3,7 @@
  * next, and prints their figures. The numbers go into docs/benchmarks.md by hand, with the date and machine.
  *
  *   npm run bench              all of them (about 10 minutes on 2 cores)
- *   npm run bench -- grammar   only the named ones: grammar, importer, client, http, eval, index
+ *   npm run bench -- grammar   only the named ones: grammar, importer, client, http, eval, index, budget, albums
  */
 import { spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
@@ -17,6 +17,8 @@ const BENCHES: Record<string, string[]> = {
   http: ["bench/http.ts"],
   eval: ["bench/eval/run.ts", "--latency", "--llm", "--index"],
   index: ["bench/index.ts"],
+  budget: ["bench/budget.ts"],
+  albums: ["bench/eval/albums.ts"],
 };
 
 const wanted = process.argv.slice(2);
