@@ -344,6 +344,30 @@ async function runStrategies(
   return ranked;
 }
 
+/** Fetches a release named by an identifier (a tag's release id, a video) as a verified candidate. */
+async function fetchCandidate(
+  id: number,
+  strategy: string,
+  source: MetadataSource,
+  state: MatchState,
+  opts: MatchOptions,
+): Promise<void> {
+  state.requests++;
+  try {
+    const release = await source.getRelease(id, opts.signal);
+    state.candidates.set(release.id, {
+      releaseId: release.id,
+      masterId: release.masterId,
+      hit: null,
+      release,
+      masterYear: null,
+      strategies: [strategy],
+    });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}
+
 /** Releases a video is attached to that are fetched, at most. */
 const VIDEO_RELEASES = 3;
 
@@ -361,22 +385,7 @@ async function videoCandidates(
   const videoId = q.hints.youtubeId;
   if (!videoId || !source.findByVideoId || !q.title) return null;
   const ids = (await source.findByVideoId(videoId, opts.signal)).slice(0, VIDEO_RELEASES);
-  for (const id of ids) {
-    state.requests++;
-    try {
-      const release = await source.getRelease(id, opts.signal);
-      state.candidates.set(release.id, {
-        releaseId: release.id,
-        masterId: release.masterId,
-        hit: null,
-        release,
-        masterYear: null,
-        strategies: ["youtube-id"],
-      });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
-  }
+  for (const id of ids) await fetchCandidate(id, "youtube-id", source, state, opts);
   if (ids.length === 0) return null;
   state.strategies.push("youtube-id");
   const ranked = rank(state, q, opts).filter((s) => s.row !== null);
@@ -410,21 +419,8 @@ export async function findRelease(
   const byVideo = await videoCandidates(q, source, state, opts);
   if (byVideo) return byVideo;
   if (q.hints.discogsReleaseId) {
-    state.requests++;
     state.strategies.push("release-id");
-    try {
-      const release = await source.getRelease(q.hints.discogsReleaseId, opts.signal);
-      state.candidates.set(release.id, {
-        releaseId: release.id,
-        masterId: release.masterId,
-        hit: null,
-        release,
-        masterYear: null,
-        strategies: ["release-id"],
-      });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await fetchCandidate(q.hints.discogsReleaseId, "release-id", source, state, opts);
   }
   // A release id from the tags is the user's own word: when the track is on it, search no further.
   const byId = rank(state, q, opts)[0];
