@@ -128,6 +128,21 @@ describe("LLM tasks and budgets", () => {
     expect(r.diagnostics.llmTasks[0]).toBe("split");
   });
 
+  it("accepts no field a model invents: a mix not in the name, an unknown country, unbounded text", async () => {
+    gemini.setBehaviour("invent");
+    try {
+      const split = await make().resolve({ filename: "DaysSincePast.mp3", mode: "balanced" });
+      expect(split.diagnostics.extraction.source).toBe("llm");
+      expect(split.mix).toBeNull();
+      expect(split.warnings.join(" ")).toMatch(/its mix is not in the filename/);
+      const only = await make().resolve({ filename: "Nobody Known - Nothing Like It.mp3", mode: "balanced" });
+      expect(only.source).toBe("llm");
+      expect(only).toMatchObject({ country: null, label: null, album: null, year: null });
+    } finally {
+      gemini.setBehaviour("pick-top");
+    }
+  });
+
   it("LLM failures degrade to simple extraction with the reason", async () => {
     gemini.setBehaviour("status-500");
     const r = await make().resolve({ filename: "Nobody Known - Nothing Like It.mp3", mode: "balanced" });

@@ -22,7 +22,7 @@ import type { TrackMetadata } from "../schema.js";
 import { confidenceOf, recommend } from "../score.js";
 import { joinCredits } from "../similarity.js";
 import { EXTRACTION_CONFIDENCE, type Mode, type TrackQuery } from "../types.js";
-import { lookupGenre, lookupStyle } from "../vocabulary.js";
+import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
 import type { DiscogsStageHooks } from "./discogs.js";
 import type { Stage, StageContext } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
@@ -89,11 +89,15 @@ export async function splitWithLlm(ctx: StageContext): Promise<void> {
     ctx.warnings.push("llm split rejected: its artist or title is not in the filename");
     return;
   }
+  // Every field obeys the same rule: a mix the filename does not spell is the model's invention.
+  const mix = answer.mix && inName(answer.mix) ? normalizeMix(answer.mix) : null;
+  if (answer.mix && !mix && !isOriginalMixText(answer.mix))
+    ctx.warnings.push("llm split: its mix is not in the filename; ignored");
   ctx.query = {
     ...q,
     artist: normalizeName(answer.artist),
     title: normalizeTitle(answer.title),
-    mix: normalizeMix(answer.mix) ?? q.mix,
+    mix: mix ?? q.mix,
     source: "llm",
     confidence: EXTRACTION_CONFIDENCE.llm,
     pattern: "llm",
@@ -253,6 +257,15 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
 /** The hooks Stage 2 calls. */
 export const LLM_DISCOGS_HOOKS: DiscogsStageHooks = { moreQueries, select, describe };
 
+/** Model text for a name field: trimmed, at most 200 characters, no control characters; else null. */
+function boundedText(text: string | null | undefined): string | null {
+  const t = (text ?? "").trim();
+  if (t === "" || t.length > 200 || /[\u0000-\u001f\u007f]/.test(t)) return null;
+  return t;
+}
+
+const isOriginalMixText = (s: string) => /^\s*original( mix)?\s*$/i.test(s);
+
 /** Stage 3: when Discogs has no confident match, the LLM's own proposal, marked source "llm", ≤ 0.6. */
 export function createLlmOnlyStage(): Stage {
   return {
@@ -274,10 +287,15 @@ export function createLlmOnlyStage(): Stage {
       if (!answer) return { result: null, reason: "the LLM gave no usable answer" };
       const result = blankMetadata(q, ctx.mode);
       // Artist, title and mix stay Stage 1's; the rest is the model's proposal, flagged by source "llm".
-      result.album = answer.album ?? result.album;
-      result.year = answer.year ?? result.year;
-      result.country = answer.country ?? result.country;
-      result.label = answer.label ?? result.label;
+      // Even flagged as the model's, facts are bounded: a known country or none, a plausible year, and
+      // short names without control characters.
+      result.album = boundedText(answer.album) ?? result.album;
+      result.year =
+        answer.year && answer.year >= 1900 && answer.year <= new Date().getFullYear() + 1
+          ? answer.year
+          : result.year;
+      result.country = (answer.country ? lookupCountry(answer.country) : undefined) ?? result.country;
+      result.label = boundedText(answer.label) ?? result.label;
       result.genre = answer.genre.map((g) => lookupGenre(g)).filter((g): g is string => g !== undefined);
       result.style = answer.style.map((s) => lookupStyle(s)).filter((s): s is string => s !== undefined);
       applyDescription(result, answer);

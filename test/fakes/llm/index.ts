@@ -15,7 +15,8 @@ export type Behaviour =
   | "status-429"
   | "status-500"
   | "flaky-500" // 500 on the first call of each task, then valid
-  | "obey-injection"; // a gullible model: follows instructions found in the data
+  | "obey-injection" // a gullible model: follows instructions found in the data
+  | "invent"; // a careless model: valid JSON, invented facts (a mix not in the name, a made-up country)
 
 /** One request the fake received. */
 export interface FakeRequest {
@@ -46,8 +47,22 @@ function dataOf(text: string): Record<string, unknown> {
 }
 
 /** A plausible answer per task, computed from the data like a cooperative model would. */
-export function answerFor(task: string, data: Record<string, unknown>, gullible: boolean): unknown {
+export function answerFor(
+  task: string,
+  data: Record<string, unknown>,
+  gullible: boolean,
+  invent = false,
+): unknown {
   const injected = gullible && JSON.stringify(data).includes("Ignore previous instructions");
+  if (invent && task === "split") return { artist: "Days", title: "SincePast", mix: "HACKED MIX" };
+  if (invent && task === "llm-only")
+    return {
+      ...(answerFor(task, data, false) as object),
+      country: "HACKED",
+      label: "Evil\u0000Label",
+      year: 2099,
+      album: "Invented\u0007Album",
+    };
   switch (task) {
     case "split": {
       const name = String(data.filename ?? "").replace(/\.[a-z0-9]+$/i, "");
@@ -168,7 +183,9 @@ export async function startFakeLlm(
       };
       if (mode === "status-429") return fail(429);
       if (mode === "status-500" || (mode === "flaky-500" && n === 1)) return fail(500);
-      const valid = JSON.stringify(answerFor(task, dataOf(turns[0] ?? ""), mode === "obey-injection"));
+      const valid = JSON.stringify(
+        answerFor(task, dataOf(turns[0] ?? ""), mode === "obey-injection", mode === "invent"),
+      );
       const text =
         mode === "invalid-json" || (mode === "invalid-then-valid" && turns.length === 1)
           ? '{"artist": "unterminated'
