@@ -19,7 +19,7 @@ import { createOpenAiClient } from "./adapters/llm/openai.js";
 import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
 import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/queue/bullmq.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
-import type { AppConfig } from "./config.js";
+import { type AppConfig, secretsOf } from "./config.js";
 import { clusterItems } from "./core/album/cluster.js";
 import { ConfigError, describeError } from "./core/errors.js";
 import { extractTrack } from "./core/extract.js";
@@ -105,6 +105,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     fallbackSource: catalog.fallback,
     bodyCache: cache && catalog.api ? { cache, ttlSeconds: BODY_TTL_SECONDS } : null,
     budget: catalog.limiter,
+    redact: makeRedactor(secretsOf(config)),
     llm: options.llm !== undefined ? options.llm : makeLlm(config),
     cache,
     stages: [createDiscogsStage(LLM_DISCOGS_HOOKS), createLlmOnlyStage(), SIMPLE_STAGE],
@@ -200,6 +201,22 @@ function makeLimiter(config: AppConfig): RateLimiter {
     windowMs: d.rateLimitWindowMs,
     local,
   });
+}
+
+/**
+ * Removes every configured secret from a text, whole or as an upstream's masked echo of it (the key's
+ * last characters after asterisks or an ellipsis), and anything shaped like an API key.
+ */
+export function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const whole = secrets.filter((s) => s.length >= 4).map(escape);
+  const tails = secrets.filter((s) => s.length >= 12).map((s) => escape(s.slice(-4)));
+  const patterns = [
+    ...(whole.length > 0 ? [new RegExp(whole.join("|"), "g")] : []),
+    ...(tails.length > 0 ? [new RegExp(`[*.…x]{2,}(?:${tails.join("|")})`, "g")] : []),
+    /\b(?:sk-[A-Za-z0-9_*.-]{8,}|AIza[0-9A-Za-z_-]{20,})/g,
+  ];
+  return (text) => patterns.reduce((t, re) => t.replace(re, "[redacted]"), text);
 }
 
 /** Splits a job into chunks: each likely album together, every other item alone. */

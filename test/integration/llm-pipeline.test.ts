@@ -48,6 +48,23 @@ const TFIRE = { filename: "T-Fire - Say A Prayer.flac", tags: { artist: "T-Fire"
 describe.each(["GEMINI", "OPENAI"])("LLM in the pipeline (%s)", (provider) => {
   const fake = () => (provider === "GEMINI" ? gemini : openai);
 
+  it("never lets a key reach the client, even when the LLM server's error text repeats it", async () => {
+    const key =
+      provider === "GEMINI" ? "AIzaSyD-secret-gemini-key-0123456789" : "sk-proj-secret-openai-key-0123456789";
+    fake().setBehaviour("echo-key-401");
+    try {
+      const env = { METADATA_PROVIDER: provider, [`${provider}_API_KEY`]: key };
+      const r = await make(env).resolve({ ...TFIRE, mode: "balanced" });
+      const text = JSON.stringify(r);
+      expect(text).toMatch(/llm describe failed/);
+      expect(text).not.toContain(key);
+      expect(text).not.toContain(key.slice(-12));
+      expect(text).toContain("[redacted]");
+    } finally {
+      fake().setBehaviour("pick-top");
+    }
+  });
+
   it("balanced: a strong match costs one describe call; facts stay Discogs'", async () => {
     const r = await make({ METADATA_PROVIDER: provider }).resolve({ ...TFIRE, mode: "balanced" });
     expect(TrackMetadataSchema.parse(r)).toBeTruthy();

@@ -14,7 +14,7 @@ import { type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
-import { cacheKey, type PipelineDeps, type Resolver } from "./resolve.js";
+import { cacheKey, type PipelineDeps, type Resolver, scrub } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
 
 /** Options of a batch. */
@@ -121,6 +121,7 @@ async function answerAlbum(
         indexLookups: share(counters.indexLookups, placed.length, i),
         catalog: catalogOf(counters),
       };
+      if (deps.redact) scrub(result, deps.redact);
       answers.set(p.item.index, TrackMetadataSchema.parse(result));
     });
     if (answers.size > 0) return answers;

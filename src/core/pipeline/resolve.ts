@@ -66,6 +66,11 @@ export interface PipelineDeps {
   fallbackSource?: MetadataSource | null;
   /** The Discogs API budget, to refuse at once what cannot be served before the deadline. */
   budget?: DiscogsBudget | null;
+  /**
+   * Scrubs every configured secret out of text that leaves the process (warnings, stage reasons): an
+   * upstream's error text may repeat a key. Defaults to none.
+   */
+  redact?: (text: string) => string;
   /** Where API release and master bodies are kept by id, and for how long. */
   bodyCache?: { cache: Cache; ttlSeconds: number } | null;
   llm?: LlmClient | null;
@@ -299,10 +304,17 @@ async function resolveWithin(
     llmTasks: ctx.counters.llmTasks,
   };
   result.degraded = degradedOf(records, deps.budget?.waitMs(1) ?? 0);
+  if (deps.redact) scrub(result, deps.redact);
   const valid = TrackMetadataSchema.parse(result);
   if (isCacheable(valid, records)) await writeCache(ctx, key, valid);
   else if (valid.degraded) deps.observer?.log?.("debug", "degraded answer not cached", { ...valid.degraded });
   return valid;
+}
+
+/** Scrubs secrets out of every free text of an answer that comes from outside (warnings, reasons). */
+export function scrub(result: TrackMetadata, redact: (text: string) => string): void {
+  result.warnings = result.warnings.map(redact);
+  for (const stage of result.diagnostics.stages) if (stage.reason) stage.reason = redact(stage.reason);
 }
 
 /** A resolve function that coalesces identical requests in flight into one (single-flight). */

@@ -16,6 +16,7 @@ export type Behaviour =
   | "status-500"
   | "flaky-500" // 500 on the first call of each task, then valid
   | "obey-injection" // a gullible model: follows instructions found in the data
+  | "echo-key-401" // a server that refuses the key and repeats it whole in its error text
   | "invent"; // a careless model: valid JSON, invented facts (a mix not in the name, a made-up country)
 
 /** One request the fake received. */
@@ -181,6 +182,21 @@ export async function startFakeLlm(
           }),
         );
       };
+      if (mode === "echo-key-401") {
+        const given =
+          String(req.headers.authorization ?? "").replace(/^Bearer\s+/i, "") ||
+          String(
+            req.headers["x-goog-api-key"] ??
+              new URL(req.url ?? "/", "http://x").searchParams.get("key") ??
+              "",
+          );
+        res.writeHead(401, { "content-type": "application/json" });
+        return res.end(
+          JSON.stringify({
+            error: { code: 401, message: `Incorrect API key provided: ${given}`, status: "UNAUTHENTICATED" },
+          }),
+        );
+      }
       if (mode === "status-429") return fail(429);
       if (mode === "status-500" || (mode === "flaky-500" && n === 1)) return fail(500);
       const valid = JSON.stringify(
