@@ -45,6 +45,32 @@ export function parseRequest(body: unknown): TrackInput {
 
 /** Reads a multipart request: the `file` field (tags read server-side) plus optional filename, mode, id3_tags. */
 export async function parseMultipart(request: FastifyRequest, tagReader: TagReader): Promise<TrackInput> {
+  try {
+    return await readMultipart(request, tagReader);
+  } catch (err) {
+    throw asBadMultipart(err);
+  }
+}
+
+/** Limits keep their own status (413); any other fault of the multipart parser is a malformed body. */
+function asBadMultipart(err: unknown): unknown {
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (err instanceof InvalidInputError) return err;
+  if (e.code?.startsWith("FST_") && e.statusCode === 413) return err;
+  if (
+    ["FST_REQ_FILE_TOO_LARGE", "FST_FILES_LIMIT", "FST_FIELDS_LIMIT", "FST_PARTS_LIMIT"].includes(
+      e.code ?? "",
+    )
+  )
+    return err;
+  const reason = (e.message ?? "unreadable").replace(/[\r\n]+/g, " ").slice(0, 120);
+  return new InvalidInputError(`body: malformed multipart/form-data (${reason})`, {
+    field: "body",
+    cause: err,
+  });
+}
+
+async function readMultipart(request: FastifyRequest, tagReader: TagReader): Promise<TrackInput> {
   const fields: Record<string, unknown> = {};
   let fileTags: RawTags | undefined;
   let uploadName: string | undefined;

@@ -268,3 +268,39 @@ describe("operational routes", () => {
     expect(await res.json()).toMatchObject({ artist: "A", title: "B" });
   });
 });
+
+describe("malformed multipart bodies (hardening)", () => {
+  const valid = (boundary: string) =>
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="filename"\r\n\r\nT-Fire - Say A Prayer.mp3\r\n--${boundary}--\r\n`,
+    );
+  const cases: [string, string, Buffer][] = [
+    ["garbage with a boundary", "multipart/form-data; boundary=xyz", Buffer.from("garbage")],
+    ["no boundary at all", "multipart/form-data", valid("abc")],
+    ["a boundary that does not match the body", "multipart/form-data; boundary=other", valid("abc")],
+    [
+      "a valid body cut short",
+      "multipart/form-data; boundary=abc",
+      valid("abc").subarray(0, valid("abc").length - 30),
+    ],
+  ];
+  it.each(cases)("400, never 5xx: %s", async (_name, type, payload) => {
+    const app = await server();
+    const res = await app.inject({ method: "POST", url: ROUTE, payload, headers: { "content-type": type } });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(res.json().message).not.toMatch(/\bat \w+ \(/);
+  });
+
+  it("bytes after the closing boundary are an epilogue: 200 or 400, never 5xx", async () => {
+    const app = await server();
+    const payload = Buffer.concat([valid("abc"), Buffer.from("random trailing bytes \x00\x01\x02")]);
+    const res = await app.inject({
+      method: "POST",
+      url: ROUTE,
+      payload,
+      headers: { "content-type": "multipart/form-data; boundary=abc" },
+    });
+    expect([200, 400]).toContain(res.statusCode);
+  });
+});
