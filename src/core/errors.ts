@@ -46,6 +46,12 @@ export class ConfigError extends MetadataError {
 /** An LLM call failed or its answer failed validation twice. */
 export class LlmError extends UpstreamError {
   override readonly name = "LlmError" as const;
+  /** Requests sent to the provider before giving up (retries included), when known. */
+  readonly calls: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; status?: number; calls?: number }) {
+    super(message, options);
+    this.calls = options?.calls;
+  }
 }
 
 /** Work was cancelled by an AbortSignal or a deadline. */

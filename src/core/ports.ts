@@ -45,6 +45,8 @@ export interface LlmUsage {
   latencyMs: number;
   /** Attempts made, including the repair retry. */
   attempts: number;
+  /** Requests sent to the provider (retries and the repair included); each counts against the budget. */
+  calls?: number;
 }
 
 /** Options of one LLM call. */

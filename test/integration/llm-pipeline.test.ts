@@ -160,6 +160,22 @@ describe("LLM tasks and budgets", () => {
     }
   });
 
+  it("a failing LLM spends the mode's budget with its retries, not three calls per task", async () => {
+    gemini.setBehaviour("status-500");
+    try {
+      gemini.requests.length = 0;
+      const names = ["Nobody Known - Nothing Like It.mp3", "Somebody Else - Nothing Like That.mp3"];
+      for (const filename of names) {
+        const r = await make().resolve({ filename, mode: "balanced" });
+        expect(r.diagnostics.llmCalls).toBeLessThanOrEqual(2);
+      }
+      // balanced allows 2 calls per track: one task and its one retry, then the budget is spent.
+      expect(gemini.requests.length).toBeLessThanOrEqual(2 * names.length);
+    } finally {
+      gemini.setBehaviour("pick-top");
+    }
+  });
+
   it("LLM failures degrade to simple extraction with the reason", async () => {
     gemini.setBehaviour("status-500");
     const r = await make().resolve({ filename: "Nobody Known - Nothing Like It.mp3", mode: "balanced" });

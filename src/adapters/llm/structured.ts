@@ -51,10 +51,18 @@ export interface StructuredOptions {
   provider: string;
   model: string;
   timeoutMs: number;
-  /** Retries on 429 and 5xx. Default 2. */
+  /** Retries on 429 and 5xx (never on another 4xx). Default 1. */
   maxRetries?: number;
   backoffBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** Seconds a 429 asks us to wait (Retry-After), when the SDK's error carries the response headers. */
+function retryAfterMs(err: unknown): number | undefined {
+  const headers = (err as { headers?: Headers | Record<string, string> }).headers;
+  const raw = headers instanceof Headers ? headers.get("retry-after") : headers?.["retry-after"];
+  const secs = raw === undefined || raw === null ? Number.NaN : Number(raw);
+  return Number.isFinite(secs) && secs >= 0 ? secs * 1000 : undefined;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -64,7 +72,7 @@ function statusOf(err: unknown): number | undefined {
 
 /** Wraps a provider's raw call into an LlmClient. */
 export function createStructuredClient(call: RawCall, options: StructuredOptions): LlmClient {
-  const maxRetries = options.maxRetries ?? 2;
+  const maxRetries = options.maxRetries ?? 1;
   const base = options.backoffBaseMs ?? 400;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
@@ -73,21 +81,26 @@ export function createStructuredClient(call: RawCall, options: StructuredOptions
     schema: Record<string, unknown>,
     signal: AbortSignal,
     task: LlmTask,
+    count: { calls: number; deadline: number },
   ) {
     for (let attempt = 0; ; attempt++) {
       try {
+        count.calls++;
         return await call(messages, schema, signal);
       } catch (err) {
         const status = statusOf(err);
         const retryable = status === 429 || (status !== undefined && status >= 500);
-        if (signal.aborted) throw new LlmError(`llm: ${task} timed out or was aborted`, { cause: err });
-        if (!retryable || attempt >= maxRetries) {
+        if (signal.aborted)
+          throw new LlmError(`llm: ${task} timed out or was aborted`, { cause: err, calls: count.calls });
+        // Honour Retry-After; a wait that would outlast the call's own time is no retry at all.
+        const wait = retryAfterMs(err) ?? Math.round(Math.random() * base * 2 ** attempt);
+        if (!retryable || attempt >= maxRetries || Date.now() + wait >= count.deadline) {
           throw new LlmError(
             `llm: ${task} failed${status ? ` (${status})` : ""}: ${(err as Error).message?.slice(0, 200)}`,
-            { cause: err, ...(status ? { status } : {}) },
+            { cause: err, calls: count.calls, ...(status ? { status } : {}) },
           );
         }
-        await sleep(Math.round(Math.random() * base * 2 ** attempt));
+        await sleep(wait);
       }
     }
   }
@@ -103,8 +116,9 @@ export function createStructuredClient(call: RawCall, options: StructuredOptions
       const turns: { role: "user" | "assistant"; text: string }[] = [{ role: "user", text: prompt.user }];
       let inputTokens = 0;
       let outputTokens = 0;
+      const count = { calls: 0, deadline: t0 + (opts.timeoutMs ?? options.timeoutMs) };
       for (let attempt = 1; attempt <= 2; attempt++) {
-        const raw = await callWithRetry({ system: prompt.system, turns }, jsonSchema, signal, task);
+        const raw = await callWithRetry({ system: prompt.system, turns }, jsonSchema, signal, task, count);
         inputTokens += raw.inputTokens;
         outputTokens += raw.outputTokens;
         let problem: string;
@@ -117,6 +131,7 @@ export function createStructuredClient(call: RawCall, options: StructuredOptions
               outputTokens,
               latencyMs: Date.now() - t0,
               attempts: attempt,
+              calls: count.calls,
             };
             return { value: parsed.data, usage };
           }
@@ -127,7 +142,9 @@ export function createStructuredClient(call: RawCall, options: StructuredOptions
           problem = "not valid JSON";
         }
         if (attempt === 2)
-          throw new LlmError(`llm: ${task} answer failed validation twice: ${problem.slice(0, 200)}`);
+          throw new LlmError(`llm: ${task} answer failed validation twice: ${problem.slice(0, 200)}`, {
+            calls: count.calls,
+          });
         turns.push(
           { role: "assistant", text: raw.text },
           { role: "user", text: repairPrompt(raw.text, problem) },

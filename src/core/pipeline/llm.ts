@@ -52,10 +52,13 @@ async function call<T>(
   ctx.counters.llmCalls++;
   ctx.counters.llmTasks.push(task);
   try {
-    const { value } = await ctx.deps.llm!.generate(task, schema, input, { signal: ctx.signal });
+    const { value, usage } = await ctx.deps.llm!.generate(task, schema, input, { signal: ctx.signal });
+    // Retries and repairs are calls too: they spend the same budget.
+    ctx.counters.llmCalls += Math.max(0, (usage.calls ?? 1) - 1);
     ctx.deps.observer?.llm?.(task, "ok");
     return value as T;
   } catch (err) {
+    if (err instanceof LlmError) ctx.counters.llmCalls += Math.max(0, (err.calls ?? 1) - 1);
     ctx.deps.observer?.llm?.(task, "error");
     ctx.warnings.push(`llm ${task} failed: ${describeError(err)}`);
     if (!(err instanceof LlmError) && !ctx.signal.aborted) throw err;

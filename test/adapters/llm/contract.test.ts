@@ -93,12 +93,23 @@ describe.each(PROVIDERS)("LLM contract: %s", (_name, protocol, make) => {
   it.each([
     ["status-429", 429],
     ["status-500", 500],
-  ] as const)("retries %s with backoff, then throws LlmError", async (b, status) => {
-    fake.setBehaviour(b);
+  ] as const)(
+    "retries %s once with backoff, then throws LlmError that counts both calls",
+    async (b, status) => {
+      fake.setBehaviour(b);
+      const err = await llm.generate("split", SplitSchema, { filename: "x" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LlmError);
+      expect((err as LlmError).status).toBe(status);
+      expect((err as LlmError).calls).toBe(2);
+      expect(fake.requests).toHaveLength(2);
+    },
+  );
+
+  it("never retries a refused key (401): one call", async () => {
+    fake.setBehaviour("echo-key-401");
     const err = await llm.generate("split", SplitSchema, { filename: "x" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LlmError);
-    expect((err as LlmError).status).toBe(status);
-    expect(fake.requests).toHaveLength(3);
+    expect((err as LlmError).status).toBe(401);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it("gets past a passing 500", async () => {
