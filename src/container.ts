@@ -24,6 +24,7 @@ import { clusterItems } from "./core/album/cluster.js";
 import { ConfigError, describeError } from "./core/errors.js";
 import { extractTrack } from "./core/extract.js";
 import { type BatchOptions, resolveBatch } from "./core/pipeline/batch.js";
+import { createBreaker } from "./core/pipeline/breaker.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, splitWithLlm } from "./core/pipeline/llm.js";
 import {
@@ -105,6 +106,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     fallbackSource: catalog.fallback,
     bodyCache: cache && catalog.api ? { cache, ttlSeconds: BODY_TTL_SECONDS } : null,
     budget: catalog.limiter,
+    breaker: catalog.api ? createBreaker() : null,
     redact: makeRedactor(secretsOf(config)),
     llm: options.llm !== undefined ? options.llm : makeLlm(config),
     cache,
@@ -112,6 +114,10 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     refine: [splitWithLlm],
     observer,
   };
+  metrics.setDiscogsState(() => ({
+    budgetWaitMs: catalog.limiter?.waitMs(1) ?? 0,
+    circuit: deps.breaker?.state() ?? "closed",
+  }));
   const resolver = createResolver(deps);
   const resolve: Resolver = (input, o) => withPriority(() => resolver(input, o));
   const batch = (inputs: readonly TrackInput[], o: BatchOptions = {}) =>
@@ -168,9 +174,15 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     },
     async ready() {
       const checks: Record<string, string> = { config: "ok" };
+      // An open circuit is reported, not a failed readiness: the service still answers (degraded).
+      if (deps.breaker)
+        checks.discogs = deps.breaker.state() === "closed" ? "ok" : `circuit ${deps.breaker.state()}`;
       if (cache && "ping" in cache)
         checks.redis = (await (cache as RedisCache).ping()) ? "ok" : "unreachable";
-      return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+      return {
+        ok: Object.entries(checks).every(([k, v]) => v === "ok" || k === "discogs"),
+        checks,
+      };
     },
     dispose: async () => {
       catalog.index?.dispose();

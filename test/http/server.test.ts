@@ -304,3 +304,49 @@ describe("malformed multipart bodies (hardening)", () => {
     expect([200, 400]).toContain(res.statusCode);
   });
 });
+
+describe("Discogs down (circuit breaker)", () => {
+  it("after a run of faults, requests skip Discogs at once, say why, and /ready and /metrics show it", async () => {
+    const app = await server({
+      DISCOGS_API_URL: "http://127.0.0.1:9",
+      METADATA_TIMEOUT_MS: "3000",
+      METADATA_CACHE_ENABLED: "false",
+    });
+    for (let i = 0; i < 5; i++) {
+      const r = (await post(app, { filename: `Artist ${i} - Title.mp3` })).json();
+      expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "error" });
+    }
+    const t0 = Date.now();
+    const skipped = (await post(app, { filename: "Another Artist - Another Title.mp3" })).json();
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(skipped.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "skipped" });
+    expect(skipped.warnings.join(" ")).toMatch(/Discogs unavailable: circuit open/);
+    expect(skipped.degraded).toMatchObject({ reason: "upstream" });
+    expect(skipped.degraded.retryAfterSeconds).toBeGreaterThan(0);
+    const ready = (await app.inject({ method: "GET", url: "/ready" })).json();
+    expect(ready.checks.discogs).toBe("circuit open");
+    const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(metrics).toMatch(/discmeta_discogs_circuit_open 1/);
+  });
+});
+
+describe("circuit breaker", () => {
+  it("opens after the threshold, lets one probe through after the cool-down, and closes on success", async () => {
+    const { createBreaker } = await import("../../src/core/pipeline/breaker.js");
+    let now = 0;
+    const b = createBreaker({ threshold: 3, coolDownMs: 1000, now: () => now });
+    for (let i = 0; i < 3; i++) b.failure();
+    expect(b.state()).toBe("open");
+    expect(b.refusal()).toMatch(/next try in 1 s/);
+    now = 1000;
+    expect(b.state()).toBe("half-open");
+    expect(b.refusal()).toBeNull(); // the probe
+    expect(b.refusal()).not.toBeNull(); // only one
+    b.failure();
+    expect(b.state()).toBe("open");
+    now = 2000;
+    expect(b.refusal()).toBeNull();
+    b.success();
+    expect(b.state()).toBe("closed");
+  });
+});

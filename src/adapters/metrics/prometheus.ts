@@ -2,7 +2,7 @@
  * Metrics over prom-client: stage latency, cache hits and misses, Discogs calls by endpoint and status,
  * LLM calls by task, fallbacks by reason, HTTP request latency. One registry per container.
  */
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PipelineObserver } from "../../core/pipeline/resolve.js";
 
 /** The metrics a container exposes. */
@@ -13,6 +13,8 @@ export interface Metrics {
   http(route: string, method: string, status: number, seconds: number): void;
   /** Reads Discogs counters ("search 200" -> n) at scrape time. */
   setDiscogsCounters(read: () => Record<string, number>): void;
+  /** Reads the Discogs budget and circuit at scrape time. */
+  setDiscogsState(read: () => { budgetWaitMs: number; circuit: "closed" | "open" | "half-open" }): void;
 }
 
 /** Creates the registry and its instruments. */
@@ -64,6 +66,24 @@ export function createMetrics(): Metrics {
       }
     },
   });
+  let readState: () => { budgetWaitMs: number; circuit: string } = () => ({ budgetWaitMs: 0, circuit: "closed" });
+  new Gauge({
+    name: "discmeta_discogs_circuit_open",
+    help: "1 while the Discogs circuit breaker is open, 0.5 half-open (probing), 0 closed",
+    registers: [registry],
+    collect() {
+      const c = readState().circuit;
+      this.set(c === "open" ? 1 : c === "half-open" ? 0.5 : 0);
+    },
+  });
+  new Gauge({
+    name: "discmeta_discogs_budget_wait_seconds",
+    help: "How long a new Discogs request would wait for the rate-limit budget",
+    registers: [registry],
+    collect() {
+      this.set(readState().budgetWaitMs / 1000);
+    },
+  });
   // Reasons carry numbers ("low confidence 0.55 < 0.7"): keep the words, so label values stay few.
   const reasonLabel = (r: string) =>
     r
@@ -83,6 +103,9 @@ export function createMetrics(): Metrics {
       http.observe({ route, method, status: String(status) }, seconds),
     setDiscogsCounters: (read) => {
       readDiscogs = read;
+    },
+    setDiscogsState: (read) => {
+      readState = read;
     },
   };
 }

@@ -8,6 +8,8 @@ import type { StageRecord, TrackMetadata } from "../schema.js";
 
 /** The reason a skipped Discogs stage gives when the budget cannot serve the request in time. */
 export const BUDGET_SKIP = "Discogs budget exhausted";
+/** The reason a skipped Discogs stage gives while its circuit breaker is open. */
+export const CIRCUIT_OPEN = "Discogs unavailable";
 /** The reason a stage records when the request's deadline struck. */
 export const DEADLINE_REACHED = "request deadline reached";
 
@@ -24,6 +26,10 @@ export function degradedOf(records: readonly StageRecord[], budgetWaitMs: number
       return { reason: "deadline", retryAfterSeconds: retry };
     if (r.outcome === "skipped" && r.reason?.startsWith(BUDGET_SKIP))
       return { reason: "budget", retryAfterSeconds: retry };
+    if (r.outcome === "skipped" && r.reason?.startsWith(CIRCUIT_OPEN)) {
+      const secs = Number(/next try in (\d+) s/.exec(r.reason)?.[1] ?? 30);
+      return { reason: "upstream", retryAfterSeconds: secs };
+    }
   }
   for (const r of records) {
     if (r.outcome !== "error") continue;

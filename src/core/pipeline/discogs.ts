@@ -7,7 +7,7 @@ import { findRelease, type MatchOutcome, type Strategy, unsplitReadings } from "
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
-import { BUDGET_SKIP } from "./cache-policy.js";
+import { BUDGET_SKIP, CIRCUIT_OPEN } from "./cache-policy.js";
 import { requestCatalogs } from "./catalog-source.js";
 import type { Stage, StageContext, StageOutcome } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
@@ -84,6 +84,8 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
         return `outside the rollout (${settings.discogsRolloutPercent}%)`;
       }
+      const open = ctx.deps.breaker?.refusal();
+      if (open) return `${CIRCUIT_OPEN}: ${open}`;
       return budgetRefusal(ctx);
     },
     async run(ctx) {
@@ -97,10 +99,18 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
         ctx.counters,
       );
       let outcome: StageOutcome = { result: null, reason: "no catalogue" };
-      for (const source of catalogs) {
-        outcome = await matchOn(ctx, source, hooks);
-        if (outcome.result) return outcome;
+      const breaker = ctx.deps.breaker;
+      try {
+        for (const source of catalogs) {
+          outcome = await matchOn(ctx, source, hooks);
+          if (outcome.result) break;
+        }
+      } catch (err) {
+        // A fault of the upstream (not our deadline) counts towards opening the circuit.
+        if (!ctx.signal.aborted) breaker?.failure();
+        throw err;
       }
+      breaker?.success();
       return outcome;
     },
   };

@@ -9,6 +9,7 @@ import type { Cache, LlmClient, MetadataSource } from "../ports.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
+import type { Breaker } from "./breaker.js";
 import { DEADLINE_REACHED, type DiscogsBudget, degradedOf, isCacheable } from "./cache-policy.js";
 import { type CatalogCounters, type CatalogKind, catalogOf } from "./catalog-source.js";
 import { simpleExtraction } from "./simple.js";
@@ -64,6 +65,8 @@ export interface PipelineDeps {
   sourceKind?: CatalogKind;
   /** The API behind an index, for what the index lacks. */
   fallbackSource?: MetadataSource | null;
+  /** Opens after a run of Discogs faults, so requests skip it at once until a probe succeeds. */
+  breaker?: Breaker | null;
   /** The Discogs API budget, to refuse at once what cannot be served before the deadline. */
   budget?: DiscogsBudget | null;
   /**
