@@ -160,6 +160,26 @@ describe("LLM tasks and budgets", () => {
     }
   });
 
+  it("a slow LLM costs the descriptions, never the Discogs match", async () => {
+    gemini.setBehaviour("pick-top", 6000);
+    try {
+      const t0 = Date.now();
+      const r = await make({
+        METADATA_TIMEOUT_MS: "2000",
+        LLM_TIMEOUT_MS: "20000",
+      }).resolve({
+        ...TFIRE,
+        mode: "balanced",
+      });
+      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(r).toMatchObject({ source: "discogs", year: 1979, description: null });
+      expect(r.degraded).toBeNull();
+      expect(r.warnings.join(" ")).toMatch(/llm describe failed: .*timed out/);
+    } finally {
+      gemini.setBehaviour("pick-top");
+    }
+  });
+
   it("a failing LLM spends the mode's budget with its retries, not three calls per task", async () => {
     gemini.setBehaviour("status-500");
     try {

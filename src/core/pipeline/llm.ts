@@ -46,13 +46,17 @@ async function call<T>(
   task: LlmTask,
   schema: Parameters<NonNullable<StageContext["deps"]["llm"]>["generate"]>[1],
   input: unknown,
+  timeoutMs?: number,
 ): Promise<T | null> {
   const why = llmUnavailable(ctx);
   if (why) return null;
   ctx.counters.llmCalls++;
   ctx.counters.llmTasks.push(task);
   try {
-    const { value, usage } = await ctx.deps.llm!.generate(task, schema, input, { signal: ctx.signal });
+    const { value, usage } = await ctx.deps.llm!.generate(task, schema, input, {
+      signal: ctx.signal,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
     // Retries and repairs are calls too: they spend the same budget.
     ctx.counters.llmCalls += Math.max(0, (usage.calls ?? 1) - 1);
     ctx.deps.observer?.llm?.(task, "ok");
@@ -241,6 +245,11 @@ export function applyDescription(
 }
 
 /** After a Discogs match (balanced, accurate): descriptive fields from the release's facts. */
+/** Time kept back from the deadline when the descriptive call runs, so the facts still go out. */
+const DESCRIBE_MARGIN_MS = 300;
+/** Less time than this left: the descriptions are skipped. */
+const MIN_DESCRIBE_MS = 500;
+
 async function describe(ctx: StageContext, result: TrackMetadata): Promise<void> {
   const facts = {
     artist: result.artist,
@@ -253,7 +262,14 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
     genre: result.genre,
     style: result.style,
   };
-  const answer = await call<DescribeAnswer>(ctx, "describe", DescribeSchema, { facts });
+  // The facts are final: the descriptive call gets what is left of the deadline, less a margin, so a
+  // slow model costs the descriptions, never the match.
+  const left = ctx.deadlineAt === null ? undefined : ctx.deadlineAt - (ctx.deps.now ?? Date.now)() - DESCRIBE_MARGIN_MS;
+  if (left !== undefined && left < MIN_DESCRIBE_MS) {
+    ctx.warnings.push("llm describe skipped: too little time left before the deadline");
+    return;
+  }
+  const answer = await call<DescribeAnswer>(ctx, "describe", DescribeSchema, { facts }, left);
   if (answer) applyDescription(result, answer);
 }
 
