@@ -1,6 +1,11 @@
 /**
  * The request body of POST /api/v1/audio/metadata/ai, as JSON or multipart/form-data with the audio file.
  */
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, extname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
@@ -44,7 +49,10 @@ export function parseRequest(body: unknown): TrackInput {
 }
 
 /** Reads a multipart request: the `file` field (tags read server-side) plus optional filename, mode, id3_tags. */
-export async function parseMultipart(request: FastifyRequest, tagReader: TagReader): Promise<TrackInput> {
+export async function parseMultipart(
+  request: FastifyRequest,
+  tagReader: TagReader,
+): Promise<TrackInput & { tagWarning?: string | undefined }> {
   try {
     return await readMultipart(request, tagReader);
   } catch (err) {
@@ -70,10 +78,14 @@ function asBadMultipart(err: unknown): unknown {
   });
 }
 
-async function readMultipart(request: FastifyRequest, tagReader: TagReader): Promise<TrackInput> {
+async function readMultipart(
+  request: FastifyRequest,
+  tagReader: TagReader,
+): Promise<TrackInput & { tagWarning?: string | undefined }> {
   const fields: Record<string, unknown> = {};
   let fileTags: RawTags | undefined;
   let uploadName: string | undefined;
+  let tagWarning: string | undefined;
   for await (const part of request.parts()) {
     if (part.type === "file") {
       if (part.fieldname !== "file") {
@@ -82,9 +94,28 @@ async function readMultipart(request: FastifyRequest, tagReader: TagReader): Pro
           field: part.fieldname,
         });
       }
-      const data = await part.toBuffer();
       uploadName = part.filename;
-      fileTags = await tagReader.readBuffer(data, part.mimetype || undefined);
+      // Streamed to a private temporary file, never held whole in memory; only the tags are read.
+      const dir = await mkdtemp(join(tmpdir(), "discmeta-upload-"));
+      const path = join(dir, `upload${extname(basename(part.filename ?? "")).slice(0, 8)}`);
+      try {
+        await pipeline(part.file, createWriteStream(path));
+        if (part.file.truncated)
+          throw Object.assign(new Error("file too large"), {
+            code: "FST_REQ_FILE_TOO_LARGE",
+            statusCode: 413,
+          });
+        try {
+          fileTags = await tagReader.read(path);
+        } catch (err) {
+          // A corrupt upload is not a bad request: its name is used, as for a corrupt file on disk.
+          if (!(err instanceof InvalidInputError)) throw err;
+          fileTags = {};
+          tagWarning = `unreadable tags: ${err.message.replace(/^tags: /, "")}`;
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     } else {
       fields[part.fieldname] = part.value;
     }
@@ -108,7 +139,7 @@ async function readMultipart(request: FastifyRequest, tagReader: TagReader): Pro
     ...(fields.mode !== undefined ? { mode: fields.mode } : {}),
   });
   // Tags the client sent win over the file's own.
-  return { ...input, tags: { ...fileTags, ...stripUndefined(input.tags ?? {}) } };
+  return { ...input, tags: { ...fileTags, ...stripUndefined(input.tags ?? {}) }, tagWarning };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -16,6 +16,7 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fa
 import { z } from "zod";
 import type { Container } from "../container.js";
 import { TrackMetadataSchema } from "../core/schema.js";
+import type { TrackInput } from "../core/types.js";
 import { toHttpError } from "./errors.js";
 import { MetadataRequestSchema, parseMultipart, parseRequest } from "./request.js";
 import { registerJobRoutes } from "./routes/jobs.js";
@@ -44,6 +45,27 @@ function apiKeyOf(headers: Record<string, unknown>): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
   const header = typeof headers["x-api-key"] === "string" ? headers["x-api-key"] : undefined;
   return bearer ?? header;
+}
+
+/** Uploads read at once; more wait their turn, so disk and memory stay bounded. */
+const MAX_CONCURRENT_UPLOADS = 4;
+
+/** A small gate: at most `size` tasks run at once, the others wait in order. */
+function createGate(size: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running >= size) await new Promise<void>((r) => waiting.push(r));
+      running++;
+      try {
+        return await task();
+      } finally {
+        running--;
+        waiting.shift()?.();
+      }
+    },
+  };
 }
 
 /** Builds the server over a container. */
@@ -131,6 +153,20 @@ export async function buildServer(
     });
   }
 
+  // An upload larger than the limit is refused on its Content-Length, before a byte of it is read.
+  app.addHook("onRequest", async (request, reply) => {
+    const length = Number(request.headers["content-length"]);
+    if (
+      request.headers["content-type"]?.startsWith("multipart/") &&
+      length > config.http.maxUploadBytes + 64 * 1024
+    )
+      return reply.status(413).send({
+        error: "Payload Too Large",
+        message: `upload of ${length} bytes is over the limit of ${config.http.maxUploadBytes} (HTTP_MAX_UPLOAD_MB)`,
+      });
+  });
+  const uploads = createGate(MAX_CONCURRENT_UPLOADS);
+
   /** API keys, checked after the rate limiter has counted the request. */
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     if (config.http.apiKeys.length === 0) return;
@@ -176,12 +212,13 @@ export async function buildServer(
       },
     },
     async (request) => {
-      const input = request.isMultipart()
-        ? await parseMultipart(request, container.tagReader)
+      const { tagWarning, ...input }: TrackInput & { tagWarning?: string | undefined } = request.isMultipart()
+        ? await uploads.run(() => parseMultipart(request, container.tagReader))
         : parseRequest(request.body);
       // A client that hangs up does not cancel the lookup: it runs under the request deadline, may be
       // shared with identical requests, and its answer still fills the cache for the retry.
       const result = await container.resolve(input);
+      if (tagWarning) result.warnings.unshift(tagWarning);
       request.log.info(
         {
           source: result.source,

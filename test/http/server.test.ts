@@ -184,6 +184,25 @@ describe("POST /api/v1/audio/metadata/ai", () => {
     const res = await postFile(app, Buffer.alloc(50_000, 1), "big.mp3");
     expect(res.statusCode).toBe(413);
   });
+
+  it("413 at once on a Content-Length over the limit, before the body is read", async () => {
+    const app = await server({ HTTP_MAX_UPLOAD_MB: "0.01" });
+    const res = await postFile(app, Buffer.alloc(500_000, 1), "big.mp3");
+    expect(res.statusCode).toBe(413);
+    expect(res.json().message).toMatch(/over the limit of 10486 \(HTTP_MAX_UPLOAD_MB\)/);
+  });
+
+  it("200 for a corrupt upload: the name is used, with a warning, as the README says", async () => {
+    const app = await server({ METADATA_USE_DISCOGS: "false" });
+    const res = await postFile(
+      app,
+      Buffer.from("ID3\x04\x00\x00\x00\x00\x00\x7fnot audio"),
+      "Mateo & Matos - Groove 4 U.mp3",
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ artist: "Mateo & Matos", title: "Groove 4 U" });
+    expect(res.json().warnings[0]).toMatch(/^unreadable tags/);
+  });
 });
 
 describe("feature flags and modes (plan task 4.4)", () => {

@@ -66,7 +66,10 @@ export function createMetrics(): Metrics {
       }
     },
   });
-  let readState: () => { budgetWaitMs: number; circuit: string } = () => ({ budgetWaitMs: 0, circuit: "closed" });
+  let readState: () => { budgetWaitMs: number; circuit: string } = () => ({
+    budgetWaitMs: 0,
+    circuit: "closed",
+  });
   new Gauge({
     name: "discmeta_discogs_circuit_open",
     help: "1 while the Discogs circuit breaker is open, 0.5 half-open (probing), 0 closed",

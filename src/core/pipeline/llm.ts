@@ -264,7 +264,8 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
   };
   // The facts are final: the descriptive call gets what is left of the deadline, less a margin, so a
   // slow model costs the descriptions, never the match.
-  const left = ctx.deadlineAt === null ? undefined : ctx.deadlineAt - (ctx.deps.now ?? Date.now)() - DESCRIBE_MARGIN_MS;
+  const left =
+    ctx.deadlineAt === null ? undefined : ctx.deadlineAt - (ctx.deps.now ?? Date.now)() - DESCRIBE_MARGIN_MS;
   if (left !== undefined && left < MIN_DESCRIBE_MS) {
     ctx.warnings.push("llm describe skipped: too little time left before the deadline");
     return;
