@@ -92,6 +92,17 @@ export async function buildServer(
   // cost a quarter of a cache hit's time; the response schemas still document the API in OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
+  /** API keys, checked after the rate limiter has counted the request. */
+  async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    if (config.http.apiKeys.length === 0) return;
+    const key = apiKeyOf(request.headers);
+    if (!key || !keyMatches(key, config.http.apiKeys)) {
+      return reply.status(401).send({
+        error: "Unauthorized",
+        message: "send an API key as Authorization: Bearer <key> or x-api-key",
+      });
+    }
+  }
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = toHttpError(err);
     if (status >= 500) request.log.error({ err }, "request failed");
@@ -128,7 +139,16 @@ export async function buildServer(
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // With API keys set, the docs and the metrics need a key too; without, everything is open (bind to a
+  // private address, or put a proxy in front, as the README's security section says).
+  await app.register(swaggerUi, {
+    routePrefix: "/docs",
+    uiHooks: {
+      onRequest: (req, reply, done) => {
+        authenticate(req, reply).then((sent) => (sent ? undefined : done()), done);
+      },
+    },
+  });
   await app.register(multipart, {
     limits: { fileSize: config.http.maxUploadBytes, files: 1, fields: 10, fieldSize: 64 * 1024 },
   });
@@ -167,17 +187,6 @@ export async function buildServer(
   });
   const uploads = createGate(MAX_CONCURRENT_UPLOADS);
 
-  /** API keys, checked after the rate limiter has counted the request. */
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (config.http.apiKeys.length === 0) return;
-    const key = apiKeyOf(request.headers);
-    if (!key || !keyMatches(key, config.http.apiKeys)) {
-      return reply.status(401).send({
-        error: "Unauthorized",
-        message: "send an API key as Authorization: Bearer <key> or x-api-key",
-      });
-    }
-  };
   const limited = { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false };
   registerJobRoutes(app, container, { authenticate, limited, errorSchema: ErrorSchema });
 
@@ -186,10 +195,12 @@ export async function buildServer(
     const r = await container.ready();
     return reply.status(r.ok ? 200 : 503).send({ status: r.ok ? "ready" : "not ready", checks: r.checks });
   });
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
+  app.get("/metrics", { schema: { hide: true }, preValidation: authenticate }, async (_req, reply) =>
     reply.type(container.metrics.registry.contentType).send(await container.metrics.registry.metrics()),
   );
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/openapi.json", { schema: { hide: true }, preValidation: authenticate }, async () =>
+    app.swagger(),
+  );
 
   app.post(
     ROUTE,

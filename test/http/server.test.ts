@@ -369,3 +369,32 @@ describe("circuit breaker", () => {
     expect(b.state()).toBe("closed");
   });
 });
+
+describe("API keys guard the docs and the metrics too", () => {
+  it("401 without a key, 200 with one", async () => {
+    const app = await server({ API_KEYS: "k1", METADATA_USE_DISCOGS: "false" });
+    for (const url of ["/metrics", "/openapi.json", "/docs/json"]) {
+      expect((await app.inject({ method: "GET", url })).statusCode).toBe(401);
+      expect((await app.inject({ method: "GET", url, headers: { "x-api-key": "k1" } })).statusCode).toBe(200);
+    }
+    expect((await app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200);
+  });
+
+  it("made-up keys share the address's bucket, and failed guesses are throttled", async () => {
+    const open = await server({ HTTP_RATE_LIMIT_PER_MINUTE: "5", METADATA_USE_DISCOGS: "false" });
+    const codes = [];
+    for (let i = 0; i < 8; i++)
+      codes.push((await post(open, { filename: "a - b.mp3" }, { "x-api-key": `made-up-${i}` })).statusCode);
+    expect(codes.filter((c) => c === 429).length).toBe(3);
+    const keyed = await server({
+      API_KEYS: "k1",
+      HTTP_RATE_LIMIT_PER_MINUTE: "5",
+      METADATA_USE_DISCOGS: "false",
+    });
+    const guesses = [];
+    for (let i = 0; i < 8; i++)
+      guesses.push((await post(keyed, { filename: "a - b.mp3" }, { "x-api-key": `guess-${i}` })).statusCode);
+    expect(guesses.slice(0, 5).every((c) => c === 401)).toBe(true);
+    expect(guesses.slice(5).every((c) => c === 429)).toBe(true);
+  });
+});
