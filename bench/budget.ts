@@ -86,6 +86,7 @@ async function partOne(dir: string): Promise<string> {
   const matches = run.lines.filter((l) => l.source === "discogs").length;
   // The ceiling from a cold start: a moving window lets LIMIT through per window begun.
   const ceiling = LIMIT * Math.ceil(secs / WINDOW_S);
+  const steady = steadyShare(stats.okTimes, secs);
   sim.resetStats();
   await cli(["enrich", "--singles", "-q", folder], {
     ...base,
@@ -98,11 +99,22 @@ async function partOne(dir: string): Promise<string> {
   return [
     "### A batch through the CLI at the real budget (60 per moving minute)",
     "",
-    "| tracks | Discogs matches, no limit | Discogs matches, at 60/min | 429s | requests | time | share of the budget's ceiling | rerun requests |",
-    "|---|---|---|---|---|---|---|---|",
-    `| ${names.length} | ${refMatches} | ${matches} | ${stats.rateLimited} | ${stats.requests} | ${(secs / 60).toFixed(1)} min | ${((stats.requests / ceiling) * 100).toFixed(1)}% | ${rerun} |`,
+    "| tracks | Discogs matches, no limit | Discogs matches, at 60/min | 429s | requests | time | share of the ceiling (all windows begun) | steady rate after the first window | rerun requests |",
+    "|---|---|---|---|---|---|---|---|---|",
+    `| ${names.length} | ${refMatches} | ${matches} | ${stats.rateLimited} | ${stats.requests} | ${(secs / 60).toFixed(1)} min | ${((stats.requests / ceiling) * 100).toFixed(1)}% | ${(steady * 100).toFixed(1)}% of 60/min | ${rerun} |`,
     "",
   ].join("\n");
+}
+
+/**
+ * The steady rate as a share of the budget: the requests answered after the first window (whose burst
+ * any client gets at once), per minute, against LIMIT per minute.
+ */
+function steadyShare(okTimes: readonly number[], secs: number): number {
+  const t0 = okTimes[0] ?? 0;
+  const after = okTimes.filter((t) => t - t0 >= WINDOW_S * 1000).length;
+  const minutes = (secs - WINDOW_S) / 60;
+  return minutes > 0 ? after / minutes / LIMIT : 0;
 }
 
 function start(args: string[], env: Record<string, string>): ChildProcess {
@@ -180,6 +192,7 @@ async function partTwo(dir: string): Promise<string> {
     const secs = (Date.now() - t0) / 1000;
     const stats = sim.stats();
     const ceiling = LIMIT * Math.ceil(secs / WINDOW_S);
+    const steady = steadyShare(stats.okTimes, secs);
     const { id } = (await job.json()) as { id: string };
     const status = (await (await fetch(`http://127.0.0.1:${ports[0]}/api/v1/jobs/${id}`)).json()) as {
       done: number;
@@ -187,9 +200,9 @@ async function partTwo(dir: string): Promise<string> {
     return [
       "### Three processes on one Redis and one token (two replicas, one worker)",
       "",
-      "| time | requests to Discogs | 429s | combined share of the ceiling | HTTP answers | job items answered |",
-      "|---|---|---|---|---|---|",
-      `| ${(secs / 60).toFixed(1)} min | ${stats.requests} | ${stats.rateLimited} | ${((stats.requests / ceiling) * 100).toFixed(1)}% | ${answered} | ${status.done} |`,
+      "| time | requests to Discogs | 429s | share of the ceiling (all windows begun) | steady rate after the first window | HTTP answers | job items answered |",
+      "|---|---|---|---|---|---|---|",
+      `| ${(secs / 60).toFixed(1)} min | ${stats.requests} | ${stats.rateLimited} | ${((stats.requests / ceiling) * 100).toFixed(1)}% | ${(steady * 100).toFixed(1)}% of 60/min | ${answered} | ${status.done} |`,
       "",
     ].join("\n");
   } finally {
