@@ -26,7 +26,7 @@ import { extractTrack } from "./core/extract.js";
 import { type BatchOptions, resolveBatch } from "./core/pipeline/batch.js";
 import { createBreaker } from "./core/pipeline/breaker.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
-import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, splitWithLlm } from "./core/pipeline/llm.js";
+import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, selectAlbum, splitWithLlm } from "./core/pipeline/llm.js";
 import {
   createResolver,
   type PipelineDeps,
@@ -112,6 +112,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     cache,
     stages: [createDiscogsStage(LLM_DISCOGS_HOOKS), createLlmOnlyStage(), SIMPLE_STAGE],
     refine: [splitWithLlm],
+    albumSelect: selectAlbum,
     observer,
   };
   metrics.setDiscogsState(() => ({
@@ -220,9 +221,9 @@ function makeLimiter(config: AppConfig): RateLimiter {
  * last characters after asterisks or an ellipsis), and anything shaped like an API key.
  */
 export function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const whole = secrets.filter((s) => s.length >= 4).map(escape);
-  const tails = secrets.filter((s) => s.length >= 12).map((s) => escape(s.slice(-4)));
+  const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const whole = secrets.filter((s) => s.length >= 4).map(quote);
+  const tails = secrets.filter((s) => s.length >= 12).map((s) => quote(s.slice(-4)));
   const patterns = [
     ...(whole.length > 0 ? [new RegExp(whole.join("|"), "g")] : []),
     ...(tails.length > 0 ? [new RegExp(`[*.…x]{2,}(?:${tails.join("|")})`, "g")] : []),

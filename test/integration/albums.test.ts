@@ -21,12 +21,12 @@ describe("album mode", () => {
   it("the CLI matches an untagged album folder as one album, with one lookup for all its files", async () => {
     const folder = join(DIR, "music", "The Persuader - Stockholm (1999)");
     mkdirSync(folder, { recursive: true });
-    STOCKHOLM.forEach((t, i) =>
+    STOCKHOLM.forEach((t, i) => {
       copyFileSync(
         join(FIXTURES, "audio/Mateo & Matos - Groove 4 U.mp3"),
         join(folder, `0${i + 1} - ${t}.mp3`),
-      ),
-    );
+      );
+    });
     const out: string[] = [];
     const io = {
       stdout: { write: (s: string) => out.push(s) },

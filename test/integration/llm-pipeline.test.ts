@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
@@ -177,6 +178,45 @@ describe("LLM tasks and budgets", () => {
       expect(r.warnings.join(" ")).toMatch(/llm describe failed: .*timed out/);
     } finally {
       gemini.setBehaviour("pick-top");
+    }
+  });
+
+  it("album mode: the LLM chooses between close album candidates once per album, never per track", async () => {
+    // Two releases of one title by one artist under different masters: the scorer cannot tell them apart.
+    const fixtures = JSON.parse(readFileSync(join(FIXTURES, "discogs/t-fire.json"), "utf8")) as Record<
+      string,
+      unknown
+    >[];
+    const original = fixtures.find((r) => r.id === 990000001)!;
+    const twin = { ...original, id: 990000009, master_id: 990000199, country: "Ghana" };
+    const twins = await startDiscogsSimulator({
+      dumpDir: null,
+      fixtures: [original, twin],
+      rateLimit: { authenticated: 10_000 },
+    });
+    gemini.requests.length = 0;
+    const items = ["Say A Prayer", "Lonely Road", "Fire Dance"].map((title, i) => ({
+      filename: `0${i + 1} ${title}.flac`,
+      tags: { artist: "T-Fire", title, album: "Say A Prayer" },
+    }));
+    const c = make({ METADATA_MODE: "balanced", DISCOGS_API_URL: twins.url });
+    try {
+      const results = await c.resolveBatch(items, { mode: "balanced" });
+      const chosen = results[0]!.albumMatch?.releaseId;
+      expect([990000001, 990000009]).toContain(chosen);
+      expect(results.every((r) => r.albumMatch?.releaseId === chosen)).toBe(true);
+      const selects = gemini.requests.filter((q) => q.task === "select");
+      expect(selects).toHaveLength(1);
+      expect(selects[0]!.user).toContain("Lonely Road");
+      expect(results[0]!.diagnostics).toMatchObject({ llmCalls: 1, llmTasks: ["select-album"] });
+      expect(results[1]!.diagnostics.llmCalls).toBe(0);
+      // fast mode never asks
+      gemini.requests.length = 0;
+      await c.resolveBatch(items, { mode: "fast" });
+      expect(gemini.requests).toHaveLength(0);
+    } finally {
+      await c.dispose();
+      await twins.close();
     }
   });
 

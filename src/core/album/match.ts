@@ -66,6 +66,8 @@ export interface AlbumScored {
 /** The outcome of matching a cluster. */
 export interface AlbumOutcome {
   best: AlbumScored | null;
+  /** Every candidate scored, best first. */
+  ranked: AlbumScored[];
   recommendation: Recommendation;
   margin: number | null;
   /** Catalogue calls made for the album. */
@@ -84,6 +86,8 @@ export interface AlbumMatchOptions {
   maxReleases?: number;
   /** Items matched alone to find the release when the cluster names no album. Default 3. */
   sampleSize?: number;
+  /** Fetch every candidate even after a strong one (so close rivals can be compared). Default false. */
+  compare?: boolean;
 }
 
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
@@ -250,7 +254,11 @@ async function searchAlbum(cluster: Cluster, source: MetadataSource, opts: Album
     const [release] = await fetchReleases([id], source, opts.signal);
     if (!release) continue;
     releases.push(release);
-    if (recommendAlbum(scoreAlbum(cluster, release, opts.weights), cluster.items.length) === "strong") break;
+    if (
+      !opts.compare &&
+      recommendAlbum(scoreAlbum(cluster, release, opts.weights), cluster.items.length) === "strong"
+    )
+      break;
   }
   return { releases, requests, masterYears };
 }
@@ -306,6 +314,7 @@ export async function matchAlbum(
   const margin = scored.length > 1 ? scored[1]!.distance - scored[0]!.distance : null;
   return {
     best,
+    ranked: scored,
     recommendation: recommendAlbum(best, cluster.items.length),
     margin,
     requests: found.requests,

@@ -5,7 +5,7 @@
  * guess therefore never answers for a file: it falls back to matching that file alone.
  */
 import { type Cluster, type ClusterItem, clusterItems, trackQueryOf } from "../album/cluster.js";
-import { albumCandidate, matchAlbum } from "../album/match.js";
+import { type AlbumScored, albumCandidate, matchAlbum } from "../album/match.js";
 import { describeError, NotFoundError } from "../errors.js";
 import { extractTrack } from "../extract.js";
 import { mapRelease, matchInfo } from "../map-release.js";
@@ -14,7 +14,7 @@ import { type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
-import { cacheKey, type PipelineDeps, type Resolver, scrub } from "./resolve.js";
+import { cacheKey, type PipelineDeps, type Resolver, type StageContext, scrub } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
 
 /** Options of a batch. */
@@ -73,7 +73,10 @@ async function answerAlbum(
   for (const source of catalogs) {
     let outcome: Awaited<ReturnType<typeof matchAlbum>>;
     try {
-      outcome = await matchAlbum(cluster, source, { weights: deps.settings.weights, signal });
+      // With an LLM to choose between close rivals (balanced, accurate), the runner-up is fetched too.
+      const compare =
+        mode !== "fast" && Boolean(deps.albumSelect && deps.llm) && deps.settings.useLlmSelection;
+      outcome = await matchAlbum(cluster, source, { weights: deps.settings.weights, signal, compare });
     } catch (err) {
       deps.observer?.log?.("warn", "album lookup failed", {
         cluster: cluster.id,
@@ -81,7 +84,8 @@ async function answerAlbum(
       });
       return answers;
     }
-    const best = outcome.best;
+    const llm = await chooseWithLlm(cluster, outcome, deps, mode, signal);
+    const best = llm.best;
     if (!best || !ACCEPTED.has(outcome.recommendation) || outcome.strategy === "none") continue;
     const known = best.release.masterId ? outcome.masterYears.get(best.release.masterId) : undefined;
     const masterYear = known ?? (await masterYearOf(best.release.masterId, source, signal));
@@ -120,6 +124,9 @@ async function answerAlbum(
         discogsRequests: share(counters.discogsRequests, placed.length, i),
         indexLookups: share(counters.indexLookups, placed.length, i),
         catalog: catalogOf(counters),
+        // The album's LLM call, counted once, on its first file.
+        llmCalls: i === 0 ? llm.calls : 0,
+        llmTasks: i === 0 && llm.calls > 0 ? ["select-album"] : [],
       };
       if (deps.redact) scrub(result, deps.redact);
       answers.set(p.item.index, TrackMetadataSchema.parse(result));
@@ -127,6 +134,45 @@ async function answerAlbum(
     if (answers.size > 0) return answers;
   }
   return answers;
+}
+
+/** Album candidates closer than this let the LLM choose (balanced and accurate modes). */
+const CLOSE_ALBUMS = 0.05;
+
+/**
+ * Balanced and accurate modes: when the two best releases are close (an original and its reissue), the
+ * LLM chooses once for the whole album, among the candidates shown; its pick must be one of them.
+ */
+async function chooseWithLlm(
+  cluster: Cluster,
+  outcome: Awaited<ReturnType<typeof matchAlbum>>,
+  deps: PipelineDeps,
+  mode: Mode,
+  signal: AbortSignal | undefined,
+): Promise<{ best: AlbumScored | null; selectedBy: "scorer" | "llm"; calls: number; warnings: string[] }> {
+  const keep = { best: outcome.best, selectedBy: "scorer" as const, calls: 0, warnings: [] as string[] };
+  const close = outcome.margin !== null && outcome.margin < CLOSE_ALBUMS && outcome.ranked.length > 1;
+  if (!close || mode === "fast" || !deps.albumSelect || !deps.settings.useLlmSelection) return keep;
+  const first = cluster.items[0]!;
+  const ctx: StageContext = {
+    input: first.input,
+    query: first.query,
+    mode,
+    deps,
+    signal: signal ?? new AbortController().signal,
+    deadlineAt: null,
+    warnings: [],
+    counters: { discogsRequests: 0, indexLookups: 0, llmCalls: 0, llmTasks: [] },
+  };
+  const index = await deps.albumSelect(ctx, cluster, outcome.ranked.slice(0, 5));
+  const chosen = index !== null ? outcome.ranked[index] : undefined;
+  if (!chosen) return { ...keep, calls: ctx.counters.llmCalls, warnings: ctx.warnings };
+  return {
+    best: chosen,
+    selectedBy: index === 0 ? "scorer" : "llm",
+    calls: ctx.counters.llmCalls,
+    warnings: ctx.warnings,
+  };
 }
 
 async function masterYearOf(

@@ -3,6 +3,9 @@
  * building and candidate selection in Stage 2, descriptive fields after a match, and Stage 3 (LLM only).
  * Facts never come from the LLM: it chooses among candidates we found, and its answers are validated.
  */
+
+import type { Cluster } from "../album/cluster.js";
+import type { AlbumScored } from "../album/match.js";
 import type { ReleaseTrack } from "../catalog.js";
 import { describeError, LlmError } from "../errors.js";
 import { looksLikeInstruction } from "../extract.js";
@@ -206,6 +209,52 @@ async function select(
   };
 }
 
+/**
+ * Album mode, balanced and accurate: the LLM chooses among close album candidates, once per album. It
+ * sees the files' titles and each release's facts and tracklist; its index must be one shown.
+ */
+export async function selectAlbum(
+  ctx: StageContext,
+  cluster: Cluster,
+  ranked: readonly AlbumScored[],
+): Promise<number | null> {
+  const candidates: SelectCandidate[] = ranked.map((s, index) => ({
+    index,
+    artist: joinCredits(s.release.artists),
+    release: s.release.title,
+    year: s.release.year,
+    country: s.release.country,
+    label: s.release.labels[0]?.name ?? null,
+    formats: s.release.formats.flatMap((f) => [f.name, ...f.descriptions]),
+    rows: s.release.tracklist
+      .slice(0, 12)
+      .map((r) => ({ position: r.position, title: r.title, duration: null })),
+    scorerDistance: Math.round(s.distance * 1000) / 1000,
+  }));
+  const answer = await call<{ selected_index: number | null; confidence: number }>(
+    ctx,
+    "select",
+    SelectSchema,
+    {
+      track: {
+        artist: cluster.artist,
+        title: cluster.album ?? cluster.items[0]?.query.title ?? null,
+        mix: null,
+        durationSec: null,
+        files: cluster.items.slice(0, 20).map((i) => i.query.title),
+      },
+      candidates,
+      detailed: ctx.mode === "accurate",
+    },
+  );
+  if (!answer || answer.selected_index === null) return null;
+  if (answer.selected_index >= ranked.length) {
+    ctx.warnings.push(`llm album selection ignored: index ${answer.selected_index} is not a candidate shown`);
+    return null;
+  }
+  return answer.selected_index;
+}
+
 /** Keeps only official Discogs genre and style names, in Discogs' spelling. */
 export function officialTags(tags: string[]): string[] {
   const out = new Set<string>();
@@ -280,7 +329,8 @@ export const LLM_DISCOGS_HOOKS: DiscogsStageHooks = { moreQueries, select, descr
 /** Model text for a name field: trimmed, at most 200 characters, no control characters; else null. */
 function boundedText(text: string | null | undefined): string | null {
   const t = (text ?? "").trim();
-  if (t === "" || t.length > 200 || /[\u0000-\u001f\u007f]/.test(t)) return null;
+  if (t === "" || t.length > 200 || [...t].some((ch) => ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127))
+    return null;
   return t;
 }
 

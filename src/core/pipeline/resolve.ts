@@ -2,6 +2,9 @@
  * The pipeline: Stage 1, cache lookup, then an ordered list of stages run by one generic loop
  * (as Navidrome's callAgentMethod), then cache store. Each stage records {stage, outcome, reason, ms}.
  */
+
+import type { Cluster } from "../album/cluster.js";
+import type { AlbumScored } from "../album/match.js";
 import { describeError } from "../errors.js";
 import { extractTrack } from "../extract.js";
 import { normalizeKey } from "../normalize.js";
@@ -81,6 +84,15 @@ export interface PipelineDeps {
   observer?: PipelineObserver;
   /** The stages after Stage 1, in order; defaults to the simple stage alone. */
   stages?: readonly Stage[];
+  /**
+   * Album mode: may choose among close album candidates (the LLM, once per album, never per track);
+   * returns the index of the chosen candidate, or null to keep the scorer's.
+   */
+  albumSelect?: (
+    ctx: StageContext,
+    cluster: Cluster,
+    ranked: readonly AlbumScored[],
+  ) => Promise<number | null>;
   /** Steps that may refine Stage 1's result before the cache lookup (the LLM split fallback). */
   refine?: readonly ((ctx: StageContext) => Promise<void>)[];
   now?: () => number;
