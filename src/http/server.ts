@@ -115,6 +115,8 @@ export async function buildServer(
       .send({ error: "Not Found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
   );
   app.addHook("onResponse", async (request, reply) => {
+    if (request.routeOptions.url === "/health" || request.routeOptions.url === "/ready")
+      app.log.debug({ url: request.routeOptions.url, status: reply.statusCode }, "probe");
     container.metrics.http(
       request.routeOptions.url ?? "unknown",
       request.method,
@@ -190,8 +192,10 @@ export async function buildServer(
   const limited = { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false };
   registerJobRoutes(app, container, { authenticate, limited, errorSchema: ErrorSchema });
 
-  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
-  app.get("/ready", { schema: { hide: true } }, async (_req, reply) => {
+  // Probes run every few seconds: Fastify's own request lines (info) are muted for them, and one line
+  // per probe goes to debug instead.
+  app.get("/health", { schema: { hide: true }, logLevel: "warn" }, async () => ({ status: "ok" }));
+  app.get("/ready", { schema: { hide: true }, logLevel: "warn" }, async (_req, reply) => {
     const r = await container.ready();
     return reply.status(r.ok ? 200 : 503).send({ status: r.ok ? "ready" : "not ready", checks: r.checks });
   });

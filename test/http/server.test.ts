@@ -398,3 +398,19 @@ describe("API keys guard the docs and the metrics too", () => {
     expect(guesses.slice(5).every((c) => c === 429)).toBe(true);
   });
 });
+
+describe("logs", () => {
+  it("probes log at debug: /health and /ready leave no info lines, the API does", async () => {
+    const lines: string[] = [];
+    const stream = { write: (s: string) => lines.push(s) };
+    const container = createContainer(loadConfig({ METADATA_USE_DISCOGS: "false" }));
+    const app = await buildServer(container, { logger: { level: "info", stream } });
+    await app.inject({ method: "GET", url: "/health" });
+    await app.inject({ method: "GET", url: "/ready" });
+    expect(lines).toEqual([]);
+    await app.inject({ method: "POST", url: ROUTE, payload: { filename: "a - b.mp3" } });
+    expect(lines.length).toBeGreaterThan(0);
+    await app.close();
+    await container.dispose();
+  });
+});
