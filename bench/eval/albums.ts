@@ -22,7 +22,7 @@ import { createContainer } from "../../src/container.js";
 import type { TrackMetadata } from "../../src/core/schema.js";
 import type { RawTags, TrackInput } from "../../src/core/types.js";
 import { startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
-import { creditString } from "./dataset.js";
+import { type Credit, creditString, playable, type Track } from "./dataset.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DUMP_DIR = resolve(ROOT, "data/discogs-dump-sample");
@@ -41,14 +41,6 @@ interface Folder {
   cases: Case[];
 }
 
-type Credit = { name: string; join?: string };
-type Track = { title?: string; type_?: string; artists?: Credit[]; sub_tracks?: Track[]; duration?: string };
-
-function playable(list: Track[]): Track[] {
-  return list.flatMap((t) =>
-    t.sub_tracks?.length ? playable(t.sub_tracks) : t.type_ === "track" && t.title ? [t] : [],
-  );
-}
 const safe = (s: string) => s.replace(/[/\\]/g, "_");
 const nn = (i: number) => String(i + 1).padStart(2, "0");
 

@@ -16,8 +16,8 @@ export interface EvalCase {
   expected: { releaseId: number; masterId: number | null };
 }
 
-type Credit = { name: string; anv?: string; join?: string };
-type Track = {
+export type Credit = { name: string; anv?: string; join?: string };
+export type Track = {
   position?: string;
   title?: string;
   duration?: string;
@@ -40,7 +40,8 @@ export function creditString(credits: Credit[]): string {
     .trim();
 }
 
-function playable(list: Track[]): Track[] {
+/** The playable rows of a tracklist: sub-tracks instead of their index, no headings. */
+export function playable(list: Track[]): Track[] {
   return list.flatMap((t) =>
     t.sub_tracks?.length ? playable(t.sub_tracks) : t.type_ === "track" && t.title ? [t] : [],
   );
