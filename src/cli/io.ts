@@ -135,9 +135,9 @@ export function createReporter(
       clear();
       if (options.verbosity === "quiet" && tally.failed === 0) return;
       const secs = (now() - started) / 1000;
-      const label = options.label ?? "tracks";
+      const label = options.label ?? "track";
       const summary = [
-        `${done} ${label} in ${formatDuration(secs)}`,
+        `${done} ${label}${done === 1 ? "" : "s"} in ${formatDuration(secs)}`,
         `${tally.matched} matched, ${tally.fallback} fallback, ${tally.failed} failed`,
         ...extra,
       ];

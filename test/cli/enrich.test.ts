@@ -85,7 +85,7 @@ describe("discmeta enrich", () => {
     expect(answer).toMatchObject({ source: "discogs", artist: "Mateo & Matos", title: "Groove 4 U" });
     expect(answer.discogs.releaseId).toBeGreaterThan(0);
     expect(answer.diagnostics).toMatchObject({ catalog: "index", discogsRequests: 0 });
-    expect(c.err()).toMatch(/1 tracks in .*1 matched, 0 fallback, 0 failed/);
+    expect(c.err()).toMatch(/1 track in .*1 matched, 0 fallback, 0 failed/);
   });
 
   it("skips a named file that is not audio, with a note", async () => {
