@@ -246,6 +246,19 @@ function calibration(results: CaseResult[]): string {
   return `### Calibration (all families, every Stage 2 answer)\n\n| distance | answers | master-level correct | mean confidence |\n|---|---|---|---|\n${rows.join("\n")}\n`;
 }
 
+/** Precision per recommendation: what each verdict is worth, and how many clear the 0.7 threshold. */
+function byRecommendation(results: CaseResult[]): string {
+  const rows = (["strong", "medium", "low", "none"] as const).map((rec) => {
+    const list = results.filter((r) => r.answered && r.recommendation === rec);
+    const ok = list.filter((r) => r.master).length;
+    const kept = list.filter((r) => r.confidence >= 0.7);
+    const keptOk = kept.filter((r) => r.master).length;
+    const conf = list.reduce((s, r) => s + r.confidence, 0) / Math.max(1, list.length);
+    return `| ${rec} | ${list.length} | ${list.length ? pct(ok / list.length) : "-"} | ${conf.toFixed(3)} | ${kept.length} | ${kept.length ? pct(keptOk / kept.length) : "-"} |`;
+  });
+  return `### Precision per recommendation (all families, every Stage 2 answer)\n\n| recommendation | answers | master-level correct | mean confidence | confidence ≥ 0.7 | correct among those |\n|---|---|---|---|---|---|\n${rows.join("\n")}\n`;
+}
+
 /** Balanced and accurate modes against the fake Gemini server answering "the scorer's top candidate". */
 async function llmModes(
   sim: DiscogsSimulator,
@@ -396,6 +409,7 @@ async function main() {
       ),
     );
     out.push(calibration(ours));
+    out.push(byRecommendation(ours));
     if (values.latency) {
       sim.setFaults({ latencyMs: 150, jitterMs: 50 });
       const subset = families.flatMap((f) =>

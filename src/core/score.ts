@@ -53,6 +53,9 @@ export interface Scored {
 /** Recommendation levels, best first. */
 export type Recommendation = "strong" | "medium" | "low" | "none";
 
+/** An artist penalty above this caps the recommendation at "low". */
+export const ARTIST_CAP_PENALTY = 0.3;
+
 /** Distance thresholds of the recommendations (calibrated on the dev evaluation; see docs/benchmarks.md). */
 export const THRESHOLDS = { strong: 0.06, medium: 0.15, low: 0.3 } as const;
 
@@ -293,8 +296,11 @@ export function recommend(best: Scored | undefined): Recommendation {
   if (!best) return "none";
   const { distance, penalties } = best;
   const identity = Math.max(penalties.artist ?? 1, penalties.title ?? 1);
-  if (distance <= THRESHOLDS.strong && best.row && identity <= 0.15) return "strong";
-  if (distance <= THRESHOLDS.medium && identity <= 0.35) return "medium";
+  // As beets' max_rec: an artist that plainly differs ("Dance Nation" for "Double Nation") caps the
+  // recommendation at low, however close the rest.
+  const artistCap = (penalties.artist ?? 0) > ARTIST_CAP_PENALTY;
+  if (!artistCap && distance <= THRESHOLDS.strong && best.row && identity <= 0.15) return "strong";
+  if (!artistCap && distance <= THRESHOLDS.medium && identity <= 0.35) return "medium";
   if (distance <= THRESHOLDS.low && identity <= 0.6) return "low";
   return "none";
 }

@@ -305,3 +305,12 @@ describe("reading an unsplit name with the catalogue's artists", () => {
     expect(readings).toEqual([{ artist: "Larry Heard", title: "Missing You" }]);
   });
 });
+
+describe("artist cap (as beets' max_rec)", () => {
+  it("an artist that plainly differs caps the recommendation at low, however close the rest", async () => {
+    const { recommend } = await import("../../src/core/score.js");
+    const base = { candidate: {} as never, row: {} as never };
+    expect(recommend({ ...base, distance: 0.05, penalties: { artist: 0.4, title: 0 } })).toBe("low");
+    expect(recommend({ ...base, distance: 0.03, penalties: { artist: 0.1, title: 0 } })).toBe("strong");
+  });
+});
