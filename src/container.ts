@@ -44,7 +44,6 @@ export interface Container {
   config: AppConfig;
   tagReader: TagReader;
   resolve: Resolver;
-  deps: PipelineDeps;
   metrics: Metrics;
   /** A batch in, answers in item order; folders and album tags are matched as albums (album mode). */
   resolveBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<TrackMetadata[]>;
@@ -162,7 +161,6 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
         },
       });
     },
-    deps,
     metrics,
     budgetStatus() {
       if (!catalog.api) return { budgetWaitMs: 0, budgetPerMinute: null, requests: 0 };

@@ -46,12 +46,6 @@ export type DiscogsEndpoint = "search" | "release" | "master" | "master-versions
 /** The typed client. Each call takes an AbortSignal. */
 export interface DiscogsClient {
   search(params: SearchParams, signal?: AbortSignal): Promise<RawSearch>;
-  searchRelease(
-    artist: string,
-    title: string,
-    options?: { year?: number },
-    signal?: AbortSignal,
-  ): Promise<RawSearch>;
   getRelease(id: number, signal?: AbortSignal): Promise<RawRelease>;
   getMaster(id: number, signal?: AbortSignal): Promise<RawMaster>;
   getMasterVersions(
@@ -267,16 +261,6 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
 
   return {
     search,
-    searchRelease: (artist, title, opts = {}, signal) =>
-      search(
-        {
-          type: "release",
-          artist: normalizeQueryText(artist),
-          release_title: normalizeQueryText(title),
-          ...(opts.year ? { year: opts.year } : {}),
-        },
-        signal,
-      ),
     getRelease: (id, signal) => get("release", `/releases/${id}`, RawRelease, signal),
     getMaster: (id, signal) => get("master", `/masters/${id}`, RawMaster, signal),
     getMasterVersions: (id, opts = {}, signal) => {

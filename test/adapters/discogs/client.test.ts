@@ -79,7 +79,11 @@ describe("Discogs client against the simulator", () => {
   });
 
   it("mixes master and release rows when no type is given", async () => {
-    const body = await client().searchRelease("The Persuader", "Stockholm");
+    const body = await client().search({
+      type: "release",
+      artist: "The Persuader",
+      release_title: "Stockholm",
+    });
     expect(body.results.every((r) => r.type === "release")).toBe(true);
     const mixed = await client().search({ artist: "The Persuader", release_title: "Stockholm" });
     expect(mixed.results.map((r) => r.type)).toEqual(["master", "release"]);
