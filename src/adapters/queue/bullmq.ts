@@ -59,11 +59,15 @@ export function createBullJobQueue(
   let redis: Redis | undefined;
   let queue: Queue | undefined;
   let queueConnection: Redis | undefined;
-  const open = () => {
+  // Reading a job's status needs only a plain connection; the BullMQ queue is made on first submit.
+  const openRedis = () => {
     redis ??= new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+    return redis;
+  };
+  const open = () => {
     queueConnection ??= connection(options.redisUrl);
     queue ??= new Queue(QUEUE, { connection: queueConnection, prefix });
-    return { redis, queue };
+    return { redis: openRedis(), queue };
   };
   return {
     async submit(items, mode) {
@@ -103,7 +107,7 @@ export function createBullJobQueue(
       return id;
     },
     async status(id, page = {}) {
-      const { redis: r } = open();
+      const r = openRedis();
       const k = keys(prefix, id);
       try {
         const meta = await r.hgetall(k.meta);
@@ -124,6 +128,8 @@ export function createBullJobQueue(
       }
     },
     async dispose() {
+      // A queue still starting has commands in flight: let them settle before closing its connection.
+      await queue?.waitUntilReady().catch(() => undefined);
       await queue?.close();
       // BullMQ leaves a connection it was given open: ours to close.
       await quietly(queueConnection);
