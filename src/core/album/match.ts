@@ -25,11 +25,6 @@ import { type Cluster, type ClusterItem, trackQueryOf } from "./cluster.js";
 export const UNPLACED_COST = 0.45;
 
 /** Album-level penalty weights: the assigned tracks weigh most, missing tracks little (partial folders). */
-/** Builds the candidate of a release fetched for an album. */
-export function albumCandidate(release: Release, masterYear: number | null): Candidate {
-  return { ...candidateOf(release), masterYear };
-}
-
 export const ALBUM_WEIGHTS = {
   tracks: 4,
   unmatched: 3,
@@ -100,6 +95,11 @@ const candidateOf = (release: Release): Candidate => ({
   masterYear: null,
   strategies: ["album"],
 });
+
+/** Builds the candidate of a release fetched for an album. */
+export function albumCandidate(release: Release, masterYear: number | null): Candidate {
+  return { ...candidateOf(release), masterYear };
+}
 
 /** The cost of placing an item on a row: its track penalties' weighted mean. */
 export function placementCost(
@@ -216,20 +216,18 @@ function releasesFromHits(hits: readonly SearchHit[], limit: number): number[] {
   return [...byMaster.values()].slice(0, limit).map((h) => h.id);
 }
 
-async function fetchReleases(
-  ids: readonly number[],
+/** A release by id, or null when the catalogue has none (any other fault is thrown). */
+async function fetchRelease(
+  id: number,
   source: MetadataSource,
   signal?: AbortSignal,
-): Promise<Release[]> {
-  const out: Release[] = [];
-  for (const id of ids) {
-    try {
-      out.push(await source.getRelease(id, signal));
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+): Promise<Release | null> {
+  try {
+    return await source.getRelease(id, signal);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
   }
-  return out;
 }
 
 /**
@@ -248,19 +246,16 @@ async function searchAlbum(cluster: Cluster, source: MetadataSource, opts: Album
   }
   const masterYears = new Map<number, number>();
   for (const h of hits) if (h.kind === "master" && h.year) masterYears.set(h.id, h.year);
-  const releases: Release[] = [];
+  const scored: AlbumScored[] = [];
   for (const id of releasesFromHits(hits, opts.maxReleases ?? 2)) {
     requests++;
-    const [release] = await fetchReleases([id], source, opts.signal);
+    const release = await fetchRelease(id, source, opts.signal);
     if (!release) continue;
-    releases.push(release);
-    if (
-      !opts.compare &&
-      recommendAlbum(scoreAlbum(cluster, release, opts.weights), cluster.items.length) === "strong"
-    )
-      break;
+    const album = scoreAlbum(cluster, release, opts.weights);
+    scored.push(album);
+    if (!opts.compare && recommendAlbum(album, cluster.items.length) === "strong") break;
   }
-  return { releases, requests, masterYears };
+  return { scored, requests, masterYears };
 }
 
 /**
@@ -291,7 +286,7 @@ async function voteAlbum(cluster: Cluster, source: MetadataSource, opts: AlbumMa
   // Even one vote is a candidate: a wrong release places few files and is refused as an album.
   const ranked = [...votes.values()].sort((a, b) => b.n - a.n);
   return {
-    releases: ranked.map((w) => w.release).slice(0, opts.maxReleases ?? 2),
+    scored: ranked.slice(0, opts.maxReleases ?? 2).map((w) => scoreAlbum(cluster, w.release, opts.weights)),
     requests,
     masterYears: new Map<number, number>(),
   };
@@ -307,9 +302,7 @@ export async function matchAlbum(
   const found = cluster.album
     ? await searchAlbum(cluster, source, opts)
     : await voteAlbum(cluster, source, opts);
-  const scored = found.releases
-    .map((r) => scoreAlbum(cluster, r, opts.weights))
-    .sort((a, b) => a.distance - b.distance);
+  const scored = [...found.scored].sort((a, b) => a.distance - b.distance);
   const best = scored[0] ?? null;
   const margin = scored.length > 1 ? scored[1]!.distance - scored[0]!.distance : null;
   return {
@@ -318,7 +311,7 @@ export async function matchAlbum(
     recommendation: recommendAlbum(best, cluster.items.length),
     margin,
     requests: found.requests,
-    strategy: found.releases.length > 0 ? strategy : "none",
+    strategy: scored.length > 0 ? strategy : "none",
     masterYears: found.masterYears,
   };
 }

@@ -71,6 +71,9 @@ type CandidateRow = Partial<Record<FieldName, string>> & {
 
 const EMPTY = new Set<string>();
 
+/** A search's catalogue number and barcode, compacted ("SK 032" -> "sk032"); "" when not asked. */
+type Idents = { catno: string; barcode: string };
+
 /** The fields a search reads: those it names, and the ones `q` spans and scores. */
 function neededFields(get: ParamReader): Set<FieldName> {
   const out = new Set<FieldName>(FIELD_PARAMS.filter((n) => get(n)));
@@ -81,13 +84,9 @@ function neededFields(get: ParamReader): Set<FieldName> {
 }
 
 /** A candidate's words; catno and barcode were matched in SQL, so they count as found. */
-function fieldsOf(
-  row: CandidateRow,
-  _needed: Set<FieldName>,
-  idents: { catno: string; barcode: string },
-): DocFields {
+function fieldsOf(row: CandidateRow, idents: Idents): DocFields {
   const fields = {} as DocFields["fields"];
-  // Only the fields the search reads are split into words: most candidates are scored and dropped.
+  // A row holds only the columns the search reads (see neededFields), so only those are split.
   for (const name of FIELD_NAMES) fields[name] = row[name] ? new Set(String(row[name]).split(" ")) : EMPTY;
   return {
     fields,
@@ -239,17 +238,16 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     return deriveMasterBody(id, main, latest.id, stats.year ?? 0);
   };
 
-  const candidates = (get: ParamReader): CandidateRow[] => {
+  const candidates = (get: ParamReader, needed: Set<FieldName>, idents: Idents): CandidateRow[] => {
     const expr = ftsExpression(get);
     let ids: number[] | null = null;
     for (const kind of ["catno", "barcode"] as const) {
-      const want = tokens(get(kind) ?? "").join("");
+      const want = idents[kind];
       if (!want) continue;
       const found = (identIds.all(kind, want, `${want}\uffff`) as { id: number }[]).map((r) => r.id);
       ids = ids ? ids.filter((x) => found.includes(x)) : found;
     }
     if (ids && ids.length === 0) return [];
-    const needed = neededFields(get);
     if (expr && ids)
       return candidateQuery(needed, "fts+ids").all(expr, JSON.stringify(ids)) as CandidateRow[];
     if (expr) {
@@ -269,13 +267,12 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     const type = params.type;
     const ranked: { kind: "release" | "master"; id: number; score: number }[] = [];
     const masters = new Map<number, number>();
-    const idents = {
+    const idents: Idents = {
       catno: tokens(get("catno") ?? "").join(""),
       barcode: tokens(get("barcode") ?? "").join(""),
     };
-    const needed = neededFields(get);
-    for (const row of candidates(get)) {
-      const rel = relevance(fieldsOf(row, needed, idents), get);
+    for (const row of candidates(get, neededFields(get), idents)) {
+      const rel = relevance(fieldsOf(row, idents), get);
       if (rel === null) continue;
       // No community counts offline: the master's main release, data quality and age stand in.
       const bonus = row.is_main * 0.5 + row.quality * 0.1 + (row.year > 0 ? (2100 - row.year) / 1000 : 0);
