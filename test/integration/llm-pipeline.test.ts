@@ -210,6 +210,14 @@ describe("LLM tasks and budgets", () => {
       expect(selects[0]!.user).toContain("Lonely Road");
       expect(results[0]!.diagnostics).toMatchObject({ llmCalls: 1, llmTasks: ["select-album"] });
       expect(results[1]!.diagnostics.llmCalls).toBe(0);
+      expect(results[0]!.match?.selectedBy).toBe("scorer");
+      // A failing LLM costs the choice, not the album, and the first file says why.
+      gemini.setBehaviour("status-500");
+      const failed = await c.resolveBatch(items, { mode: "accurate" });
+      gemini.setBehaviour("pick-top");
+      expect(failed.every((r) => r.albumMatch?.releaseId === failed[0]!.albumMatch?.releaseId)).toBe(true);
+      expect(failed[0]!.warnings.join(" ")).toMatch(/llm select failed/);
+      expect(failed[1]!.warnings.join(" ")).not.toMatch(/llm select failed/);
       // fast mode never asks
       gemini.requests.length = 0;
       await c.resolveBatch(items, { mode: "fast" });

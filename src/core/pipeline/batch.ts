@@ -14,7 +14,14 @@ import { type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
-import { cacheKey, type PipelineDeps, type Resolver, type StageContext, scrub } from "./resolve.js";
+import {
+  cacheKey,
+  type PipelineDeps,
+  type Resolver,
+  type StageContext,
+  scrub,
+  usableCached,
+} from "./resolve.js";
 import { blankMetadata } from "./simple.js";
 
 /** Options of a batch. */
@@ -104,7 +111,7 @@ async function answerAlbum(
       if (confidence < deps.settings.minConfidence) return;
       const result = mapRelease(blankMetadata(q, mode), q, scored, masterYear);
       result.confidence = confidence;
-      result.match = matchInfo(scored, recommend(scored), outcome.margin, "scorer");
+      result.match = matchInfo(scored, recommend(scored), outcome.margin, llm.selectedBy);
       result.albumMatch = {
         clusterId: cluster.id,
         releaseId: best.release.id,
@@ -117,6 +124,8 @@ async function answerAlbum(
       };
       if (outcome.recommendation !== "strong")
         result.warnings.push(`album match is ${outcome.recommendation}, not strong`);
+      // The album's LLM warnings (a failed or refused choice), once, on its first file.
+      if (i === 0) result.warnings.push(...llm.warnings);
       result.diagnostics = {
         ...result.diagnostics,
         stages: [{ stage: "album", outcome: "hit", reason: null, ms }],
@@ -189,13 +198,19 @@ async function masterYearOf(
   }
 }
 
-/** Reads an item's settled answer from the cache (a rerun costs nothing); undefined when there is none. */
-async function cachedAnswer(deps: PipelineDeps, item: ClusterItem): Promise<TrackMetadata | undefined> {
+/**
+ * Reads an item's settled Discogs answer from the cache (a rerun costs nothing), with the single-track
+ * pipeline's rule for modes; undefined when there is none.
+ */
+async function cachedAnswer(
+  deps: PipelineDeps,
+  item: ClusterItem,
+  mode: Mode,
+): Promise<TrackMetadata | undefined> {
   if (!deps.cache) return undefined;
   try {
-    const hit = await deps.cache.get<TrackMetadata>(cacheKey(item.query));
-    const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
-    return parsed?.success && parsed.data.source === "discogs" ? { ...parsed.data, cached: true } : undefined;
+    const hit = usableCached(await deps.cache.get<TrackMetadata>(cacheKey(item.query)), mode);
+    return hit?.source === "discogs" ? { ...hit, cached: true } : undefined;
   } catch {
     return undefined;
   }
@@ -221,7 +236,7 @@ export async function resolveBatch(
   const albumsOn = options.albums !== false && !deps.settings.discogsDisabled && deps.source;
   const open: ClusterItem[] = [];
   for (const item of albumsOn ? items : []) {
-    const hit = await cachedAnswer(deps, item);
+    const hit = await cachedAnswer(deps, item, mode);
     if (hit) answer(item.index, hit);
     else open.push(item);
   }

@@ -157,16 +157,24 @@ function record(
   return rec;
 }
 
+/**
+ * A cached value as an answer for `mode`: valid against the schema and made in this mode or a richer
+ * one (a result made in a cheaper mode lacks what a richer mode adds); else undefined.
+ */
+export function usableCached(hit: unknown, mode: Mode): TrackMetadata | undefined {
+  const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
+  return parsed?.success && MODE_RANK[parsed.data.diagnostics.mode] >= MODE_RANK[mode]
+    ? parsed.data
+    : undefined;
+}
+
 async function readCache(ctx: StageContext, key: string): Promise<TrackMetadata | undefined> {
   const { cache, observer } = ctx.deps;
   if (!cache) return undefined;
   try {
-    const hit = await cache.get<TrackMetadata>(key);
-    const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
-    // A result made in a cheaper mode lacks what a richer mode adds: treat it as a miss.
-    const usable = parsed?.success && MODE_RANK[parsed.data.diagnostics.mode] >= MODE_RANK[ctx.mode];
+    const usable = usableCached(await cache.get<TrackMetadata>(key), ctx.mode);
     observer?.cache?.(usable ? "hit" : "miss");
-    return usable ? parsed.data : undefined;
+    return usable;
   } catch (err) {
     observer?.cache?.("error");
     ctx.warnings.push(`cache unavailable: ${describeError(err)}`);
