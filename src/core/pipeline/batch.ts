@@ -67,15 +67,7 @@ async function answerAlbum(
 ): Promise<Map<number, TrackMetadata>> {
   const answers = new Map<number, TrackMetadata>();
   const counters: CatalogCounters = { discogsRequests: 0, indexLookups: 0 };
-  const catalogs = requestCatalogs(
-    {
-      source: deps.source!,
-      kind: deps.sourceKind ?? "api",
-      fallback: deps.fallbackSource,
-      bodyCache: deps.bodyCache,
-    },
-    counters,
-  );
+  const catalogs = requestCatalogs(deps, counters);
   const t0 = (deps.now ?? Date.now)();
   for (const source of catalogs) {
     let outcome: Awaited<ReturnType<typeof matchAlbum>>;

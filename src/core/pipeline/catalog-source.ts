@@ -16,12 +16,13 @@ export interface CatalogCounters {
   indexLookups: number;
 }
 
-/** The configured catalogue: a primary source, and the API behind an index. */
+/** The configured catalogue (named as in PipelineDeps): a primary source, and the API behind an index. */
 export interface CatalogSources {
-  source: MetadataSource;
-  kind: CatalogKind;
-  /** Consulted when the primary (an index) has nothing: an empty search, an unknown id. */
-  fallback?: MetadataSource | null | undefined;
+  source?: MetadataSource | null | undefined;
+  /** What `source` is. Default "api". */
+  sourceKind?: CatalogKind | undefined;
+  /** Consulted when the primary (an index) has no confident match. */
+  fallbackSource?: MetadataSource | null | undefined;
   /**
    * Keeps API release and master bodies by id (they rarely change): every track of an album then shares
    * one release fetch, across runs too. Index lookups are not cached; they are free.
@@ -40,14 +41,16 @@ export function bodyKey(kind: "release" | "master", id: number): string {
  * match, so a track the index knows costs no API request.
  */
 export function requestCatalogs(sources: CatalogSources, counters: CatalogCounters): MetadataSource[] {
-  const { kind, fallback, bodyCache } = sources;
+  const { source, fallbackSource, bodyCache } = sources;
+  const kind = sources.sourceKind ?? "api";
   const bump = (k: CatalogKind) => () => {
     if (k === "api") counters.discogsRequests++;
     else counters.indexLookups++;
   };
-  const primary = counting(sources.source, bump(kind));
+  if (!source) return [];
+  const primary = counting(source, bump(kind));
   const out = [kind === "api" ? withBodyCache(primary, bodyCache) : primary];
-  if (fallback) out.push(withBodyCache(counting(fallback, bump("api")), bodyCache));
+  if (fallbackSource) out.push(withBodyCache(counting(fallbackSource, bump("api")), bodyCache));
   return out;
 }
 
