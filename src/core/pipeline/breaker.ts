@@ -13,6 +13,8 @@ export interface Breaker {
   refusal(): string | null;
   success(): void;
   failure(): void;
+  /** The request that was let through gave no verdict (our own deadline struck): the next one may probe. */
+  abandon(): void;
   state(): BreakerState;
   /** Seconds until the next probe, when open. */
   retryAfterSeconds(): number;
@@ -48,6 +50,9 @@ export function createBreaker(
     failure() {
       faults++;
       if (probing || faults >= threshold) openedAt = now();
+      probing = false;
+    },
+    abandon() {
       probing = false;
     },
     state,

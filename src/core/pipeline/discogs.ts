@@ -84,20 +84,14 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
         return `outside the rollout (${settings.discogsRolloutPercent}%)`;
       }
+      // The budget first: the breaker's refusal() lets a probe through, which must then really run.
+      const budget = budgetRefusal(ctx);
+      if (budget) return budget;
       const open = ctx.deps.breaker?.refusal();
-      if (open) return `${CIRCUIT_OPEN}: ${open}`;
-      return budgetRefusal(ctx);
+      return open ? `${CIRCUIT_OPEN}: ${open}` : null;
     },
     async run(ctx) {
-      const catalogs = requestCatalogs(
-        {
-          source: ctx.deps.source!,
-          kind: ctx.deps.sourceKind ?? "api",
-          fallback: ctx.deps.fallbackSource,
-          bodyCache: ctx.deps.bodyCache,
-        },
-        ctx.counters,
-      );
+      const catalogs = requestCatalogs(ctx.deps, ctx.counters);
       let outcome: StageOutcome = { result: null, reason: "no catalogue" };
       const breaker = ctx.deps.breaker;
       try {
@@ -106,8 +100,10 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
           if (outcome.result) break;
         }
       } catch (err) {
-        // A fault of the upstream (not our deadline) counts towards opening the circuit.
-        if (!ctx.signal.aborted) breaker?.failure();
+        // A fault of the upstream (not our deadline) counts towards opening the circuit; a request our
+        // deadline cut short gives no verdict, and a probe it was frees the way for the next one.
+        if (ctx.signal.aborted) breaker?.abandon();
+        else breaker?.failure();
         throw err;
       }
       breaker?.success();
