@@ -3,13 +3,14 @@
  * and dispose connections.
  */
 import { loadConfig, loadDotEnv, redactConfig, secretsOf } from "./config.js";
-import { createContainer } from "./container.js";
+import { createContainer, makeRedactor } from "./container.js";
 import { buildServer } from "./http/server.js";
 
 try {
   loadDotEnv();
   const config = loadConfig();
-  const secrets = secretsOf(config);
+  // One redactor for logs and answers: whole secrets, masked echoes of them, key-shaped text.
+  const redact = makeRedactor(secretsOf(config));
   const container = createContainer(config);
   const app = await buildServer(container, {
     logger: {
@@ -18,9 +19,7 @@ try {
       // Belt and braces: a secret that reaches a log line by any other path is masked too.
       hooks: {
         logMethod(args, method) {
-          const masked = args.map((a) =>
-            typeof a === "string" ? secrets.reduce((s, k) => s.split(k).join("[redacted]"), a) : a,
-          );
+          const masked = args.map((a) => (typeof a === "string" ? redact(a) : a));
           method.apply(this, masked as Parameters<typeof method>);
         },
       },
