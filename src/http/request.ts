@@ -36,15 +36,20 @@ export const MetadataRequestSchema = z.object({
 });
 export type MetadataRequest = z.infer<typeof MetadataRequestSchema>;
 
-/** Validates a body; the error names the first bad field. */
-export function parseRequest(body: unknown): TrackInput {
-  const result = MetadataRequestSchema.safeParse(body);
+/** Validates a body against a schema; the error names the first bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const field = issue.path.join(".") || "body";
     throw new InvalidInputError(`${field}: ${issue.message}`, { field });
   }
-  const { filename, id3_tags, mode } = result.data;
+  return result.data;
+}
+
+/** Validates a body; the error names the first bad field. */
+export function parseRequest(body: unknown): TrackInput {
+  const { filename, id3_tags, mode } = parseBody(MetadataRequestSchema, body);
   return { filename, tags: id3_tags as RawTags | undefined, mode };
 }
 

@@ -7,10 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Container } from "../../container.js";
-import { InvalidInputError } from "../../core/errors.js";
 import { TrackMetadataSchema } from "../../core/schema.js";
 import { MODES, type RawTags } from "../../core/types.js";
-import { Id3TagsSchema } from "../request.js";
+import { Id3TagsSchema, parseBody } from "../request.js";
 
 /** The largest job one request may submit. */
 export const MAX_JOB_ITEMS = 10_000;
@@ -37,17 +36,6 @@ const JobStatusSchema = z.object({
   offset: z.number().int(),
   results: z.array(z.union([TrackMetadataSchema, z.object({ error: z.string() }), z.null()])),
 });
-
-/** Validates a body against a schema; the error names the first bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join(".") || "body";
-    throw new InvalidInputError(`${field}: ${issue.message}`, { field });
-  }
-  return result.data;
-}
 
 /** The largest batch one request may send to the batch endpoint. */
 export const MAX_BATCH_ITEMS = 500;
