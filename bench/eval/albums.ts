@@ -15,14 +15,11 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { importDump } from "../../src/adapters/discogs/dump/index.js";
-import { createWindowLimiter } from "../../src/adapters/discogs/rate-limit.js";
-import { createDiscogsSource } from "../../src/adapters/discogs/source.js";
-import { loadConfig } from "../../src/config.js";
-import { createContainer } from "../../src/container.js";
 import type { TrackMetadata } from "../../src/core/schema.js";
 import type { RawTags, TrackInput } from "../../src/core/types.js";
 import { startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
-import { type Credit, creditString, playable, type Track } from "./dataset.js";
+import { creditString, type DumpRelease, playable, type Track } from "./dataset.js";
+import { evalContainer } from "./run.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DUMP_DIR = resolve(ROOT, "data/discogs-dump-sample");
@@ -51,15 +48,7 @@ export async function buildFolders(): Promise<Folder[]> {
   let n = 0;
   for await (const rec of importDump(resolve(DUMP_DIR, "releases.xml.gz"))) {
     if (rec.kind !== "releases") continue;
-    const r = rec.data as {
-      id: number;
-      master_id?: number;
-      title: string;
-      year?: number;
-      artists?: Credit[];
-      tracklist?: Track[];
-      videos?: { uri: string; title: string }[];
-    };
+    const r = rec.data as unknown as DumpRelease;
     const expected = { releaseId: r.id, masterId: r.master_id ?? null };
     const artist = creditString(r.artists ?? []);
     const tracks = playable(r.tracklist ?? []);
@@ -154,21 +143,7 @@ async function main() {
     fixtures: FIXTURES,
     rateLimit: { authenticated: 1e9 },
   });
-  const config = loadConfig({
-    DISCOGS_API_URL: sim.url,
-    DISCOGS_USER_TOKEN: "eval",
-    METADATA_MODE: "fast",
-    METADATA_USE_LLM_FALLBACK: "false",
-    METADATA_CACHE_ENABLED: "false",
-    METADATA_TIMEOUT_MS: "0",
-  });
-  const source = createDiscogsSource({
-    baseUrl: sim.url,
-    token: "eval",
-    userAgent: "discmeta-eval/1",
-    limiter: createWindowLimiter({ limit: 1e9 }),
-  });
-  const container = createContainer(config, { source, cache: null });
+  const container = evalContainer(sim, {});
   const rows: string[] = [];
   try {
     for (const family of families) {

@@ -95,22 +95,25 @@ export function messyName(
   }
 }
 
+/** The parts of an imported release body the evaluation sets read. */
+export interface DumpRelease {
+  id: number;
+  master_id?: number;
+  title: string;
+  year?: number;
+  artists?: Credit[];
+  labels?: { name: string; catno: string }[];
+  tracklist?: Track[];
+  videos?: { uri: string; title: string }[];
+}
+
 /** Reads the dump and builds the three families. */
 export async function buildEvalSet(dumpPath: string): Promise<EvalCase[]> {
   const out: EvalCase[] = [];
   let n = 0;
   for await (const rec of importDump(dumpPath)) {
     if (rec.kind !== "releases") continue;
-    const r = rec.data as {
-      id: number;
-      master_id?: number;
-      title: string;
-      year?: number;
-      artists?: Credit[];
-      labels?: { name: string; catno: string }[];
-      tracklist?: Track[];
-      videos?: { uri: string; title: string }[];
-    };
+    const r = rec.data as unknown as DumpRelease;
     const expected = { releaseId: r.id, masterId: r.master_id ?? null };
     for (const v of r.videos ?? []) {
       const id = /[?&]v=([\w-]{11})/.exec(v.uri)?.[1] ?? "xxxxxxxxxxx";

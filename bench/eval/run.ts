@@ -77,6 +77,34 @@ function judge(c: EvalCase, releaseId: number | null, masterId: number | null) {
   return { exact, master, original: master && releaseId !== null && releaseId < DISTRACTOR_FLOOR };
 }
 
+/**
+ * The evaluation's container: the pipeline over the simulator with no rate limit, no cache, no LLM
+ * fallback and no deadline (or over another catalogue, such as the offline index).
+ */
+export function evalContainer(
+  sim: DiscogsSimulator,
+  env: Record<string, string>,
+  catalogue?: MetadataSource,
+) {
+  const config = loadConfig({
+    DISCOGS_API_URL: sim.url,
+    DISCOGS_USER_TOKEN: "eval",
+    METADATA_MODE: "fast",
+    METADATA_USE_LLM_FALLBACK: "false",
+    METADATA_CACHE_ENABLED: "false",
+    METADATA_TIMEOUT_MS: "0",
+    ...env,
+  });
+  if (catalogue) return createContainer(config, { source: catalogue, sourceKind: "index", cache: null });
+  const source = createDiscogsSource({
+    baseUrl: sim.url,
+    token: "eval",
+    userAgent: "discmeta-eval/1",
+    limiter: createWindowLimiter({ limit: 1e9 }),
+  });
+  return createContainer(config, { source, cache: null });
+}
+
 /** Runs the pipeline on every case, with minimum confidence 0 so that calibration sees every answer. */
 export async function runPipeline(
   sim: DiscogsSimulator,
@@ -86,25 +114,15 @@ export async function runPipeline(
   llmBaseUrl?: string,
   catalogue?: MetadataSource & { kind?: string },
 ): Promise<(CaseResult & { raw: TrackMetadata })[]> {
-  const config = loadConfig({
-    DISCOGS_API_URL: sim.url,
-    DISCOGS_USER_TOKEN: "eval",
-    METADATA_MODE: mode,
-    ...(llmBaseUrl ? { GEMINI_API_KEY: "eval", GEMINI_BASE_URL: llmBaseUrl } : {}),
-    METADATA_USE_LLM_FALLBACK: "false",
-    METADATA_CACHE_ENABLED: "false",
-    DISCOGS_MIN_CONFIDENCE: "0",
-    METADATA_TIMEOUT_MS: "0",
-  });
-  const source = createDiscogsSource({
-    baseUrl: sim.url,
-    token: "eval",
-    userAgent: "discmeta-eval/1",
-    limiter: createWindowLimiter({ limit: 1e9 }),
-  });
-  const container = catalogue
-    ? createContainer(config, { source: catalogue, sourceKind: "index", cache: null })
-    : createContainer(config, { source, cache: null });
+  const container = evalContainer(
+    sim,
+    {
+      METADATA_MODE: mode,
+      ...(llmBaseUrl ? { GEMINI_API_KEY: "eval", GEMINI_BASE_URL: llmBaseUrl } : {}),
+      DISCOGS_MIN_CONFIDENCE: "0",
+    },
+    catalogue,
+  );
   return pool(cases, concurrency, async (c) => {
     const t0 = performance.now();
     const r = await container.resolve({ filename: c.filename, tags: c.tags, mode });
