@@ -32,6 +32,8 @@ export interface ArtistCredit {
   anv: string | null;
   join: string;
   role: string;
+  /** Which tracks an extra-artist credit of a release covers ("A1, B2", "1 to 3"); null for all. */
+  tracks?: string | null;
 }
 
 /** One playable row of a tracklist (index tracks are flattened into their sub-tracks). */
@@ -66,6 +68,14 @@ export interface ReleaseFormat {
   text: string | null;
 }
 
+/** An image of a release, as the API lists it (the dumps carry none of their addresses). */
+export interface ReleaseImage {
+  type: "primary" | "secondary";
+  uri: string;
+  width: number | null;
+  height: number | null;
+}
+
 /** A full release. */
 export interface Release {
   id: number;
@@ -85,6 +95,8 @@ export interface Release {
   url: string;
   status: string | null;
   community: { have: number; want: number } | null;
+  /** Images with an address, the primary first; empty offline. */
+  images?: ReleaseImage[];
 }
 
 /** A master release: the group of all versions of one record. */

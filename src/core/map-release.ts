@@ -5,7 +5,8 @@
 import type { ArtistCredit, Release, ReleaseTrack } from "./catalog.js";
 import { parseTitleText } from "./filename.js";
 import { dedupe, stripDiscogsSuffix } from "./normalize.js";
-import type { MatchInfo, TrackMetadata } from "./schema.js";
+import { formatText, releaseDetails } from "./release-details.js";
+import type { Candidate, MatchInfo, TrackMetadata } from "./schema.js";
 import type { Recommendation, Scored } from "./score.js";
 import { isVarious, joinCredits } from "./similarity.js";
 import type { TrackQuery } from "./types.js";
@@ -82,5 +83,42 @@ export function mapRelease(
     style: [...release.styles],
     source: "discogs",
     discogs: { releaseId: release.id, masterId: release.masterId, url: release.url },
+    release: releaseDetails(release, row),
   };
+}
+
+/** Candidates shown with an answer, at most. */
+export const MAX_CANDIDATES = 5;
+
+/**
+ * The best verified candidates as the answer offers them (nearest first, one per release), each with its
+ * own recommendation as if it were chosen.
+ */
+export function candidatesOf(
+  ranked: readonly Scored[],
+  recommend: (s: Scored) => Recommendation,
+  limit = MAX_CANDIDATES,
+): Candidate[] {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const out: Candidate[] = [];
+  for (const s of ranked) {
+    const release = s.candidate.release;
+    if (!release || out.some((c) => c.releaseId === release.id)) continue;
+    out.push({
+      releaseId: release.id,
+      masterId: release.masterId,
+      artist: joinCredits(release.artists),
+      album: release.title,
+      year: release.year,
+      country: release.country,
+      format: formatText(release.formats),
+      position: s.row?.position || null,
+      track: s.row?.title || null,
+      distance: round(s.distance),
+      recommendation: recommend(s),
+      penalties: Object.fromEntries(Object.entries(s.penalties).map(([k, v]) => [k, round(v as number)])),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
 }

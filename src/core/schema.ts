@@ -24,6 +24,45 @@ export const MatchSchema = z.object({
 });
 export type MatchInfo = z.infer<typeof MatchSchema>;
 
+/** The release details a tagger writes (plan: get_release_details), for the matched row. */
+export const ReleaseDetailsSchema = z.object({
+  /** As Discogs prints it: `Vinyl, 12", 33 ⅓ RPM`. */
+  format: z.string().nullable(),
+  albumArtist: z.string().nullable(),
+  /** The row's title as printed on the release, mix included. */
+  trackTitle: z.string().nullable(),
+  trackNumber: z.number().int().positive().nullable(),
+  trackTotal: z.number().int().positive().nullable(),
+  discNumber: z.number().int().positive().nullable(),
+  discTotal: z.number().int().positive().nullable(),
+  /** Credits of the track and of the release that cover it (remixer, producer, writer, featuring...). */
+  credits: z.array(z.object({ role: z.string(), name: z.string(), scope: z.enum(["track", "release"]) })),
+  /** The tracklist, short form: "A1 Title". */
+  tracklist: z.array(z.string()),
+  /** The primary image's address, when the API gives one (the offline index has none). */
+  coverUrl: z.string().nullable(),
+});
+export type ReleaseDetails = z.infer<typeof ReleaseDetailsSchema>;
+
+/** A candidate a client or the review flow may offer instead of the answer. */
+export const CandidateSchema = z.object({
+  releaseId: z.number().int(),
+  masterId: z.number().int().nullable(),
+  artist: z.string(),
+  /** The release's title. */
+  album: z.string(),
+  year: z.number().int().nullable(),
+  country: z.string().nullable(),
+  format: z.string().nullable(),
+  /** The tracklist row the track was found on, if any. */
+  position: z.string().nullable(),
+  track: z.string().nullable(),
+  distance: z.number().nonnegative(),
+  recommendation: z.enum(["strong", "medium", "low", "none"]),
+  penalties: z.record(z.string(), z.number()),
+});
+export type Candidate = z.infer<typeof CandidateSchema>;
+
 /** The full response body. */
 export const TrackMetadataSchema = z.object({
   artist: z.string().nullable(),
@@ -57,6 +96,13 @@ export const TrackMetadataSchema = z.object({
     .object({ releaseId: z.number().int(), masterId: z.number().int().nullable(), url: z.string() })
     .nullable(),
   match: MatchSchema.nullable(),
+  /** The release's format, numbering, credits, tracklist and cover, for a Discogs match. */
+  release: ReleaseDetailsSchema.nullable().default(null),
+  /**
+   * The best candidates, nearest first, when the answer is not a strong match (below the threshold, or
+   * low or medium): what a client or `discmeta tag --review` offers instead.
+   */
+  candidates: z.array(CandidateSchema).default([]),
   /** Set when the item was matched as part of an album (album mode): the album's release and verdict. */
   albumMatch: z
     .object({

@@ -29,6 +29,18 @@ function slowStage(ms: number, runs: { n: number }): Stage {
       const result = blankMetadata(ctx.query, ctx.mode);
       result.source = "discogs";
       result.confidence = 0.9;
+      result.release = {
+        format: 'Vinyl, 12"',
+        albumArtist: "A",
+        trackTitle: "B",
+        trackNumber: 1,
+        trackTotal: 1,
+        discNumber: 1,
+        discTotal: 1,
+        credits: [],
+        tracklist: ["A B"],
+        coverUrl: null,
+      };
       return { result };
     },
   };

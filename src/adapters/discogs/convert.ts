@@ -7,6 +7,7 @@ import type {
   MasterVersion,
   Release,
   ReleaseFormat,
+  ReleaseImage,
   ReleaseTrack,
   SearchHit,
 } from "../../core/catalog.js";
@@ -25,7 +26,16 @@ const nonEmpty = (s: string | null | undefined): string | null => (s && s.trim()
 
 /** An artist credit, with ANV as null when empty. */
 export function toArtistCredit(a: RawArtistCredit): ArtistCredit {
-  return { id: a.id ?? null, name: a.name, anv: nonEmpty(a.anv), join: a.join ?? "", role: a.role ?? "" };
+  const credit: ArtistCredit = {
+    id: a.id ?? null,
+    name: a.name,
+    anv: nonEmpty(a.anv),
+    join: a.join ?? "",
+    role: a.role ?? "",
+  };
+  const tracks = nonEmpty(a.tracks);
+  if (tracks) credit.tracks = tracks;
+  return credit;
 }
 
 /**
@@ -97,7 +107,24 @@ export function toRelease(r: RawRelease, webBase = "https://www.discogs.com"): R
       r.community && (r.community.have != null || r.community.want != null)
         ? { have: r.community.have ?? 0, want: r.community.want ?? 0 }
         : null,
+    images: toImages(r.images),
   };
+}
+
+/** The images that have an address (the dumps blank them), the primary first. */
+function toImages(images: RawRelease["images"]): ReleaseImage[] {
+  const out: ReleaseImage[] = [];
+  for (const i of images ?? []) {
+    const uri = nonEmpty(i.uri);
+    if (!uri || !/^https?:\/\//i.test(uri)) continue;
+    out.push({
+      type: i.type === "primary" ? "primary" : "secondary",
+      uri,
+      width: typeof i.width === "number" ? i.width : null,
+      height: typeof i.height === "number" ? i.height : null,
+    });
+  }
+  return out.sort((a, b) => (a.type === b.type ? 0 : a.type === "primary" ? -1 : 1));
 }
 
 /** GET /masters/{id} -> Master. */

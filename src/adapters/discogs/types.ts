@@ -56,6 +56,7 @@ const RawFormat = z.looseObject({
   text: str,
 });
 const RawCommunity = z.looseObject({ have: num, want: num });
+const RawImage = z.looseObject({ type: str, uri: str, uri150: str, width: num, height: num });
 
 /** GET /releases/{id} */
 export const RawRelease = z.looseObject({
@@ -76,6 +77,7 @@ export const RawRelease = z.looseObject({
   uri: str,
   resource_url: str,
   community: RawCommunity.nullish(),
+  images: z.array(RawImage).nullish(),
 });
 export type RawRelease = z.infer<typeof RawRelease>;
 

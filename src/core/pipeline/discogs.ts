@@ -2,11 +2,12 @@
  * Stage 2 as a pipeline stage: match on Discogs, reject weak matches, map facts to the schema.
  */
 import type { SearchHit } from "../catalog.js";
-import { mapRelease, matchInfo } from "../map-release.js";
+import { candidatesOf, mapRelease, matchInfo } from "../map-release.js";
 import { findRelease, type MatchOutcome, type Strategy, unsplitReadings } from "../match.js";
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
+import { recommend } from "../score.js";
 import { BUDGET_SKIP, CIRCUIT_OPEN } from "./cache-policy.js";
 import { requestCatalogs } from "./catalog-source.js";
 import type { Stage, StageContext, StageOutcome } from "./resolve.js";
@@ -152,6 +153,7 @@ async function matchOn(
     throw err;
   }
   const best = outcome.best;
+  if (outcome.recommendation !== "strong") ctx.candidates = candidatesOf(outcome.ranked, recommend);
   if (!best) return miss(outcome.strategies.length ? "no release holds this track" : "nothing to search for");
   if (outcome.confidence < settings.minConfidence) {
     return miss(

@@ -9,7 +9,7 @@ import { describeError } from "../errors.js";
 import { extractTrack } from "../extract.js";
 import { normalizeKey } from "../normalize.js";
 import type { Cache, LlmClient, MetadataSource } from "../ports.js";
-import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
+import { type Candidate, type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
 import type { Breaker } from "./breaker.js";
@@ -108,6 +108,8 @@ export interface StageContext {
   /** When the request's deadline strikes (ms since the epoch), or null for none (batch work). */
   deadlineAt: number | null;
   warnings: string[];
+  /** The catalogue's best candidates, when its match was not strong (kept even when it was refused). */
+  candidates?: Candidate[];
   /** Counters the stages bump, reported in diagnostics. */
   counters: CatalogCounters & { llmCalls: number; llmTasks: string[] };
 }
@@ -130,10 +132,19 @@ export const SIMPLE_STAGE: Stage = {
   run: async (ctx) => ({ result: simpleExtraction(ctx.query, ctx.mode) }),
 };
 
-/** The cache key: `metadata:{artist}:{title}:{mix}`, normalised as in Stage 1. */
-export function cacheKey(query: Pick<TrackQuery, "artist" | "title" | "mix">): string {
+/**
+ * The cache key: `metadata:{artist}:{title}:{mix}`, normalised as in Stage 1, plus `:r{id}` when the
+ * file names its Discogs release (the user's choice must not be answered by another release's entry).
+ */
+export function cacheKey(
+  query: Pick<TrackQuery, "artist" | "title" | "mix"> & {
+    hints?: Pick<TrackQuery["hints"], "discogsReleaseId">;
+  },
+): string {
   const part = (s: string | null) => normalizeKey(s ?? "").replace(/:/g, " ");
-  return `metadata:${part(query.artist)}:${part(query.title)}:${part(query.mix)}`;
+  const base = `metadata:${part(query.artist)}:${part(query.title)}:${part(query.mix)}`;
+  const id = query.hints?.discogsReleaseId;
+  return id ? `${base}:r${id}` : base;
 }
 
 const MODE_RANK: Record<Mode, number> = { fast: 0, balanced: 1, accurate: 2 };
@@ -163,9 +174,10 @@ function record(
  */
 export function usableCached(hit: unknown, mode: Mode): TrackMetadata | undefined {
   const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
-  return parsed?.success && MODE_RANK[parsed.data.diagnostics.mode] >= MODE_RANK[mode]
-    ? parsed.data
-    : undefined;
+  if (!parsed?.success || MODE_RANK[parsed.data.diagnostics.mode] < MODE_RANK[mode]) return undefined;
+  // A match cached before answers carried release details is made again, once.
+  if (parsed.data.source === "discogs" && parsed.data.release === null) return undefined;
+  return parsed.data;
 }
 
 async function readCache(ctx: StageContext, key: string): Promise<TrackMetadata | undefined> {
@@ -316,6 +328,9 @@ async function resolveWithin(
     if (rec.outcome === "error") result.warnings.push(`${rec.stage} failed: ${rec.reason}`);
   }
   result.warnings.unshift(...ctx.warnings);
+  // A refused or uncertain match still offers what the catalogue had (a strong match needs no list).
+  if (result.candidates.length === 0 && ctx.candidates?.length && result.match?.recommendation !== "strong")
+    result.candidates = ctx.candidates;
   result.diagnostics = {
     ...result.diagnostics,
     mode,

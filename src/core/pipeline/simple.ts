@@ -50,6 +50,8 @@ export function blankMetadata(query: TrackQuery, mode: Mode): TrackMetadata {
     cached: false,
     discogs: null,
     match: null,
+    release: null,
+    candidates: [],
     albumMatch: null,
     degraded: null,
     warnings: [],

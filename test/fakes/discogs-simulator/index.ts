@@ -2,6 +2,7 @@
  * A local HTTP server that imitates the Discogs API over the real dump sample (plus fixtures): real
  * shapes, auth rules, moving-window rate limits with the real headers, injectable faults, and counters.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -75,6 +76,27 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The bytes every image route answers with: a real 96 x 96 JPEG made by ffmpeg. */
+const COVER_JPEG = readFileSync(resolve(import.meta.dirname, "../../fixtures/images/cover.jpg"));
+
+/**
+ * A release body with its images served here: the dumps blank image addresses and the real ones are on
+ * i.discogs.com, so every image points at this simulator's own image route.
+ */
+function withLocalImages(release: Json, base: string): Json {
+  const images = release.images as Json[] | undefined;
+  if (!images?.length) return release;
+  const id = release.id as number;
+  return {
+    ...release,
+    images: images.map((img, k) => {
+      const uri = `${base}/images/release/${id}/${k}.jpeg`;
+      return { ...img, uri, resource_url: uri, uri150: uri };
+    }),
+    thumb: `${base}/images/release/${id}/0.jpeg`,
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function endpointOf(path: string): string {
@@ -82,6 +104,7 @@ function endpointOf(path: string): string {
   if (/^\/releases\/\d+$/.test(path)) return "release";
   if (/^\/masters\/\d+$/.test(path)) return "master";
   if (/^\/masters\/\d+\/versions$/.test(path)) return "master-versions";
+  if (/^\/images\/release\/\d+\/\d+\.jpeg$/.test(path)) return "image";
   return "other";
 }
 
@@ -184,7 +207,7 @@ export async function startDiscogsSimulator(options: SimulatorOptions = {}): Pro
       case "release": {
         const r = store.releases.get(id);
         return r
-          ? send(res, 200, r, endpoint, headers)
+          ? send(res, 200, withLocalImages(r, `http://${req.headers.host ?? "localhost"}`), endpoint, headers)
           : send(res, 404, { message: "Release not found." }, endpoint, headers);
       }
       case "master": {
@@ -198,6 +221,21 @@ export async function startDiscogsSimulator(options: SimulatorOptions = {}): Pro
         return v
           ? send(res, 200, v, endpoint, headers)
           : send(res, 404, { message: "Master Release not found." }, endpoint, headers);
+      }
+      case "image": {
+        // Images are served without a token (as i.discogs.com does) but count towards the same window.
+        const rid = Number(url.pathname.split("/")[3]);
+        const k = Number(url.pathname.split("/")[4]!.replace(".jpeg", ""));
+        const images = store.releases.get(rid)?.images as unknown[] | undefined;
+        if (!images || k >= images.length)
+          return send(res, 404, { message: "Image not found." }, endpoint, headers);
+        const key = `${endpoint} 200`;
+        stats.byEndpoint[key] = (stats.byEndpoint[key] ?? 0) + 1;
+        stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
+        stats.okTimes.push(Date.now() - t0);
+        res.writeHead(200, { "content-type": "image/jpeg", "content-length": COVER_JPEG.length, ...headers });
+        res.end(COVER_JPEG);
+        return;
       }
       default:
         return send(res, 404, { message: "The requested resource was not found." }, endpoint, headers);

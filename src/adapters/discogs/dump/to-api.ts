@@ -129,6 +129,15 @@ export function releaseToApi(node: XmlNode): { release: Record<string, unknown>;
     styles: children(node, "styles", "style").map((s) => s.text.trim()),
     tracklist: children(node, "tracklist", "track").map(track),
     extraartists: artistCredits(child(node, "extraartists")),
+    // The dumps list the images but blank their addresses; the API fills them in.
+    images: children(node, "images", "image").map((i) => ({
+      type: i.attrs.type ?? "secondary",
+      uri: i.attrs.uri ?? "",
+      resource_url: i.attrs.uri ?? "",
+      uri150: i.attrs.uri150 ?? "",
+      width: num(i.attrs.width) ?? 0,
+      height: num(i.attrs.height) ?? 0,
+    })),
   };
   if (masterId) {
     release.master_id = masterId;

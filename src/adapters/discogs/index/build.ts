@@ -155,7 +155,8 @@ function releaseWriter(db: Db) {
       isMain ? 1 : 0,
       Number(r.year) || 0,
       QUALITY_RANK[String(r.data_quality ?? "")] ?? 1,
-      packBody(r),
+      // The dumps blank image addresses: nothing of them is worth storing offline.
+      packBody({ ...r, images: undefined }),
       // The search row, converted once here: a search answers from it without reading the body.
       JSON.stringify(toSearchHit(RawSearchResult.parse(searchRowOf("release", id, r)))),
     );
