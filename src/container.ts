@@ -19,6 +19,7 @@ import { createOpenAiClient } from "./adapters/llm/openai.js";
 import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
 import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/queue/bullmq.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
+import { createTaglibWriter } from "./adapters/tags/taglib.js";
 import { type AppConfig, secretsOf } from "./config.js";
 import { clusterItems } from "./core/album/cluster.js";
 import { ConfigError, describeError } from "./core/errors.js";
@@ -35,14 +36,27 @@ import {
   type Resolver,
   SIMPLE_STAGE,
 } from "./core/pipeline/resolve.js";
-import type { Cache, JobItem, JobQueue, LlmClient, MetadataSource, TagReader } from "./core/ports.js";
+import type {
+  Cache,
+  JobItem,
+  JobQueue,
+  LlmClient,
+  MetadataSource,
+  TagReader,
+  TagWriter,
+} from "./core/ports.js";
 import type { TrackMetadata } from "./core/schema.js";
+import { type CoverStore, createCoverStore } from "./core/tagging/cover.js";
 import type { TrackInput } from "./core/types.js";
 
 /** What the shells (HTTP, CLI) get. */
 export interface Container {
   config: AppConfig;
   tagReader: TagReader;
+  /** Writes managed tags into files (`discmeta tag --write`). */
+  tagWriter: TagWriter;
+  /** Release covers, fetched once per release through the API source and cached. */
+  covers: CoverStore;
   resolve: Resolver;
   metrics: Metrics;
   /** A batch in, answers in item order; folders and album tags are matched as albums (album mode). */
@@ -52,7 +66,13 @@ export interface Container {
   /** Starts a worker that answers jobs with this container's pipeline. */
   startWorker(options?: { onError?: (err: unknown) => void }): JobWorker;
   /** The Discogs API budget now, for progress lines: wait, allowance per minute, requests sent. */
-  budgetStatus(): { budgetWaitMs: number; budgetPerMinute: number | null; requests: number };
+  budgetStatus(): {
+    budgetWaitMs: number;
+    budgetPerMinute: number | null;
+    requests: number;
+    /** Of `requests`, database searches (a rerun over tagged files should send none). */
+    searches: number;
+  };
   /** True when every configured backing service answers (readiness). */
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** Releases connections and timers. */
@@ -133,6 +153,8 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
   return {
     config,
     tagReader: createMusicMetadataReader(),
+    tagWriter: createTaglibWriter(),
+    covers: createCoverStore(catalog.api ?? (source?.getImage ? source : null), cache),
     // Each lookup gets the next turn: when the budget is short, the requests of the track that came
     // first are served first, so a burst completes tracks in arrival order.
     resolve,
@@ -163,12 +185,16 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     },
     metrics,
     budgetStatus() {
-      if (!catalog.api) return { budgetWaitMs: 0, budgetPerMinute: null, requests: 0 };
+      if (!catalog.api) return { budgetWaitMs: 0, budgetPerMinute: null, requests: 0, searches: 0 };
       const b = catalog.api.client.budget();
+      const searches = Object.entries(catalog.api.client.counters())
+        .filter(([k]) => k.startsWith("search "))
+        .reduce((n, [, v]) => n + v, 0);
       return {
         budgetWaitMs: b.waitMs,
         budgetPerMinute: Math.round((b.limit * 60_000) / config.discogs.rateLimitWindowMs),
         requests: catalog.api.client.requestCount(),
+        searches,
       };
     },
     async ready() {

@@ -69,17 +69,23 @@ export async function batchConfig(
 }
 
 /** Startup warnings worth showing for these options. */
-function startupNotes(config: AppConfig, opts: EnrichCliOptions): string[] {
+export function startupNotes(config: AppConfig, opts: EnrichCliOptions): string[] {
   return config.startupWarnings.filter(
     (w) => !(w.startsWith("LLM disabled") && (opts.llm === false || config.mode === "fast")),
   );
 }
 
-/** Runs `enrich`; returns the exit code. */
-export async function runEnrich(paths: string[], opts: EnrichCliOptions, io: CliIo): Promise<number> {
-  const verbosity = verbosityOf(opts);
+/**
+ * Runs a batch command with its configuration and container (disposed after); a bad setting is exit
+ * code 2 with its message.
+ */
+export async function withBatchContainer(
+  io: CliIo,
+  opts: EnrichCliOptions,
+  run: (config: AppConfig, container: Container) => Promise<number>,
+): Promise<number> {
   const say = (text: string) => {
-    if (verbosity !== "quiet") io.stderr.write(`discmeta: ${text}\n`);
+    if (verbosityOf(opts) !== "quiet") io.stderr.write(`discmeta: ${text}\n`);
   };
   let config: AppConfig;
   let container: Container;
@@ -91,10 +97,15 @@ export async function runEnrich(paths: string[], opts: EnrichCliOptions, io: Cli
     return 2;
   }
   try {
-    return await enrichAll(paths, opts, config, container, io);
+    return await run(config, container);
   } finally {
     await container.dispose();
   }
+}
+
+/** Runs `enrich`; returns the exit code. */
+export function runEnrich(paths: string[], opts: EnrichCliOptions, io: CliIo): Promise<number> {
+  return withBatchContainer(io, opts, (config, container) => enrichAll(paths, opts, config, container, io));
 }
 
 async function enrichAll(
@@ -161,7 +172,7 @@ function format(body: unknown, pretty?: boolean): string {
 }
 
 /** Reads every file's tags (a few at a time); an unreadable file falls back to its name, with a note. */
-async function readAll(container: Container, files: readonly AudioFile[], reporter: Reporter) {
+export async function readAll(container: Container, files: readonly AudioFile[], reporter: Reporter) {
   const out: { input: TrackInput; tagWarning: string | undefined }[] = new Array(files.length);
   let next = 0;
   await Promise.all(

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The CLI entry point: reads .env, runs the command, exits with its code. */
+import { createInterface, type Interface } from "node:readline/promises";
 import { loadDotEnv } from "../config.js";
 import { runCli } from "./program.js";
 
@@ -16,8 +17,23 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+// The review flow asks on a terminal only; off one, uncertain items go to a review file.
+let rl: Interface | undefined;
+const prompt =
+  process.stdin.isTTY && process.stderr.isTTY
+    ? (question: string) => {
+        rl ??= createInterface({ input: process.stdin, output: process.stderr });
+        return rl.question(question);
+      }
+    : undefined;
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  ...(prompt ? { prompt } : {}),
+}).then(
   (code: number) => {
+    rl?.close();
     process.exitCode = code;
   },
   (err: unknown) => {

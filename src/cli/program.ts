@@ -7,6 +7,7 @@ import { MODES } from "../core/types.js";
 import { runEnrich } from "./enrich.js";
 import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
+import { DEFAULT_REVIEW_FILE, runTag } from "./tag.js";
 import { runWorker } from "./worker.js";
 
 /** The package version (kept in step with package.json by a test). */
@@ -69,6 +70,34 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("-q, --quiet", "errors only on stderr")
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runEnrich(paths, opts, io)));
+
+  program
+    .command("tag")
+    .description(
+      "write matched metadata into audio files' tags (a dry run that shows the diff unless --write)",
+    )
+    .argument("[paths...]", "audio files or folders (MP3, FLAC, Ogg Vorbis, Opus, M4A)")
+    .option("--write", "apply the changes (atomically; audio and other tags are never touched)")
+    .option("--json", "print the plan as JSON lines, one per file")
+    .option("--review", "on a terminal, ask about each uncertain file or album")
+    .option("--review-file <file>", "where uncertain items go off a terminal", DEFAULT_REVIEW_FILE)
+    .option("--apply <review-file>", "write the choices made in a review file")
+    .option("--cover", "embed the release's cover when a file has none (one fetch per release)")
+    .option("--with-descriptions", "also write the LLM's descriptive fields (bpm, key, mood, description)")
+    .addOption(
+      new Option("--min-recommendation <rec>", "the weakest match written without review")
+        .choices(["strong", "medium", "low"])
+        .default("medium"),
+    )
+    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
+    .option("--no-discogs", "skip the Discogs stage")
+    .option("--no-llm", "never call an LLM, whatever the mode")
+    .option("--singles", "match every file alone, not folders as albums")
+    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4)
+    .option("-v, --verbose", "more detail, unchanged files too")
+    .option("-q, --quiet", "errors only on stderr")
+    .addHelpText("after", FOOTER)
+    .action(async (paths: string[], opts) => setCode(await runTag(paths, opts, io)));
 
   program
     .command("worker")

@@ -89,7 +89,16 @@ export function hintsFromTags(tags: RawTags): TrackHints {
   const durationSec = parseDuration(tags.duration);
   if (durationSec && durationSec >= 15) hints.durationSec = durationSec;
   const releaseId = Number(String(tags.discogsReleaseId ?? "").replace(/^\[?r?/i, ""));
-  if (Number.isInteger(releaseId) && releaseId > 0) hints.discogsReleaseId = releaseId;
+  if (Number.isInteger(releaseId) && releaseId > 0) {
+    hints.discogsReleaseId = releaseId;
+    // What a tagger wrote with the release id (ours does): the master and its year save a request.
+    const masterId = Number(String(tags.discogsMasterId ?? "").replace(/^\[?m?/i, ""));
+    const originalYear = parseYear(String(tags.originalYear ?? ""));
+    if (Number.isInteger(masterId) && masterId > 0 && originalYear) {
+      hints.discogsMasterId = masterId;
+      hints.originalYear = originalYear;
+    }
+  }
   return hints;
 }
 

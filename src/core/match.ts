@@ -421,6 +421,9 @@ export async function findRelease(
   if (q.hints.discogsReleaseId) {
     state.strategies.push("release-id");
     await fetchCandidate(q.hints.discogsReleaseId, "release-id", source, state, opts);
+    // The master's year the same tagger wrote: no master request for a file tagged before.
+    if (q.hints.discogsMasterId && q.hints.originalYear)
+      state.masterYears.set(q.hints.discogsMasterId, q.hints.originalYear);
   }
   // A release id from the tags is the user's own word: when the track is on it, search no further.
   const byId = rank(state, q, opts)[0];

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "./catalog.js";
 import type { TrackMetadata } from "./schema.js";
+import type { TagFormat, TagValues } from "./tagging/fields.js";
 import type { Mode, RawTags, TrackInput } from "./types.js";
 
 /** Reads tags from an audio file. Throws InvalidInputError for a missing, unreadable or corrupt file. */
@@ -11,6 +12,29 @@ export interface TagReader {
   read(path: string, signal?: AbortSignal): Promise<RawTags>;
   /** Reads tags from bytes already in memory (an upload). */
   readBuffer(data: Uint8Array, mimeType?: string, signal?: AbortSignal): Promise<RawTags>;
+  /**
+   * The current values of the fields discmeta manages (for a diff), the file's tag format, and whether
+   * it has a front cover already.
+   */
+  readValues(path: string): Promise<{ format: TagFormat; values: TagValues; hasCover: boolean }>;
+}
+
+/** A cover to embed: the image's bytes and MIME type. */
+export interface CoverImage {
+  data: Uint8Array;
+  mimeType: string;
+}
+
+/**
+ * Writes managed tags into an audio file, leaving its audio and every other tag untouched. Atomic: the
+ * file is either as before or fully written. Throws InvalidInputError naming the file and the reason
+ * (read-only, disk full, not an audio file it can write).
+ */
+export interface TagWriter {
+  /** The formats it writes, by file extension (".mp3", ".flac", ...). */
+  readonly extensions: readonly string[];
+  /** Sets each field in `values` (others are kept); embeds `cover` as the front cover when given. */
+  write(path: string, values: TagValues, options?: { cover?: CoverImage }): Promise<{ format: TagFormat }>;
 }
 
 /** A catalogue (Discogs). Throws NotFoundError when an id does not exist, UpstreamError on faults. */
@@ -32,6 +56,11 @@ export interface MetadataSource {
    * this (the API cannot search by video); others leave it out.
    */
   findByVideoId?(videoId: string, signal?: AbortSignal): Promise<number[]>;
+  /**
+   * A release image by the address its release gives (`release.images`), within the same budget. Only a
+   * source over the API can; the offline index has no image addresses and leaves it out.
+   */
+  getImage?(url: string, signal?: AbortSignal): Promise<{ data: Uint8Array; mimeType: string }>;
 }
 
 /** The LLM tasks the pipeline may run. */

@@ -115,7 +115,7 @@ export const TrackMetadataSchema = z.object({
       position: z.string().nullable(),
       /** Files in the cluster. */
       items: z.number().int().positive(),
-      strategy: z.enum(["album-search", "track-votes"]),
+      strategy: z.enum(["album-search", "track-votes", "release-id"]),
     })
     .nullable()
     .default(null),

@@ -33,6 +33,10 @@ export interface RawTags {
   duration?: number | string | undefined;
   /** A Discogs release id, when a tagger wrote one (e.g. DISCOGS_RELEASE_ID). */
   discogsReleaseId?: number | string | undefined;
+  /** The Discogs master id a tagger wrote with it (DISCOGS_MASTER_ID). */
+  discogsMasterId?: number | string | undefined;
+  /** The original release year a tagger wrote (ORIGINALDATE), e.g. 1999 or "1999-05-03". */
+  originalYear?: number | string | undefined;
 }
 
 /** Facts the input carries besides artist and title; used as scoring hints. */
@@ -47,6 +51,9 @@ export interface TrackHints {
   trackNumber?: number;
   durationSec?: number;
   discogsReleaseId?: number;
+  /** The master id and original year a tagger wrote with the release id (read only with it). */
+  discogsMasterId?: number;
+  originalYear?: number;
   /** A YouTube video id from a yt-dlp file name ("Title [MpmbntGDyNE].opus"). */
   youtubeId?: string;
 }

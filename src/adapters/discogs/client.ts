@@ -41,7 +41,16 @@ export interface DiscogsClientOptions {
 }
 
 /** The endpoints we count. */
-export type DiscogsEndpoint = "search" | "release" | "master" | "master-versions";
+export type DiscogsEndpoint = "search" | "release" | "master" | "master-versions" | "image";
+
+/** An image as fetched: its bytes and MIME type. */
+export interface FetchedImage {
+  data: Uint8Array;
+  mimeType: string;
+}
+
+/** The largest image we accept, bytes (Discogs' full-size covers are well under 1 MiB). */
+export const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
 
 /** The typed client. Each call takes an AbortSignal. */
 export interface DiscogsClient {
@@ -53,6 +62,11 @@ export interface DiscogsClient {
     options?: { page?: number; per_page?: number; sort?: string; sort_order?: "asc" | "desc" },
     signal?: AbortSignal,
   ): Promise<RawMasterVersions>;
+  /**
+   * A release image by the address the release body gives, within the same budget. Only Discogs' own
+   * hosts (or the configured API host) are fetched, only images, at most MAX_IMAGE_BYTES.
+   */
+  getImage(url: string, signal?: AbortSignal): Promise<FetchedImage>;
   /** Requests sent, by "endpoint status" (e.g. "search 200"). */
   counters(): Record<string, number>;
   /** Total HTTP requests sent. */
@@ -130,12 +144,18 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
   const backoff = (attempt: number, floor = 0) =>
     floor + Math.round(random() * Math.min(backoffBaseMs * 2 ** attempt, 20_000));
 
-  async function attempt(endpoint: DiscogsEndpoint, url: string, signal: AbortSignal, n: number) {
+  async function attempt(
+    endpoint: DiscogsEndpoint,
+    url: string,
+    signal: AbortSignal,
+    n: number,
+    sent: Record<string, string> = headers,
+  ) {
     const settle = await limiter.acquire(signal);
     const t0 = timing.now();
     const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]);
     try {
-      const res = await doFetch(url, { headers, signal: attemptSignal });
+      const res = await doFetch(url, { headers: sent, signal: attemptSignal });
       settle();
       limiter.update(readRateLimitHeaders(res.headers));
       count(endpoint, res.status);
@@ -259,8 +279,65 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     return get("search", `/database/search?${qs.toString()}`, RawSearch, signal);
   };
 
+  /** Hosts images may come from: Discogs' own, and the configured API host (a simulator, a proxy). */
+  const imageHosts = new Set(["i.discogs.com", "img.discogs.com", "api.discogs.com", new URL(base).host]);
+
+  async function getImage(url: string, outer?: AbortSignal): Promise<FetchedImage> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new UpstreamError("discogs: image address is not a URL");
+    }
+    if (!/^https?:$/.test(parsed.protocol) || !imageHosts.has(parsed.host))
+      throw new UpstreamError(`discogs: image host ${parsed.host} is not a Discogs host`);
+    const limits = [outer ?? new AbortController().signal];
+    if (deadlineMs > 0) limits.push(AbortSignal.timeout(deadlineMs));
+    const signal = AbortSignal.any(limits);
+    // The token goes to the API host only; image hosts need none.
+    const sent = parsed.host === new URL(base).host ? headers : { "User-Agent": options.userAgent };
+    let last: Error = new UpstreamError("discogs: image failed");
+    for (let n = 0; n <= maxRetries && !signal.aborted; n++) {
+      let res: Response;
+      try {
+        res = await attempt("image", parsed.href, signal, n, sent);
+      } catch (err) {
+        if (outer?.aborted) throw new AbortedError("discogs: image aborted", { cause: err });
+        last = new UpstreamError(`discogs: image network error: ${(err as Error).message}`, { cause: err });
+        await timing.sleep(backoff(n), signal).catch(() => undefined);
+        continue;
+      }
+      if (res.status === 429 || res.status >= 500) {
+        if (res.status === 429) limiter.saturate();
+        last = new UpstreamError(`discogs: image answered ${res.status}`, { status: res.status });
+        await res.body?.cancel().catch(() => undefined);
+        await timing.sleep(backoff(n, res.status === 429 ? 1000 : 0), signal).catch(() => undefined);
+        continue;
+      }
+      if (res.status === 404) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new DiscogsNotFoundError("discogs: image not found");
+      }
+      const mimeType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (res.status >= 400 || !/^image\/(jpeg|png|gif|webp)$/.test(mimeType)) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new UpstreamError(`discogs: image answered ${res.status} ${mimeType || "without a type"}`);
+      }
+      if (Number(res.headers.get("content-length") ?? 0) > MAX_IMAGE_BYTES) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new UpstreamError("discogs: image larger than 8 MiB");
+      }
+      const data = new Uint8Array(await res.arrayBuffer());
+      if (data.byteLength > MAX_IMAGE_BYTES) throw new UpstreamError("discogs: image larger than 8 MiB");
+      return { data, mimeType };
+    }
+    if (outer?.aborted) throw new AbortedError("discogs: image aborted");
+    throw last;
+  }
+
   return {
     search,
+    getImage,
     getRelease: (id, signal) => get("release", `/releases/${id}`, RawRelease, signal),
     getMaster: (id, signal) => get("master", `/masters/${id}`, RawMaster, signal),
     getMasterVersions: (id, opts = {}, signal) => {

@@ -35,6 +35,7 @@ export function createDiscogsSource(
       return raw.results.map(toSearchHit).filter((h) => h !== null);
     },
     getRelease: async (id, signal) => toRelease(await client.getRelease(id, signal)),
+    getImage: (url, signal) => client.getImage(url, signal),
     getMaster: async (id, signal) => toMaster(await client.getMaster(id, signal)),
     getMasterVersions: async (id, opts = {}, signal) =>
       toMasterVersions(

@@ -5,6 +5,7 @@ import { stat } from "node:fs/promises";
 import { type IAudioMetadata, parseBuffer, parseFile } from "music-metadata";
 import { InvalidInputError } from "../../core/errors.js";
 import type { TagReader } from "../../core/ports.js";
+import { type TagFormat, valuesFromNative } from "../../core/tagging/fields.js";
 import type { RawTags } from "../../core/types.js";
 
 function first(values: readonly string[] | undefined): string | undefined {
@@ -16,7 +17,10 @@ function nativeValue(meta: IAudioMetadata, ids: string[]): string | undefined {
   const wanted = new Set(ids.map((i) => i.toUpperCase()));
   for (const tags of Object.values(meta.native)) {
     for (const tag of tags) {
-      const id = tag.id.toUpperCase().replace(/^TXXX:/, "");
+      const id = tag.id
+        .toUpperCase()
+        .replace(/^TXXX:/, "")
+        .replace(/^----:COM\.APPLE\.ITUNES:/, "");
       if (wanted.has(id) && (typeof tag.value === "string" || typeof tag.value === "number")) {
         return String(tag.value);
       }
@@ -42,7 +46,28 @@ export function toRawTags(meta: IAudioMetadata): RawTags {
     track: c.track.no ?? undefined,
     duration: meta.format.duration,
     discogsReleaseId: c.discogs_release_id ?? nativeValue(meta, ["DISCOGS_RELEASE_ID", "DISCOGS RELEASE ID"]),
+    discogsMasterId:
+      c.discogs_master_release_id ?? nativeValue(meta, ["DISCOGS_MASTER_ID", "DISCOGS_MASTER_RELEASE_ID"]),
+    originalYear: c.originalyear ?? nativeValue(meta, ["ORIGINALDATE", "ORIGINALYEAR", "TDOR", "TORY"]),
   };
+}
+
+/** music-metadata's native tag types, as our table names them (the first present wins). */
+const NATIVE_FORMATS: readonly [string, TagFormat][] = [
+  ["ID3v2.4", "id3v24"],
+  ["ID3v2.3", "id3v23"],
+  ["vorbis", "vorbis"],
+  ["iTunes", "mp4"],
+];
+
+/** The format a file's tags are in, from its native tag types and container. */
+export function tagFormatOf(meta: IAudioMetadata): TagFormat {
+  for (const [native, format] of NATIVE_FORMATS) if (meta.native[native]) return format;
+  const container = (meta.format.container ?? "").toLowerCase();
+  if (/flac|ogg|opus|vorbis/.test(container)) return "vorbis";
+  if (/mp4|m4a|isom|m4b|quicktime/.test(container)) return "mp4";
+  // An MP3 with no ID3v2 yet gets an ID3v2.4 tag.
+  return "id3v24";
 }
 
 function unreadable(path: string, err: unknown): InvalidInputError {
@@ -62,6 +87,18 @@ export function createMusicMetadataReader(): TagReader {
       if (!info.isFile()) throw new InvalidInputError(`tags: "${path}" is not a file`, { field: "file" });
       try {
         return toRawTags(await parseFile(path, { duration: true, skipCovers: true }));
+      } catch (err) {
+        throw unreadable(path, err);
+      }
+    },
+    async readValues(path) {
+      try {
+        const meta = await parseFile(path, { skipCovers: false, duration: false });
+        const format = tagFormatOf(meta);
+        const native = meta.native[NATIVE_FORMATS.find(([, f]) => f === format)![0]] ?? [];
+        // Pictures are native tags too (APIC, covr, METADATA_BLOCK_PICTURE): not values we diff.
+        const hasCover = (meta.common.picture ?? []).length > 0;
+        return { format, values: valuesFromNative(format, native), hasCover };
       } catch (err) {
         throw unreadable(path, err);
       }

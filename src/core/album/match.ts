@@ -68,7 +68,7 @@ export interface AlbumOutcome {
   /** Catalogue calls made for the album. */
   requests: number;
   /** How the candidates were found. */
-  strategy: "album-search" | "track-votes" | "none";
+  strategy: "album-search" | "track-votes" | "release-id" | "none";
   /** Original years the search rows told (master id -> year), so no master fetch is needed. */
   masterYears: Map<number, number>;
 }
@@ -292,12 +292,52 @@ async function voteAlbum(cluster: Cluster, source: MetadataSource, opts: AlbumMa
   };
 }
 
+/**
+ * The release the cluster's files name (DISCOGS_RELEASE_ID, as a tagger or a review choice wrote it),
+ * when at least half of them name one and none names another.
+ */
+export function namedRelease(cluster: Cluster): number | null {
+  const ids = cluster.items.map((i) => i.query.hints.discogsReleaseId).filter((x) => x !== undefined);
+  const unique = new Set(ids);
+  return unique.size === 1 && ids.length * 2 >= cluster.items.length ? ids[0]! : null;
+}
+
+/**
+ * Candidates from the release the files name: one fetch, no search. The master's year comes from the
+ * files too when they carry it.
+ */
+async function namedAlbum(cluster: Cluster, id: number, source: MetadataSource, opts: AlbumMatchOptions) {
+  const release = await fetchRelease(id, source, opts.signal);
+  const masterYears = new Map<number, number>();
+  const hints = cluster.items.find((i) => i.query.hints.discogsMasterId)?.query.hints;
+  if (release?.masterId && hints?.discogsMasterId === release.masterId && hints.originalYear)
+    masterYears.set(release.masterId, hints.originalYear);
+  return { scored: release ? [scoreAlbum(cluster, release, opts.weights)] : [], requests: 1, masterYears };
+}
+
 /** Matches a cluster as an album. */
 export async function matchAlbum(
   cluster: Cluster,
   source: MetadataSource,
   opts: AlbumMatchOptions,
 ): Promise<AlbumOutcome> {
+  const named = namedRelease(cluster);
+  if (named !== null) {
+    const found = await namedAlbum(cluster, named, source, opts);
+    const best = found.scored[0] ?? null;
+    const recommendation = recommendAlbum(best, cluster.items.length);
+    // The files' own word holds when the release places them; otherwise search as for any album.
+    if (best && recommendation !== "none")
+      return {
+        best,
+        ranked: found.scored,
+        recommendation,
+        margin: null,
+        requests: found.requests,
+        strategy: "release-id",
+        masterYears: found.masterYears,
+      };
+  }
   const strategy = cluster.album ? "album-search" : "track-votes";
   const found = cluster.album
     ? await searchAlbum(cluster, source, opts)

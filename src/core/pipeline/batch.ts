@@ -5,13 +5,15 @@
  * guess therefore never answers for a file: it falls back to matching that file alone.
  */
 import { type Cluster, type ClusterItem, clusterItems, trackQueryOf } from "../album/cluster.js";
-import { type AlbumScored, albumCandidate, matchAlbum } from "../album/match.js";
+import { type AlbumScored, albumCandidate, matchAlbum, recommendAlbum } from "../album/match.js";
 import { describeError, NotFoundError } from "../errors.js";
 import { extractTrack } from "../extract.js";
-import { mapRelease, matchInfo } from "../map-release.js";
+import { MAX_CANDIDATES, mapRelease, matchInfo } from "../map-release.js";
 import type { MetadataSource } from "../ports.js";
-import { type TrackMetadata, TrackMetadataSchema } from "../schema.js";
+import { formatText } from "../release-details.js";
+import { type Candidate, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
+import { joinCredits } from "../similarity.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
 import {
@@ -112,8 +114,10 @@ async function answerAlbum(
         margin: outcome.margin === null ? null : Math.round(outcome.margin * 1000) / 1000,
         position: p.row.position || null,
         items: cluster.items.length,
-        strategy: outcome.strategy === "track-votes" ? "track-votes" : "album-search",
+        strategy: outcome.strategy === "none" ? "album-search" : outcome.strategy,
       };
+      if (outcome.recommendation !== "strong")
+        result.candidates = albumCandidates(outcome.ranked, p.item.index, cluster.items.length);
       if (outcome.recommendation !== "strong")
         result.warnings.push(`album match is ${outcome.recommendation}, not strong`);
       // The album's LLM warnings (a failed or refused choice), once, on its first file.
@@ -135,6 +139,29 @@ async function answerAlbum(
     if (answers.size > 0) return answers;
   }
   return answers;
+}
+
+/** An album's release candidates as an answer offers them, with where this file was placed on each. */
+function albumCandidates(ranked: readonly AlbumScored[], itemIndex: number, items: number): Candidate[] {
+  return ranked.slice(0, MAX_CANDIDATES).map((a) => {
+    const placed = a.placements.find((p) => p.item.index === itemIndex);
+    return {
+      releaseId: a.release.id,
+      masterId: a.release.masterId,
+      artist: joinCredits(a.release.artists),
+      album: a.release.title,
+      year: a.release.year,
+      country: a.release.country,
+      format: formatText(a.release.formats),
+      position: placed?.row.position || null,
+      track: placed?.row.title || null,
+      distance: Math.round(a.distance * 1000) / 1000,
+      recommendation: recommendAlbum(a, items),
+      penalties: Object.fromEntries(
+        Object.entries(a.penalties).map(([k, v]) => [k, Math.round(Number(v) * 1000) / 1000]),
+      ),
+    };
+  });
 }
 
 /** Album candidates closer than this let the LLM choose (balanced and accurate modes). */

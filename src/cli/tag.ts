@@ -1,0 +1,393 @@
+/**
+ * `discmeta tag <file-or-folder>...`: matches files as `enrich` does (albums included), then shows for
+ * each file the diff of its tags against the match. A dry run unless --write. Uncertain matches go to
+ * review: asked on a terminal with --review, else written to a review file that `--apply` reads back.
+ */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { extname, resolve as resolvePath } from "node:path";
+import type { Container } from "../container.js";
+import type { CoverImage } from "../core/ports.js";
+import type { Candidate, TrackMetadata } from "../core/schema.js";
+import type { TagValues } from "../core/tagging/fields.js";
+import {
+  DEFAULT_TAG_POLICY,
+  decide,
+  describeChange,
+  desiredValues,
+  diffValues,
+  type TagChange,
+  type TagPolicy,
+} from "../core/tagging/plan.js";
+import {
+  type Choice,
+  parseReviewFile,
+  REVIEW_HELP,
+  type ReviewEntry,
+  type ReviewFile,
+  type ReviewItem,
+  reviewItems,
+} from "../core/tagging/review.js";
+import type { TrackInput } from "../core/types.js";
+import { type EnrichCliOptions, readAll, startupNotes, verbosityOf, withBatchContainer } from "./enrich.js";
+import { type AudioFile, collectAudioFiles } from "./files.js";
+import { type CliIo, createReporter, type Reporter } from "./io.js";
+
+/** The options `tag` takes. */
+export interface TagCliOptions extends EnrichCliOptions {
+  write?: boolean;
+  json?: boolean;
+  review?: boolean;
+  reviewFile?: string;
+  apply?: string;
+  cover?: boolean;
+  withDescriptions?: boolean;
+  minRecommendation?: TagPolicy["minRecommendation"];
+}
+
+/** Where uncertain items go off a terminal, unless --review-file says otherwise. */
+export const DEFAULT_REVIEW_FILE = "discmeta-review.json";
+
+/** What happened to one file. */
+export type FileStatus = "unchanged" | "would-change" | "written" | "review" | "failed";
+
+/** One file's line of the plan (`--json` prints these). */
+export interface FileOutcome {
+  file: string;
+  status: FileStatus;
+  releaseId: number | null;
+  recommendation: string | null;
+  changes: TagChange[];
+  cover: boolean;
+  reason: string | null;
+}
+
+/** What a run shares with each file's step. */
+interface TagRun {
+  opts: TagCliOptions;
+  policy: TagPolicy;
+  container: Container;
+  reporter: Reporter;
+}
+
+/** Runs `tag`; returns the exit code. */
+export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise<number> {
+  if (!opts.apply && paths.length === 0) {
+    io.stderr.write("discmeta: tag needs files or folders, or --apply <review-file>\n");
+    return Promise.resolve(2);
+  }
+  return withBatchContainer(io, opts, async (config, container) => {
+    const reporter = createReporter(io, {
+      total: 0,
+      verbosity: verbosityOf(opts),
+      label: "file",
+      status: () => container.budgetStatus(),
+    });
+    for (const w of startupNotes(config, opts)) reporter.message(w);
+    const run: TagRun = {
+      opts,
+      policy: {
+        minRecommendation: opts.minRecommendation ?? DEFAULT_TAG_POLICY.minRecommendation,
+        withDescriptions: opts.withDescriptions === true,
+      },
+      container,
+      reporter,
+    };
+    if (opts.apply) return applyReviewFile(opts.apply, run, io);
+    return tagPaths(paths, run, io);
+  });
+}
+
+async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<number> {
+  const { container, opts } = first;
+  const { files: found, missing, skipped } = await collectAudioFiles(paths);
+  // The progress line counts files matched, now that they are known.
+  const reporter = createReporter(io, {
+    total: found.length,
+    verbosity: verbosityOf(opts),
+    label: "file",
+    status: () => container.budgetStatus(),
+  });
+  const run: TagRun = { ...first, reporter };
+  for (const m of missing) reporter.message(`cannot read "${m.path}": ${m.reason}`, "error");
+  for (const s of skipped) reporter.message(`skipped "${s}": not an audio file`, "info");
+  const writable = new Set(container.tagWriter.extensions);
+  const files = found.filter((f) => {
+    if (writable.has(extname(f.path).toLowerCase())) return true;
+    reporter.message(`skipped "${f.path}": discmeta does not write ${extname(f.path)} tags`, "info");
+    return false;
+  });
+  const answers = await matchFiles(files, run, undefined);
+  const outcomes: FileOutcome[] = [];
+  const toReview: ReviewEntry[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const answer = answers[i]!;
+    const outcome = await planFile(files[i]!.path, answer, run, false);
+    if (outcome.status === "review")
+      toReview.push({ path: files[i]!.path, answer, reason: outcome.reason ?? "" });
+    outcomes.push(outcome);
+    show(outcome, run);
+  }
+  const items = reviewItems(toReview.map((e) => ({ ...e, path: resolvePath(e.path) })));
+  const left = await reviewInteractively(items, run, io, outcomes);
+  if (left.length > 0) await saveReview(left, opts.reviewFile ?? DEFAULT_REVIEW_FILE, run);
+  return finish(
+    outcomes,
+    run,
+    missing.length > 0 ? 2 : undefined,
+    files.length === 0 && missing.length === 0,
+  );
+}
+
+/** Reads tags and matches files (albums by folder unless --singles); `releaseOf` forces a release id. */
+async function matchFiles(
+  files: readonly AudioFile[],
+  run: TagRun,
+  releaseOf: ((i: number) => number) | undefined,
+): Promise<TrackMetadata[]> {
+  const { container, reporter, opts } = run;
+  const inputs: TrackInput[] = (await readAll(container, files, reporter)).map((x, i) =>
+    releaseOf ? { ...x.input, tags: { ...x.input.tags, discogsReleaseId: releaseOf(i) } } : x.input,
+  );
+  return container.resolveBatch(inputs, {
+    mode: opts.mode,
+    albums: opts.singles !== true,
+    concurrency: opts.concurrency ?? 4,
+    onAnswer: (_i, answer) => reporter.step(answer.source === "discogs" ? "matched" : "fallback"),
+  });
+}
+
+/**
+ * One file's plan and, with --write, its write. `chosen` is a release the user picked: the policy's
+ * threshold does not apply, but the answer must be on that release.
+ */
+async function planFile(
+  path: string,
+  answer: TrackMetadata,
+  run: TagRun,
+  chosen: number | false,
+): Promise<FileOutcome> {
+  const { container, opts, policy } = run;
+  const base: FileOutcome = {
+    file: path,
+    status: "failed",
+    releaseId: answer.discogs?.releaseId ?? null,
+    recommendation: answer.albumMatch?.recommendation ?? answer.match?.recommendation ?? null,
+    changes: [],
+    cover: false,
+    reason: null,
+  };
+  if (chosen !== false) {
+    if (answer.discogs?.releaseId !== chosen)
+      return { ...base, reason: `the track was not found on release ${chosen}` };
+  } else {
+    const decision = decide(answer, policy);
+    if (decision.action === "review") return { ...base, status: "review", reason: decision.reason };
+  }
+  let current: Awaited<ReturnType<Container["tagReader"]["readValues"]>>;
+  try {
+    current = await container.tagReader.readValues(path);
+  } catch (err) {
+    return { ...base, reason: (err as Error).message };
+  }
+  const desired = desiredValues(answer, policy);
+  const changes = diffValues(current.values, desired);
+  const wantsCover = opts.cover === true && !current.hasCover && Boolean(answer.release?.coverUrl);
+  if (changes.length === 0 && !wantsCover) return { ...base, status: "unchanged" };
+  if (!opts.write) return { ...base, status: "would-change", changes, cover: wantsCover };
+  let cover: CoverImage | null = null;
+  if (wantsCover) {
+    try {
+      cover = await container.covers.get(answer.discogs!.releaseId, answer.release!.coverUrl);
+    } catch (err) {
+      run.reporter.message(`${path}: no cover: ${(err as Error).message}`);
+    }
+  }
+  const values: TagValues = Object.fromEntries(changes.map((c) => [c.field, c.to]));
+  try {
+    await container.tagWriter.write(path, values, cover ? { cover } : {});
+    return { ...base, status: "written", changes, cover: cover !== null };
+  } catch (err) {
+    return { ...base, changes, reason: (err as Error).message };
+  }
+}
+
+const MARK: Record<FileStatus, string> = {
+  unchanged: "=",
+  "would-change": "~",
+  written: "+",
+  review: "?",
+  failed: "!",
+};
+
+/** Prints one file's outcome: a JSON line with --json, else a short diff. */
+function show(o: FileOutcome, run: TagRun): void {
+  const { reporter, opts } = run;
+  if (opts.json) {
+    reporter.output(`${JSON.stringify(o)}\n`);
+    return;
+  }
+  if (o.status === "unchanged" && !opts.verbose) return;
+  const where = o.releaseId ? ` [r${o.releaseId}${o.recommendation ? ` ${o.recommendation}` : ""}]` : "";
+  const what =
+    o.status === "would-change" || o.status === "written"
+      ? `${o.status === "written" ? "wrote" : "would change"} ${o.changes.length} field${o.changes.length === 1 ? "" : "s"}${o.cover ? " and the cover" : ""}`
+      : o.status === "unchanged"
+        ? "up to date"
+        : o.status === "review"
+          ? `for review: ${o.reason}`
+          : `failed: ${o.reason}`;
+  const lines = [`${MARK[o.status]} ${o.file}${where}  ${what}`];
+  if (o.status === "would-change" || o.status === "written")
+    for (const c of o.changes) lines.push(`    ${describeChange(c)}`);
+  reporter.output(`${lines.join("\n")}\n`);
+}
+
+/** One candidate as a line of the review prompt. */
+export function describeCandidate(c: Candidate, n: number): string {
+  const facts = [c.year, c.country, c.format].filter((x) => x !== null && x !== "").join(", ");
+  const penalties = Object.entries(c.penalties)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  const row = c.position || c.track ? `  ${[c.position, c.track].filter(Boolean).join(" ")}` : "";
+  return (
+    `  ${n}) ${c.artist} – ${c.album} [r${c.releaseId}]${facts ? ` ${facts}` : ""}\n` +
+    `     distance ${c.distance} (${c.recommendation})${penalties ? `; ${penalties}` : ""}${row}`
+  );
+}
+
+/** Reads one choice for an item: a candidate, a release id, skip, or stop asking (undefined). */
+async function ask(item: ReviewItem, n: number, total: number, io: CliIo): Promise<Choice | undefined> {
+  const head = [
+    `\nReview ${n} of ${total}: ${item.files.length} file${item.files.length === 1 ? "" : "s"}: ${item.reason}`,
+    `  now: ${[item.current.artist, item.current.title].filter(Boolean).join(" – ") || "(no tags)"}${item.current.album ? ` (${item.current.album})` : ""}`,
+    ...item.files.slice(0, 5).map((f) => `  file: ${f}`),
+    ...(item.files.length > 5 ? [`  ... and ${item.files.length - 5} more`] : []),
+    ...(item.candidates.length > 0
+      ? item.candidates.map((c, i) => describeCandidate(c, i + 1))
+      : ["  (no candidates: enter a Discogs release id, or skip)"]),
+  ];
+  io.stderr.write(`${head.join("\n")}\n`);
+  const range = item.candidates.length > 0 ? `1-${item.candidates.length} choose, ` : "";
+  for (;;) {
+    const answer = (await io.prompt!(`${range}r <id> a release id, s skip, q stop asking: `))
+      .trim()
+      .toLowerCase();
+    if (answer === "q" || answer === "") return undefined;
+    if (answer === "s") return "skip";
+    const pick = Number(answer);
+    if (Number.isInteger(pick) && pick >= 1 && pick <= item.candidates.length)
+      return item.candidates[pick - 1]!.releaseId;
+    const id = /^r\s*(\d{1,10})$/.exec(answer);
+    if (id && Number(id[1]) > 0) return Number(id[1]);
+    io.stderr.write(`discmeta: "${answer}" is not a choice\n`);
+  }
+}
+
+/**
+ * On a terminal with --review, asks about each item and applies the choices at once; returns the items
+ * left undecided (all of them off a terminal or without --review).
+ */
+async function reviewInteractively(
+  items: ReviewItem[],
+  run: TagRun,
+  io: CliIo,
+  outcomes: FileOutcome[],
+): Promise<ReviewItem[]> {
+  if (items.length === 0) return [];
+  if (!run.opts.review || !io.prompt) return items;
+  const decided: ReviewItem[] = [];
+  let i = 0;
+  for (; i < items.length; i++) {
+    const choice = await ask(items[i]!, i + 1, items.length, io);
+    if (choice === undefined) break;
+    decided.push({ ...items[i]!, choice });
+  }
+  const applied = await applyChoices(decided, run);
+  for (const o of applied) {
+    const k = outcomes.findIndex((x) => resolvePath(x.file) === resolvePath(o.file));
+    if (k >= 0) outcomes[k] = o;
+    show(o, run);
+  }
+  return items.slice(i);
+}
+
+/** Matches each decided item's files against its chosen release and writes (or shows) the result. */
+async function applyChoices(items: readonly ReviewItem[], run: TagRun): Promise<FileOutcome[]> {
+  const chosen = items.filter((i): i is ReviewItem & { choice: number } => typeof i.choice === "number");
+  const files: AudioFile[] = [];
+  const releases: number[] = [];
+  for (const item of chosen)
+    for (const path of item.files) {
+      files.push({ path, relative: path });
+      releases.push(item.choice);
+    }
+  if (files.length === 0) return [];
+  const answers = await matchFiles(files, run, (i) => releases[i]!);
+  const out: FileOutcome[] = [];
+  for (let i = 0; i < files.length; i++)
+    out.push(await planFile(files[i]!.path, answers[i]!, run, releases[i]!));
+  return out;
+}
+
+/** Writes the review file atomically; tells the user how to apply it. */
+async function saveReview(items: ReviewItem[], path: string, run: TagRun): Promise<void> {
+  const file: ReviewFile = { version: 1, help: REVIEW_HELP, created: new Date().toISOString(), items };
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
+  await rename(tmp, path);
+  run.reporter.message(
+    `${items.length} item${items.length === 1 ? "" : "s"} to review in ${path}: set each "choice", then run ` +
+      `discmeta tag --apply ${path}${run.opts.write ? " --write" : ""}`,
+    "info",
+  );
+}
+
+/** `--apply <file>`: writes what the user chose; keeps the undecided items in the file. */
+async function applyReviewFile(path: string, run: TagRun, io: CliIo): Promise<number> {
+  let review: ReviewFile;
+  try {
+    review = parseReviewFile(await readFile(path, "utf8"));
+  } catch (err) {
+    io.stderr.write(`discmeta: cannot apply "${path}": ${(err as Error).message}\n`);
+    return 2;
+  }
+  const decided = review.items.filter((i) => i.choice !== null);
+  const outcomes = await applyChoices(decided, run);
+  for (const o of outcomes) show(o, run);
+  const skipped = decided.filter((i) => i.choice === "skip").reduce((n, i) => n + i.files.length, 0);
+  // What failed stays to be chosen again; what was written or skipped leaves the file.
+  const failed = new Set(outcomes.filter((o) => o.status === "failed").map((o) => o.file));
+  const left = review.items.filter((i) => i.choice === null || i.files.some((f) => failed.has(f)));
+  // A dry run leaves the file as it is, to be applied with --write.
+  if (run.opts.write) await saveReview(left, path, run);
+  return finish(outcomes, run, undefined, false, skipped);
+}
+
+/** The summary line; returns the exit code. */
+function finish(
+  outcomes: readonly FileOutcome[],
+  run: TagRun,
+  forced: number | undefined,
+  nothing: boolean,
+  skipped = 0,
+): number {
+  const count = (s: FileStatus) => outcomes.filter((o) => o.status === s).length;
+  const budget = run.container.budgetStatus();
+  const parts = [
+    run.opts.write ? `${count("written")} written` : `${count("would-change")} would change`,
+    `${count("unchanged")} unchanged`,
+    `${count("review")} for review`,
+    `${count("failed")} failed to tag`,
+  ];
+  if (skipped > 0) parts.push(`${skipped} skipped by choice`);
+  if (budget.requests > 0)
+    parts.push(`${budget.requests} Discogs API requests (${budget.searches} searches)`);
+  if (run.container.covers.fetched > 0) parts.push(`${run.container.covers.fetched} covers fetched`);
+  run.reporter.finish(parts);
+  if (nothing) run.reporter.message("no audio files found", "error");
+  if (!run.opts.write && count("would-change") > 0)
+    run.reporter.message("dry run: nothing was written; add --write to apply", "info");
+  if (forced !== undefined) return forced;
+  return count("failed") > 0 ? 1 : 0;
+}
