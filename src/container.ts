@@ -24,7 +24,7 @@ import { type AppConfig, secretsOf } from "./config.js";
 import { clusterItems } from "./core/album/cluster.js";
 import { ConfigError, describeError } from "./core/errors.js";
 import { extractTrack } from "./core/extract.js";
-import { type BatchOptions, resolveBatch } from "./core/pipeline/batch.js";
+import { type BatchOptions, resolveBatch, resolveOnRelease } from "./core/pipeline/batch.js";
 import { createBreaker } from "./core/pipeline/breaker.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, selectAlbum, splitWithLlm } from "./core/pipeline/llm.js";
@@ -47,7 +47,7 @@ import type {
 } from "./core/ports.js";
 import type { TrackMetadata } from "./core/schema.js";
 import { type CoverStore, createCoverStore } from "./core/tagging/cover.js";
-import type { TrackInput } from "./core/types.js";
+import type { Mode, TrackInput } from "./core/types.js";
 
 /** What the shells (HTTP, CLI) get. */
 export interface Container {
@@ -61,6 +61,12 @@ export interface Container {
   metrics: Metrics;
   /** A batch in, answers in item order; folders and album tags are matched as albums (album mode). */
   resolveBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<TrackMetadata[]>;
+  /** Files placed on a release the user chose (a review choice): one release fetch, no search. */
+  resolveOnRelease(
+    inputs: readonly TrackInput[],
+    releaseId: number,
+    options?: { mode?: Mode },
+  ): Promise<(TrackMetadata | { error: string })[]>;
   /** Bulk jobs, when Redis is configured (else null: see config.jobs.disabledReason). */
   jobs: JobQueue | null;
   /** Starts a worker that answers jobs with this container's pipeline. */
@@ -159,6 +165,8 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     // first are served first, so a burst completes tracks in arrival order.
     resolve,
     resolveBatch: batch,
+    resolveOnRelease: (inputs, releaseId, o = {}) =>
+      withPriority(() => resolveOnRelease(inputs, releaseId, deps, o)),
     jobs,
     startWorker(o = {}) {
       if (!config.cache.redisUrl) throw new ConfigError(`config: ${config.jobs.disabledReason}`);

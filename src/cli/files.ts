@@ -2,7 +2,7 @@
  * Finds audio files under the paths the user gave, recursing into folders, in a stable order.
  */
 import { readdir, stat } from "node:fs/promises";
-import { extname, join, relative } from "node:path";
+import { extname, join, relative, resolve } from "node:path";
 
 /** Extensions we treat as audio. */
 export const AUDIO_EXTENSIONS = new Set([
@@ -50,7 +50,7 @@ async function walk(root: string, dir: string, out: AudioFile[]): Promise<void> 
     const full = join(dir, entry.name);
     if (entry.isDirectory()) await walk(root, full, out);
     else if (entry.isFile() && isAudioName(entry.name))
-      out.push({ path: full, relative: relative(root, full) });
+      out.push({ path: full, relative: relative(root, resolve(full)) });
   }
 }
 
@@ -67,8 +67,11 @@ export async function collectAudioFiles(
   for (const path of paths) {
     try {
       const info = await stat(path);
-      if (info.isDirectory()) await walk(path, path, files);
-      else if (isAudioName(path)) files.push({ path, relative: relative(join(path, ".."), path) });
+      // The folder a file sits in is evidence ("Artist - Album (1999)"), whether the folder or the file
+      // was named: paths are kept relative to the named folder's parent, or the named file's grandparent.
+      if (info.isDirectory()) await walk(resolve(path, ".."), path, files);
+      else if (isAudioName(path))
+        files.push({ path, relative: relative(resolve(path, "../.."), resolve(path)) });
       else skipped.push(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

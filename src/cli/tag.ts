@@ -116,7 +116,7 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
     reporter.message(`skipped "${f.path}": discmeta does not write ${extname(f.path)} tags`, "info");
     return false;
   });
-  const answers = await matchFiles(files, run, undefined);
+  const answers = await matchFiles(files, run);
   const outcomes: FileOutcome[] = [];
   const toReview: ReviewEntry[] = [];
   for (let i = 0; i < files.length; i++) {
@@ -138,16 +138,10 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
   );
 }
 
-/** Reads tags and matches files (albums by folder unless --singles); `releaseOf` forces a release id. */
-async function matchFiles(
-  files: readonly AudioFile[],
-  run: TagRun,
-  releaseOf: ((i: number) => number) | undefined,
-): Promise<TrackMetadata[]> {
+/** Reads tags and matches files (albums by folder unless --singles). */
+async function matchFiles(files: readonly AudioFile[], run: TagRun): Promise<TrackMetadata[]> {
   const { container, reporter, opts } = run;
-  const inputs: TrackInput[] = (await readAll(container, files, reporter)).map((x, i) =>
-    releaseOf ? { ...x.input, tags: { ...x.input.tags, discogsReleaseId: releaseOf(i) } } : x.input,
-  );
+  const inputs: TrackInput[] = (await readAll(container, files, reporter)).map((x) => x.input);
   return container.resolveBatch(inputs, {
     mode: opts.mode,
     albums: opts.singles !== true,
@@ -312,22 +306,39 @@ async function reviewInteractively(
   return items.slice(i);
 }
 
-/** Matches each decided item's files against its chosen release and writes (or shows) the result. */
+/**
+ * Places each decided item's files on the release chosen for it (one release fetch, no search) and
+ * writes (or shows) the result.
+ */
 async function applyChoices(items: readonly ReviewItem[], run: TagRun): Promise<FileOutcome[]> {
-  const chosen = items.filter((i): i is ReviewItem & { choice: number } => typeof i.choice === "number");
-  const files: AudioFile[] = [];
-  const releases: number[] = [];
-  for (const item of chosen)
-    for (const path of item.files) {
-      files.push({ path, relative: path });
-      releases.push(item.choice);
-    }
-  if (files.length === 0) return [];
-  const answers = await matchFiles(files, run, (i) => releases[i]!);
+  const { container, reporter, opts } = run;
   const out: FileOutcome[] = [];
-  for (let i = 0; i < files.length; i++)
-    out.push(await planFile(files[i]!.path, answers[i]!, run, releases[i]!));
+  for (const item of items) {
+    if (typeof item.choice !== "number") continue;
+    const files: AudioFile[] = item.files.map((path) => ({ path, relative: path }));
+    const inputs = (await readAll(container, files, reporter)).map((x) => x.input);
+    let answers: Awaited<ReturnType<Container["resolveOnRelease"]>>;
+    try {
+      answers = await container.resolveOnRelease(inputs, item.choice, opts.mode ? { mode: opts.mode } : {});
+    } catch (err) {
+      const reason = `release ${item.choice}: ${(err as Error).message}`;
+      for (const f of files) out.push(failedOutcome(f.path, reason));
+      continue;
+    }
+    for (let i = 0; i < files.length; i++) {
+      const answer = answers[i]!;
+      out.push(
+        "error" in answer
+          ? failedOutcome(files[i]!.path, answer.error)
+          : await planFile(files[i]!.path, answer, run, item.choice),
+      );
+    }
+  }
   return out;
+}
+
+function failedOutcome(file: string, reason: string): FileOutcome {
+  return { file, status: "failed", releaseId: null, recommendation: null, changes: [], cover: false, reason };
 }
 
 /** Writes the review file atomically; tells the user how to apply it. */

@@ -19,8 +19,8 @@ export const MatchSchema = z.object({
   recommendation: z.enum(["strong", "medium", "low", "none"]),
   margin: z.number().nullable(),
   penalties: z.record(z.string(), z.number()),
-  /** How the LLM took part in choosing, if it did. */
-  selectedBy: z.enum(["scorer", "llm"]),
+  /** Who chose: the scorer, the LLM among close candidates, or the user (a review choice). */
+  selectedBy: z.enum(["scorer", "llm", "user"]),
 });
 export type MatchInfo = z.infer<typeof MatchSchema>;
 

@@ -5,7 +5,7 @@
  * guess therefore never answers for a file: it falls back to matching that file alone.
  */
 import { type Cluster, type ClusterItem, clusterItems, trackQueryOf } from "../album/cluster.js";
-import { type AlbumScored, albumCandidate, matchAlbum, recommendAlbum } from "../album/match.js";
+import { type AlbumScored, albumCandidate, matchAlbum, recommendAlbum, scoreAlbum } from "../album/match.js";
 import { describeError, NotFoundError } from "../errors.js";
 import { extractTrack } from "../extract.js";
 import { MAX_CANDIDATES, mapRelease, matchInfo } from "../map-release.js";
@@ -201,6 +201,55 @@ async function chooseWithLlm(
     calls: ctx.counters.llmCalls,
     warnings: ctx.warnings,
   };
+}
+
+/**
+ * Answers files on the release a user chose (a review choice): the release is fetched (one request, or
+ * none from the body cache) and the files are placed on its tracklist by the same assignment album mode
+ * uses; no search. A file no row fits gets an error instead of an answer. Throws NotFoundError for an
+ * unknown release and the source's error on a fault.
+ */
+export async function resolveOnRelease(
+  inputs: readonly TrackInput[],
+  releaseId: number,
+  deps: PipelineDeps,
+  options: { mode?: Mode; signal?: AbortSignal } = {},
+): Promise<(TrackMetadata | { error: string })[]> {
+  const mode = options.mode ?? deps.settings.mode;
+  const counters: CatalogCounters = { discogsRequests: 0, indexLookups: 0 };
+  const source = requestCatalogs(deps, counters).at(-1);
+  if (!source) throw new NotFoundError("no Discogs source configured");
+  const release = await source.getRelease(releaseId, options.signal);
+  const masterYear = await masterYearOf(release.masterId, source, options.signal);
+  const items: ClusterItem[] = inputs.map((input, index) => ({ index, input, query: extractTrack(input) }));
+  const cluster: Cluster = {
+    id: `release-${releaseId}`,
+    items,
+    artist: null,
+    album: null,
+    year: null,
+    evidence: "items",
+  };
+  const album = scoreAlbum(cluster, release, deps.settings.weights);
+  const out: (TrackMetadata | { error: string })[] = inputs.map(() => ({
+    error: `no track of release ${releaseId} fits this file`,
+  }));
+  album.placements.forEach((p, i) => {
+    const q = trackQueryOf(p.item);
+    const scored = scoreCandidate(albumCandidate(release, masterYear), q, deps.settings.weights, p.row);
+    const result = mapRelease(blankMetadata(q, mode), q, scored, masterYear);
+    result.confidence = confidenceOf(scored.distance, null);
+    result.match = matchInfo(scored, recommend(scored), null, "user");
+    result.diagnostics = {
+      ...result.diagnostics,
+      stages: [{ stage: "chosen-release", outcome: "hit", reason: null, ms: 0 }],
+      discogsRequests: share(counters.discogsRequests, album.placements.length, i),
+      indexLookups: share(counters.indexLookups, album.placements.length, i),
+      catalog: catalogOf(counters),
+    };
+    out[p.item.index] = TrackMetadataSchema.parse(result);
+  });
+  return out;
 }
 
 async function masterYearOf(

@@ -134,7 +134,7 @@ export function valuesFromNative(format: TagFormat, tags: readonly NativeTag[]):
   const out: TagValues = {};
   const push = (field: TagField, v: string) => {
     if (v.trim() === "") return;
-    (out[field] ??= []).push(v.trim());
+    out[field] = [...(out[field] ?? []), v.trim()];
   };
   for (const tag of tags) {
     const fields = byKey.get(lookupKey(format, tag.id));
