@@ -31,6 +31,13 @@ function trackCredits(release: Release, row: ReleaseTrack): ArtistCredit[] {
   return isVarious(release.artists) ? [] : release.artists;
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Penalties as answers show them, to three decimals. */
+function roundPenalties(penalties: Readonly<Partial<Record<string, number>>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(penalties).map(([k, v]) => [k, round3(Number(v))]));
+}
+
 /** The match block of the response. */
 export function matchInfo(
   best: Scored,
@@ -38,12 +45,11 @@ export function matchInfo(
   margin: number | null,
   selectedBy: MatchInfo["selectedBy"],
 ): MatchInfo {
-  const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
-    distance: round(best.distance),
+    distance: round3(best.distance),
     recommendation,
-    margin: margin === null ? null : round(margin),
-    penalties: Object.fromEntries(Object.entries(best.penalties).map(([k, v]) => [k, round(v as number)])),
+    margin: margin === null ? null : round3(margin),
+    penalties: roundPenalties(best.penalties),
     selectedBy,
   };
 }
@@ -91,6 +97,33 @@ export function mapRelease(
 export const MAX_CANDIDATES = 5;
 
 /**
+ * A release offered instead of the answer: its facts, the row the file sits on (if any), and how near it
+ * is. Track candidates and album candidates are both built here.
+ */
+export function candidateOf(
+  release: Release,
+  row: ReleaseTrack | null | undefined,
+  distance: number,
+  recommendation: Recommendation,
+  penalties: Readonly<Partial<Record<string, number>>>,
+): Candidate {
+  return {
+    releaseId: release.id,
+    masterId: release.masterId,
+    artist: joinCredits(release.artists),
+    album: release.title,
+    year: release.year,
+    country: release.country,
+    format: formatText(release.formats),
+    position: row?.position || null,
+    track: row?.title || null,
+    distance: round3(distance),
+    recommendation,
+    penalties: roundPenalties(penalties),
+  };
+}
+
+/**
  * The best verified candidates as the answer offers them (nearest first, one per release), each with its
  * own recommendation as if it were chosen.
  */
@@ -99,25 +132,11 @@ export function candidatesOf(
   recommend: (s: Scored) => Recommendation,
   limit = MAX_CANDIDATES,
 ): Candidate[] {
-  const round = (x: number) => Math.round(x * 1000) / 1000;
   const out: Candidate[] = [];
   for (const s of ranked) {
     const release = s.candidate.release;
     if (!release || out.some((c) => c.releaseId === release.id)) continue;
-    out.push({
-      releaseId: release.id,
-      masterId: release.masterId,
-      artist: joinCredits(release.artists),
-      album: release.title,
-      year: release.year,
-      country: release.country,
-      format: formatText(release.formats),
-      position: s.row?.position || null,
-      track: s.row?.title || null,
-      distance: round(s.distance),
-      recommendation: recommend(s),
-      penalties: Object.fromEntries(Object.entries(s.penalties).map(([k, v]) => [k, round(v as number)])),
-    });
+    out.push(candidateOf(release, s.row, s.distance, recommend(s), s.penalties));
     if (out.length >= limit) break;
   }
   return out;

@@ -8,12 +8,10 @@ import { type Cluster, type ClusterItem, clusterItems, trackQueryOf } from "../a
 import { type AlbumScored, albumCandidate, matchAlbum, recommendAlbum, scoreAlbum } from "../album/match.js";
 import { describeError, NotFoundError } from "../errors.js";
 import { extractTrack } from "../extract.js";
-import { MAX_CANDIDATES, mapRelease, matchInfo } from "../map-release.js";
+import { candidateOf, MAX_CANDIDATES, mapRelease, matchInfo } from "../map-release.js";
 import type { MetadataSource } from "../ports.js";
-import { formatText } from "../release-details.js";
 import { type Candidate, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
-import { joinCredits } from "../similarity.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
 import {
@@ -116,10 +114,10 @@ async function answerAlbum(
         items: cluster.items.length,
         strategy: outcome.strategy === "none" ? "album-search" : outcome.strategy,
       };
-      if (outcome.recommendation !== "strong")
+      if (outcome.recommendation !== "strong") {
         result.candidates = albumCandidates(outcome.ranked, p.item.index, cluster.items.length);
-      if (outcome.recommendation !== "strong")
         result.warnings.push(`album match is ${outcome.recommendation}, not strong`);
+      }
       // The album's LLM warnings (a failed or refused choice), once, on its first file.
       if (i === 0) result.warnings.push(...llm.warnings);
       result.diagnostics = {
@@ -145,22 +143,7 @@ async function answerAlbum(
 function albumCandidates(ranked: readonly AlbumScored[], itemIndex: number, items: number): Candidate[] {
   return ranked.slice(0, MAX_CANDIDATES).map((a) => {
     const placed = a.placements.find((p) => p.item.index === itemIndex);
-    return {
-      releaseId: a.release.id,
-      masterId: a.release.masterId,
-      artist: joinCredits(a.release.artists),
-      album: a.release.title,
-      year: a.release.year,
-      country: a.release.country,
-      format: formatText(a.release.formats),
-      position: placed?.row.position || null,
-      track: placed?.row.title || null,
-      distance: Math.round(a.distance * 1000) / 1000,
-      recommendation: recommendAlbum(a, items),
-      penalties: Object.fromEntries(
-        Object.entries(a.penalties).map(([k, v]) => [k, Math.round(Number(v) * 1000) / 1000]),
-      ),
-    };
+    return candidateOf(a.release, placed?.row, a.distance, recommendAlbum(a, items), a.penalties);
   });
 }
 
