@@ -34,10 +34,11 @@ export function decide(answer: TrackMetadata, policy: TagPolicy): TagDecision {
     };
   if (answer.source !== "discogs" || !answer.discogs)
     return { action: "review", reason: "no Discogs match: nothing to write but guesses" };
-  const rec = answer.albumMatch?.recommendation ?? answer.match?.recommendation ?? "none";
-  // An album verdict stands for its files; a file matched alone has its own.
-  const own = answer.match?.recommendation ?? rec;
-  const best = RANK[rec] >= RANK[own] ? rec : own;
+  // An album verdict stands for its files; a file matched alone has its own: the better one counts.
+  const verdicts = [answer.albumMatch?.recommendation, answer.match?.recommendation].filter(
+    (r) => r !== undefined,
+  );
+  const best = verdicts.reduce<Recommendation>((a, b) => (RANK[b] > RANK[a] ? b : a), "none");
   if (RANK[best] < RANK[policy.minRecommendation])
     return { action: "review", reason: `match is ${best}, below ${policy.minRecommendation}` };
   return { action: "write" };
