@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type Container, createContainer, ensureSampleIndex } from "../container.js";
 import type { TrackMetadata } from "../core/schema.js";
-import type { Mode, TrackInput } from "../core/types.js";
+import type { Mode, RawTags, TrackInput } from "../core/types.js";
 import { readFileTags } from "../enricher.js";
 import { type AudioFile, collectAudioFiles } from "./files.js";
 import { type CliIo, createReporter, type Reporter, type Verbosity } from "./io.js";
@@ -171,8 +171,22 @@ function format(body: unknown, pretty?: boolean): string {
   return pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
 }
 
-/** Reads every file's tags (a few at a time); an unreadable file falls back to its name, with a note. */
-export async function readAll(container: Container, files: readonly AudioFile[], reporter: Reporter) {
+/** How a batch reads one file's tags: the tags, or none and why. */
+export type ReadTags = (
+  path: string,
+  index: number,
+) => Promise<{ tags: RawTags; warning: string | undefined }>;
+
+/**
+ * Reads every file's tags (a few at a time); an unreadable file falls back to its name, with a note.
+ * `read` replaces the plain tag read (`tag` reads what its diff needs in the same parse).
+ */
+export async function readAll(
+  container: Container,
+  files: readonly AudioFile[],
+  reporter: Reporter,
+  read: ReadTags = (path) => readFileTags(container, path),
+) {
   const out: { input: TrackInput; tagWarning: string | undefined }[] = new Array(files.length);
   let next = 0;
   await Promise.all(
@@ -180,7 +194,7 @@ export async function readAll(container: Container, files: readonly AudioFile[],
       while (next < files.length) {
         const i = next++;
         const file = files[i]!;
-        const { tags, warning } = await readFileTags(container, file.path);
+        const { tags, warning } = await read(file.path, i);
         if (warning) reporter.message(`${file.path}: ${warning}; using the filename only`);
         out[i] = { input: { filename: basename(file.path), tags, path: file.relative }, tagWarning: warning };
       }

@@ -6,7 +6,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { extname, resolve as resolvePath } from "node:path";
 import type { Container } from "../container.js";
-import type { CoverImage } from "../core/ports.js";
+import { MetadataError } from "../core/errors.js";
+import type { CoverImage, TagReader } from "../core/ports.js";
 import type { Candidate, TrackMetadata } from "../core/schema.js";
 import type { TagValues } from "../core/tagging/fields.js";
 import {
@@ -28,7 +29,14 @@ import {
   reviewItems,
 } from "../core/tagging/review.js";
 import type { TrackInput } from "../core/types.js";
-import { type EnrichCliOptions, readAll, startupNotes, verbosityOf, withBatchContainer } from "./enrich.js";
+import {
+  type EnrichCliOptions,
+  type ReadTags,
+  readAll,
+  startupNotes,
+  verbosityOf,
+  withBatchContainer,
+} from "./enrich.js";
 import { type AudioFile, collectAudioFiles } from "./files.js";
 import { type CliIo, createReporter, type Reporter } from "./io.js";
 
@@ -116,12 +124,18 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
     reporter.message(`skipped "${f.path}": discmeta does not write ${extname(f.path)} tags`, "info");
     return false;
   });
-  const answers = await matchFiles(files, run);
+  const { inputs, current } = await readFiles(files, run);
+  const answers = await container.resolveBatch(inputs, {
+    mode: opts.mode,
+    albums: opts.singles !== true,
+    concurrency: opts.concurrency ?? 4,
+    onAnswer: (_i, answer) => reporter.step(answer.source === "discogs" ? "matched" : "fallback"),
+  });
   const outcomes: FileOutcome[] = [];
   const toReview: ReviewEntry[] = [];
   for (let i = 0; i < files.length; i++) {
     const answer = answers[i]!;
-    const outcome = await planFile(files[i]!.path, answer, run, false);
+    const outcome = await planFile(files[i]!.path, answer, current[i]!, run, false);
     if (outcome.status === "review")
       toReview.push({ path: files[i]!.path, answer, reason: outcome.reason ?? "" });
     outcomes.push(outcome);
@@ -138,16 +152,31 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
   );
 }
 
-/** Reads tags and matches files (albums by folder unless --singles). */
-async function matchFiles(files: readonly AudioFile[], run: TagRun): Promise<TrackMetadata[]> {
-  const { container, reporter, opts } = run;
-  const inputs: TrackInput[] = (await readAll(container, files, reporter)).map((x) => x.input);
-  return container.resolveBatch(inputs, {
-    mode: opts.mode,
-    albums: opts.singles !== true,
-    concurrency: opts.concurrency ?? 4,
-    onAnswer: (_i, answer) => reporter.step(answer.source === "discogs" ? "matched" : "fallback"),
-  });
+/** A file's tags as read for tagging, or why they could not be read. */
+type FileTags = Awaited<ReturnType<TagReader["readValues"]>> | MetadataError;
+
+/**
+ * Reads every file once: the tags matching uses and the current values the diff needs come from one
+ * parse. An unreadable file is matched by its name, and fails when its turn to be written comes.
+ */
+async function readFiles(
+  files: readonly AudioFile[],
+  run: TagRun,
+): Promise<{ inputs: TrackInput[]; current: FileTags[] }> {
+  const current: FileTags[] = new Array(files.length);
+  const read: ReadTags = async (path, i) => {
+    try {
+      const tags = await run.container.tagReader.readValues(path);
+      current[i] = tags;
+      return { tags: tags.tags, warning: undefined };
+    } catch (err) {
+      if (!(err instanceof MetadataError)) throw err;
+      current[i] = err;
+      return { tags: {}, warning: err.message };
+    }
+  };
+  const inputs = (await readAll(run.container, files, run.reporter, read)).map((x) => x.input);
+  return { inputs, current };
 }
 
 /**
@@ -157,6 +186,7 @@ async function matchFiles(files: readonly AudioFile[], run: TagRun): Promise<Tra
 async function planFile(
   path: string,
   answer: TrackMetadata,
+  current: FileTags,
   run: TagRun,
   chosen: number | false,
 ): Promise<FileOutcome> {
@@ -177,12 +207,7 @@ async function planFile(
     const decision = decide(answer, policy);
     if (decision.action === "review") return { ...base, status: "review", reason: decision.reason };
   }
-  let current: Awaited<ReturnType<Container["tagReader"]["readValues"]>>;
-  try {
-    current = await container.tagReader.readValues(path);
-  } catch (err) {
-    return { ...base, reason: (err as Error).message };
-  }
+  if (current instanceof MetadataError) return { ...base, reason: current.message };
   const desired = desiredValues(answer, policy);
   const changes = diffValues(current.values, desired);
   const wantsCover = opts.cover === true && !current.hasCover && Boolean(answer.release?.coverUrl);
@@ -311,12 +336,12 @@ async function reviewInteractively(
  * writes (or shows) the result.
  */
 async function applyChoices(items: readonly ReviewItem[], run: TagRun): Promise<FileOutcome[]> {
-  const { container, reporter, opts } = run;
+  const { container, opts } = run;
   const out: FileOutcome[] = [];
   for (const item of items) {
     if (typeof item.choice !== "number") continue;
     const files: AudioFile[] = item.files.map((path) => ({ path, relative: path }));
-    const inputs = (await readAll(container, files, reporter)).map((x) => x.input);
+    const { inputs, current } = await readFiles(files, run);
     let answers: Awaited<ReturnType<Container["resolveOnRelease"]>>;
     try {
       answers = await container.resolveOnRelease(inputs, item.choice, opts.mode ? { mode: opts.mode } : {});
@@ -330,7 +355,7 @@ async function applyChoices(items: readonly ReviewItem[], run: TagRun): Promise<
       out.push(
         "error" in answer
           ? failedOutcome(files[i]!.path, answer.error)
-          : await planFile(files[i]!.path, answer, run, item.choice),
+          : await planFile(files[i]!.path, answer, current[i]!, run, item.choice),
       );
     }
   }

@@ -13,10 +13,13 @@ export interface TagReader {
   /** Reads tags from bytes already in memory (an upload). */
   readBuffer(data: Uint8Array, mimeType?: string, signal?: AbortSignal): Promise<RawTags>;
   /**
-   * The current values of the fields discmeta manages (for a diff), the file's tag format, and whether
-   * it has a front cover already.
+   * Everything tag writing needs from one parse: the tags matching reads (as `read` gives them), the
+   * current values of the fields discmeta manages (for a diff), the tag format, and whether the file
+   * has a front cover already.
    */
-  readValues(path: string): Promise<{ format: TagFormat; values: TagValues; hasCover: boolean }>;
+  readValues(
+    path: string,
+  ): Promise<{ tags: RawTags; format: TagFormat; values: TagValues; hasCover: boolean }>;
 }
 
 /** A cover to embed: the image's bytes and MIME type. */

@@ -75,16 +75,21 @@ function unreadable(path: string, err: unknown): InvalidInputError {
   return new InvalidInputError(`tags: cannot read "${path}": ${reason}`, { cause: err, field: "file" });
 }
 
+/** A clear error for a path that is missing, unreadable or not a file, before parsing it. */
+async function checkFile(path: string): Promise<void> {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    const why =
+      err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message;
+    throw new InvalidInputError(`tags: cannot read "${path}": ${why}`, { cause: err, field: "file" });
+  });
+  if (!info.isFile()) throw new InvalidInputError(`tags: "${path}" is not a file`, { field: "file" });
+}
+
 /** Creates a TagReader over music-metadata. */
 export function createMusicMetadataReader(): TagReader {
   return {
     async read(path) {
-      const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-        const why =
-          err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message;
-        throw new InvalidInputError(`tags: cannot read "${path}": ${why}`, { cause: err, field: "file" });
-      });
-      if (!info.isFile()) throw new InvalidInputError(`tags: "${path}" is not a file`, { field: "file" });
+      await checkFile(path);
       try {
         return toRawTags(await parseFile(path, { duration: true, skipCovers: true }));
       } catch (err) {
@@ -92,13 +97,14 @@ export function createMusicMetadataReader(): TagReader {
       }
     },
     async readValues(path) {
+      await checkFile(path);
       try {
-        const meta = await parseFile(path, { skipCovers: false, duration: false });
+        const meta = await parseFile(path, { duration: true, skipCovers: false });
         const format = tagFormatOf(meta);
         const native = meta.native[NATIVE_FORMATS.find(([, f]) => f === format)![0]] ?? [];
         // Pictures are native tags too (APIC, covr, METADATA_BLOCK_PICTURE): not values we diff.
         const hasCover = (meta.common.picture ?? []).length > 0;
-        return { format, values: valuesFromNative(format, native), hasCover };
+        return { tags: toRawTags(meta), format, values: valuesFromNative(format, native), hasCover };
       } catch (err) {
         throw unreadable(path, err);
       }
