@@ -112,6 +112,13 @@ const SEARCH_KEYS: readonly (keyof SearchParams)[] = [
   "page",
 ];
 
+/** A body that could not be read whole (cut off, malformed): another attempt may succeed. */
+class UnreadableBody extends Error {
+  constructor(cause: unknown) {
+    super("unreadable body", { cause });
+  }
+}
+
 function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError");
 }
@@ -169,22 +176,29 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     }
   }
 
+  /**
+   * One call: attempts within the budget, retries with backoff on network errors, 429, 5xx and bodies
+   * that cannot be read, and clear errors for the rest. `read` turns a 2xx response into the value (it
+   * throws UnreadableBody to ask for another attempt). `label` names the resource in messages.
+   */
   async function request<T>(
     endpoint: DiscogsEndpoint,
-    path: string,
-    schema: z.ZodType<T>,
+    url: string,
+    label: string,
+    read: (res: Response) => Promise<T>,
     outer?: AbortSignal,
-  ) {
-    const url = `${base}${path}`;
+    sent: Record<string, string> = headers,
+  ): Promise<T> {
     const limits = [outer ?? new AbortController().signal];
     if (deadlineMs > 0) limits.push(AbortSignal.timeout(deadlineMs));
     const signal = AbortSignal.any(limits);
+    const what = label ? `${endpoint} ${label}` : endpoint;
     let lastError: Error = new UpstreamError(`discogs: ${endpoint} failed`);
     for (let n = 0; n <= maxRetries; n++) {
       if (signal.aborted) break;
       let res: Response;
       try {
-        res = await attempt(endpoint, url, signal, n);
+        res = await attempt(endpoint, url, signal, n, sent);
       } catch (err) {
         if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
         // The deadline struck while waiting or sending: keep the error that made us wait.
@@ -209,7 +223,8 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
         await timing.sleep(backoff(n), signal).catch(() => undefined);
         continue;
       }
-      if (res.status === 401 || res.status === 403) {
+      // Only a request that carried our credentials can be refused for them.
+      if ((res.status === 401 || res.status === 403) && sent === headers) {
         await res.body?.cancel().catch(() => undefined);
         throw new DiscogsAuthError(
           `discogs: ${endpoint} refused (${res.status}): ${options.token ? "check DISCOGS_USER_TOKEN" : "a token is required"}`,
@@ -218,31 +233,22 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
       }
       if (res.status === 404) {
         await res.body?.cancel().catch(() => undefined);
-        throw new DiscogsNotFoundError(`discogs: ${endpoint} ${path.split("?")[0]} not found`);
+        throw new DiscogsNotFoundError(`discogs: ${what} not found`);
       }
       if (res.status >= 400) {
         await res.body?.cancel().catch(() => undefined);
         throw new UpstreamError(`discogs: ${endpoint} answered ${res.status}`, { status: res.status });
       }
-      let body: unknown;
       try {
-        body = await res.json();
+        return await read(res);
       } catch (err) {
-        if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
+        if (!(err instanceof UnreadableBody)) throw err;
+        if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err.cause });
         // The deadline struck while waiting or sending: keep the error that made us wait.
         if (signal.aborted && n > 0) break;
-        lastError = new UpstreamError(`discogs: ${endpoint} sent a malformed body`, { cause: err });
+        lastError = new UpstreamError(`discogs: ${endpoint} sent a malformed body`, { cause: err.cause });
         await timing.sleep(backoff(n), signal).catch(() => undefined);
-        continue;
       }
-      const parsed = schema.safeParse(body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new UpstreamError(
-          `discogs: ${endpoint} body failed validation at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
-        );
-      }
-      return parsed.data;
     }
     if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`);
     if (signal.aborted && !(lastError instanceof DiscogsRateLimitError)) {
@@ -256,6 +262,26 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     throw lastError;
   }
 
+  /** Reads a JSON body and validates it; a body cut short is worth another attempt. */
+  const readJson =
+    <T>(endpoint: DiscogsEndpoint, schema: z.ZodType<T>) =>
+    async (res: Response): Promise<T> => {
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch (err) {
+        throw new UnreadableBody(err);
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UpstreamError(
+          `discogs: ${endpoint} body failed validation at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+        );
+      }
+      return parsed.data;
+    };
+
   /** Identical GETs in flight share one request. */
   function get<T>(
     endpoint: DiscogsEndpoint,
@@ -265,7 +291,13 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
   ): Promise<T> {
     const existing = inflight.get(path) as Promise<T> | undefined;
     if (existing) return existing;
-    const p = request(endpoint, path, schema, signal).finally(() => inflight.delete(path));
+    const p = request(
+      endpoint,
+      `${base}${path}`,
+      path.split("?")[0]!,
+      readJson(endpoint, schema),
+      signal,
+    ).finally(() => inflight.delete(path));
     inflight.set(path, p);
     return p;
   }
@@ -282,6 +314,27 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
   /** Hosts images may come from: Discogs' own, and the configured API host (a simulator, a proxy). */
   const imageHosts = new Set(["i.discogs.com", "img.discogs.com", "api.discogs.com", new URL(base).host]);
 
+  /** Reads an image body: only image types, at most MAX_IMAGE_BYTES. */
+  async function readImage(res: Response): Promise<FetchedImage> {
+    const mimeType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!/^image\/(jpeg|png|gif|webp)$/.test(mimeType)) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new UpstreamError(`discogs: image answered ${res.status} ${mimeType || "without a type"}`);
+    }
+    if (Number(res.headers.get("content-length") ?? 0) > MAX_IMAGE_BYTES) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new UpstreamError("discogs: image larger than 8 MiB");
+    }
+    let data: Uint8Array;
+    try {
+      data = new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      throw new UnreadableBody(err);
+    }
+    if (data.byteLength > MAX_IMAGE_BYTES) throw new UpstreamError("discogs: image larger than 8 MiB");
+    return { data, mimeType };
+  }
+
   async function getImage(url: string, outer?: AbortSignal): Promise<FetchedImage> {
     let parsed: URL;
     try {
@@ -291,48 +344,9 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     }
     if (!/^https?:$/.test(parsed.protocol) || !imageHosts.has(parsed.host))
       throw new UpstreamError(`discogs: image host ${parsed.host} is not a Discogs host`);
-    const limits = [outer ?? new AbortController().signal];
-    if (deadlineMs > 0) limits.push(AbortSignal.timeout(deadlineMs));
-    const signal = AbortSignal.any(limits);
     // The token goes to the API host only; image hosts need none.
     const sent = parsed.host === new URL(base).host ? headers : { "User-Agent": options.userAgent };
-    let last: Error = new UpstreamError("discogs: image failed");
-    for (let n = 0; n <= maxRetries && !signal.aborted; n++) {
-      let res: Response;
-      try {
-        res = await attempt("image", parsed.href, signal, n, sent);
-      } catch (err) {
-        if (outer?.aborted) throw new AbortedError("discogs: image aborted", { cause: err });
-        last = new UpstreamError(`discogs: image network error: ${(err as Error).message}`, { cause: err });
-        await timing.sleep(backoff(n), signal).catch(() => undefined);
-        continue;
-      }
-      if (res.status === 429 || res.status >= 500) {
-        if (res.status === 429) limiter.saturate();
-        last = new UpstreamError(`discogs: image answered ${res.status}`, { status: res.status });
-        await res.body?.cancel().catch(() => undefined);
-        await timing.sleep(backoff(n, res.status === 429 ? 1000 : 0), signal).catch(() => undefined);
-        continue;
-      }
-      if (res.status === 404) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new DiscogsNotFoundError("discogs: image not found");
-      }
-      const mimeType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      if (res.status >= 400 || !/^image\/(jpeg|png|gif|webp)$/.test(mimeType)) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new UpstreamError(`discogs: image answered ${res.status} ${mimeType || "without a type"}`);
-      }
-      if (Number(res.headers.get("content-length") ?? 0) > MAX_IMAGE_BYTES) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new UpstreamError("discogs: image larger than 8 MiB");
-      }
-      const data = new Uint8Array(await res.arrayBuffer());
-      if (data.byteLength > MAX_IMAGE_BYTES) throw new UpstreamError("discogs: image larger than 8 MiB");
-      return { data, mimeType };
-    }
-    if (outer?.aborted) throw new AbortedError("discogs: image aborted");
-    throw last;
+    return request("image", parsed.href, "", readImage, outer, sent);
   }
 
   return {
