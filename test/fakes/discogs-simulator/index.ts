@@ -126,6 +126,14 @@ export async function startDiscogsSimulator(options: SimulatorOptions = {}): Pro
   };
   resetStats();
 
+  /** Counts an answer in the stats the tests read. */
+  const count = (endpoint: string, status: number) => {
+    const key = `${endpoint} ${status}`;
+    stats.byEndpoint[key] = (stats.byEndpoint[key] ?? 0) + 1;
+    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    if (status < 300) stats.okTimes.push(Date.now() - t0);
+  };
+
   const send = async (
     res: ServerResponse,
     status: number,
@@ -133,10 +141,7 @@ export async function startDiscogsSimulator(options: SimulatorOptions = {}): Pro
     endpoint: string,
     headers: Record<string, string>,
   ) => {
-    const key = `${endpoint} ${status}`;
-    stats.byEndpoint[key] = (stats.byEndpoint[key] ?? 0) + 1;
-    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
-    if (status < 300) stats.okTimes.push(Date.now() - t0);
+    count(endpoint, status);
     let text = JSON.stringify(body);
     if (status === 200 && faults.malformedRate && random() < faults.malformedRate)
       text = text.slice(0, Math.floor(text.length / 2));
@@ -229,10 +234,7 @@ export async function startDiscogsSimulator(options: SimulatorOptions = {}): Pro
         const images = store.releases.get(rid)?.images as unknown[] | undefined;
         if (!images || k >= images.length)
           return send(res, 404, { message: "Image not found." }, endpoint, headers);
-        const key = `${endpoint} 200`;
-        stats.byEndpoint[key] = (stats.byEndpoint[key] ?? 0) + 1;
-        stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
-        stats.okTimes.push(Date.now() - t0);
+        count(endpoint, 200);
         res.writeHead(200, { "content-type": "image/jpeg", "content-length": COVER_JPEG.length, ...headers });
         res.end(COVER_JPEG);
         return;
