@@ -17,6 +17,7 @@ import type { FileOutcome } from "../src/cli/tag.js";
 import { FORMATS, type FormatName, makeAudio } from "../test/audio.js";
 import { startDiscogsSimulator } from "../test/fakes/discogs-simulator/index.js";
 import type { Json } from "../test/fakes/discogs-simulator/store.js";
+import { captureCli } from "../test/helpers.js";
 
 const FILES = Number(process.env.BENCH_TAG_FILES ?? 500);
 const RERUN = 100;
@@ -63,22 +64,13 @@ function makeLibrary(releases: Map<number, Json>, root: string): { files: string
 }
 
 async function tag(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
+  const c = captureCli(env);
   const t0 = performance.now();
-  const code = await runCli(["tag", "--json", "--mode", "fast", ...args], {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-  });
+  const code = await runCli(["tag", "--json", "--mode", "fast", ...args], c.io);
   const seconds = (performance.now() - t0) / 1000;
-  const lines = out
-    .join("")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as FileOutcome);
+  const lines = c.lines<FileOutcome>();
   const count = (s: string) => lines.filter((l) => l.status === s).length;
-  return { code, seconds, lines, count, err: err.join("") };
+  return { code, seconds, lines, count, err: c.err() };
 }
 
 async function main() {

@@ -15,3 +15,29 @@ export const FIXTURES = resolve(ROOT, "test/fixtures");
 export function apiSample(name: string): unknown {
   return JSON.parse(readFileSync(resolve(API_SAMPLES, name), "utf8"));
 }
+
+/** A CLI `io` that records stdout and stderr, for `runCli` in tests. */
+export function captureCli(
+  env: Record<string, string | undefined>,
+  extra: { prompt?: (question: string) => Promise<string> } = {},
+) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+      env,
+      ...extra,
+    },
+    out: () => out.join(""),
+    err: () => err.join(""),
+    /** stdout as JSON lines (enrich's answers, tag's --json plan). */
+    lines: <T = Record<string, unknown>>() =>
+      out
+        .join("")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as T),
+  };
+}

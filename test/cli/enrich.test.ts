@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
+import { captureCli } from "../helpers.js";
 
 const AUDIO = join(import.meta.dirname, "../fixtures/audio");
 const CACHE = mkdtempSync(join(tmpdir(), "discmeta-cli-"));
@@ -11,17 +12,7 @@ afterAll(() => rmSync(CACHE, { recursive: true, force: true }));
 
 /** Captures output; the cache folder is private to this file, and Discogs is off unless asked. */
 function capture(env: Record<string, string> = { METADATA_USE_DISCOGS: "false" }) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s) },
-      env: { DISCMETA_CACHE_DIR: CACHE, ...env },
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
+  return captureCli({ DISCMETA_CACHE_DIR: CACHE, ...env });
 }
 
 describe("discmeta enrich", () => {

@@ -21,7 +21,7 @@ import type { FileOutcome } from "../../src/cli/tag.js";
 import { parseReviewFile } from "../../src/core/tagging/review.js";
 import { audioMd5, makeAudio, requireFfmpeg } from "../audio.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
-import { FIXTURES } from "../helpers.js";
+import { captureCli, FIXTURES } from "../helpers.js";
 
 const ROOT = mkdtempSync(join(tmpdir(), "discmeta-tag-"));
 const reader = createMusicMetadataReader();
@@ -38,30 +38,14 @@ afterAll(async () => {
 
 /** A fresh cache folder per call unless one is given: a rerun with an empty cache proves the request count. */
 function capture(cacheDir = mkdtempSync(join(ROOT, "cache-")), prompts: string[] = []) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s) },
-      env: {
-        DISCMETA_CACHE_DIR: cacheDir,
-        DISCOGS_USER_TOKEN: "test-token",
-        DISCOGS_API_URL: sim.url,
-        METADATA_MODE: "fast",
-      },
-      ...(prompts.length > 0 ? { prompt: async () => prompts.shift() ?? "q" } : {}),
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-    lines: () =>
-      out
-        .join("")
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as FileOutcome),
+  const env = {
+    DISCMETA_CACHE_DIR: cacheDir,
+    DISCOGS_USER_TOKEN: "test-token",
+    DISCOGS_API_URL: sim.url,
+    METADATA_MODE: "fast",
   };
+  const c = captureCli(env, prompts.length > 0 ? { prompt: async () => prompts.shift() ?? "q" } : {});
+  return { ...c, lines: () => c.lines<FileOutcome>() };
 }
 
 /** The Persuader – Stockholm (release 1 of the dump sample), one file per format. */

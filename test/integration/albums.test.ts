@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config.js";
 import { createContainer, ensureSampleIndex } from "../../src/container.js";
+import type { TrackMetadata } from "../../src/core/schema.js";
 import { createEnricher } from "../../src/enricher.js";
 import { buildServer } from "../../src/http/server.js";
-import { FIXTURES } from "../helpers.js";
+import { captureCli, FIXTURES } from "../helpers.js";
 
 const DIR = mkdtempSync(join(tmpdir(), "discmeta-albums-"));
 const STOCKHOLM = ["Östermalm", "Vasastaden", "Kungsholmen", "Södermalm", "Norrmalm", "Gamla Stan"];
@@ -27,18 +28,10 @@ describe("album mode", () => {
         join(folder, `0${i + 1} - ${t}.mp3`),
       );
     });
-    const out: string[] = [];
-    const io = {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: () => true },
-      env: { DISCOGS_INDEX_PATH: index, DISCMETA_CACHE_DIR: DIR, METADATA_MODE: "fast" },
-    };
-    expect(await runCli(["enrich", join(DIR, "music")], io)).toBe(0);
-    const lines = out
-      .join("")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const env = { DISCOGS_INDEX_PATH: index, DISCMETA_CACHE_DIR: DIR, METADATA_MODE: "fast" };
+    const c = captureCli(env);
+    expect(await runCli(["enrich", join(DIR, "music")], c.io)).toBe(0);
+    const lines = c.lines<TrackMetadata>();
     expect(lines.map((l) => l.title)).toEqual(STOCKHOLM);
     for (const l of lines) {
       expect(l).toMatchObject({
@@ -54,23 +47,14 @@ describe("album mode", () => {
         strategy: "album-search",
       });
     }
-    expect(lines.map((l) => l.albumMatch.position)).toEqual(["A", "B1", "B2", "C1", "C2", "D"]);
+    expect(lines.map((l) => l.albumMatch?.position)).toEqual(["A", "B1", "B2", "C1", "C2", "D"]);
     const lookups = lines.reduce((n, l) => n + l.diagnostics.indexLookups, 0);
     expect(lookups).toBeLessThanOrEqual(3);
 
     // --singles matches each file alone: the same answers, more lookups, no album block.
-    out.length = 0;
-    expect(
-      await runCli(["enrich", "--singles", join(DIR, "music")], {
-        ...io,
-        env: { ...io.env, METADATA_CACHE_ENABLED: "false" },
-      }),
-    ).toBe(0);
-    const singles = out
-      .join("")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const alone = captureCli({ ...env, METADATA_CACHE_ENABLED: "false" });
+    expect(await runCli(["enrich", "--singles", join(DIR, "music")], alone.io)).toBe(0);
+    const singles = alone.lines<TrackMetadata>();
     expect(singles.every((l) => l.albumMatch === null && l.discogs?.releaseId === 1)).toBe(true);
     expect(singles.reduce((n, l) => n + l.diagnostics.indexLookups, 0)).toBeGreaterThan(lookups);
   });

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config.js";
 import { createContainer } from "../../src/container.js";
+import type { TrackMetadata } from "../../src/core/schema.js";
 import { buildServer } from "../../src/http/server.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
 import type { Json } from "../fakes/discogs-simulator/store.js";
-import { DUMP_DIR, FIXTURES } from "../helpers.js";
+import { captureCli, DUMP_DIR, FIXTURES } from "../helpers.js";
 import { type OwnRedis, startOwnRedis } from "../redis-server.js";
 
 const WINDOW_MS = 2000;
@@ -53,19 +54,8 @@ function folder(name: string, count: number): string {
 }
 
 function io(env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env },
-    lines: () =>
-      out
-        .join("")
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l)),
-    err: () => err.join(""),
-  };
+  const c = captureCli(env);
+  return { ...c, lines: () => c.lines<TrackMetadata & { file: string }>() };
 }
 
 let tokens = 0;

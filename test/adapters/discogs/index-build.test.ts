@@ -7,7 +7,7 @@ import { dumpDateOf } from "../../../src/adapters/discogs/index/schema.js";
 import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
 import { runCli } from "../../../src/cli/program.js";
 import { InvalidInputError } from "../../../src/core/errors.js";
-import { DUMP_DIR } from "../../helpers.js";
+import { captureCli, DUMP_DIR } from "../../helpers.js";
 
 const DIR = mkdtempSync(join(tmpdir(), "discmeta-index-"));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
@@ -96,19 +96,7 @@ describe("index build", () => {
 });
 
 describe("discmeta index", () => {
-  const io = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      io: {
-        stdout: { write: (s: string) => out.push(s) },
-        stderr: { write: (s: string) => err.push(s) },
-        env: { DISCMETA_CACHE_DIR: DIR },
-      },
-      out: () => out.join(""),
-      err: () => err.join(""),
-    };
-  };
+  const io = () => captureCli({ DISCMETA_CACHE_DIR: DIR });
 
   it("builds into the cache folder by default and prints a summary, then info", async () => {
     const b = io();
