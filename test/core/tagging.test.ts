@@ -319,4 +319,21 @@ describe("covers", () => {
     expect(await again.get(6, null)).toBeNull();
     await cache.dispose();
   });
+
+  it("keeps the covers of recent releases only: an old one is fetched again when there is no cache", async () => {
+    let calls = 0;
+    const source = {
+      getImage: async () => {
+        calls++;
+        return { data: new Uint8Array([calls]), mimeType: "image/png" };
+      },
+    } as unknown as MetadataSource;
+    const store = createCoverStore(source, null);
+    for (let id = 1; id <= 33; id++) await store.get(id, `https://i.discogs.com/${id}.png`);
+    await store.get(33, "https://i.discogs.com/33.png");
+    expect(calls).toBe(33);
+    await store.get(1, "https://i.discogs.com/1.png");
+    expect(calls).toBe(34);
+    expect(store.fetched).toBe(34);
+  });
 });

@@ -7,6 +7,12 @@ import type { Cache, CoverImage, MetadataSource } from "../ports.js";
 /** Covers live in the cache for 30 days, keyed by release. */
 export const COVER_TTL_SECONDS = 30 * 24 * 3600;
 
+/**
+ * Releases whose covers stay in memory: an album's files are written one after another, so the recent
+ * few serve them; older ones come from the cache, and a long run does not hold every cover it fetched.
+ */
+const KEPT_RELEASES = 32;
+
 /** What the cache holds for a cover. */
 interface CachedCover {
   mimeType: string;
@@ -49,6 +55,7 @@ export function createCoverStore(source: MetadataSource | null, cache: Cache | n
       if (existing) return existing;
       const p = load(releaseId, url, signal);
       inflight.set(releaseId, p);
+      if (inflight.size > KEPT_RELEASES) inflight.delete(inflight.keys().next().value!);
       // A failure is not remembered: the next file of the release may try again.
       p.catch(() => inflight.delete(releaseId));
       return p;
