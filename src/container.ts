@@ -4,9 +4,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Redis } from "ioredis";
 import { createMemoryCache } from "./adapters/cache/memory.js";
-import { createRedisCache, type RedisCache } from "./adapters/cache/redis.js";
+import { createRedisCache, newRedis, type RedisCache } from "./adapters/cache/redis.js";
 import { createSqliteCache } from "./adapters/cache/sqlite.js";
 import { buildIndex } from "./adapters/discogs/index/build.js";
 import { INDEX_SCHEMA_VERSION } from "./adapters/discogs/index/schema.js";
@@ -239,7 +238,7 @@ function makeLimiter(config: AppConfig): RateLimiter {
     .digest("hex")
     .slice(0, 16);
   return createSharedLimiter({
-    redis: new Redis(config.cache.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true }),
+    redis: newRedis(config.cache.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true }),
     ownsClient: true,
     key,
     limit: d.rateLimit,

@@ -28,6 +28,7 @@ try {
   for (const w of config.startupWarnings) app.log.warn(w);
   app.log.info({ config: redactConfig(config) }, "configuration");
   await app.listen({ port: config.http.port, host: config.http.host });
+  app.log.info({ startupMs: Math.round(process.uptime() * 1000) }, "ready");
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

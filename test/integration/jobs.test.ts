@@ -153,11 +153,15 @@ describe("a worker killed mid-job", () => {
       .map((it, i) => ({ filename: `${i} ${it.filename}` }));
     const id = await c.jobs!.submit(items, "fast");
     // The first worker is a real process, killed with SIGKILL: no chance to clean up.
-    const child: ChildProcess = spawn(process.execPath, ["bin/discmeta.js", "worker", "-q"], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: "ignore",
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "worker", "-q"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: "ignore",
+      },
+    );
     try {
       await waitFor(
         () => c.jobs!.status(id),

@@ -2,9 +2,21 @@
  * The Redis cache over ioredis: lazy connect, bounded reconnect delays, no offline queue (a down Redis
  * fails fast and the pipeline carries on uncached), SCAN-based clearPattern (never KEYS).
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis, RedisOptions } from "ioredis";
 import { UpstreamError } from "../../core/errors.js";
 import type { Cache } from "../../core/ports.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A Redis connection. ioredis (and BullMQ over it) are loaded when Redis is first used, so a service or
+ * CLI run without Redis never pays for loading them at start.
+ */
+export function newRedis(url: string, options: RedisOptions): Redis {
+  const { Redis: Client } = require("ioredis") as typeof import("ioredis");
+  return new Client(url, options);
+}
 
 /** Options of the Redis cache. */
 export interface RedisCacheOptions {
@@ -41,7 +53,7 @@ export function createRedisCache(options: RedisCacheOptions): RedisCache {
     // Keep trying, with a capped delay, so the cache comes back when Redis does.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
   };
-  const client = new Redis(options.url, redisOptions);
+  const client = newRedis(options.url, redisOptions);
   // Errors surface through the commands; this keeps ioredis from logging them as unhandled.
   client.on("error", () => undefined);
   let connecting: Promise<void> | null = null;

@@ -12,9 +12,15 @@
  * The in-process limiter still runs in front: it orders this process's requests (first come, first
  * served by track) and reads the rate-limit headers, the server's last word.
  */
+
+import { createRequire } from "node:module";
 import type { Redis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterRedis } from "rate-limiter-flexible";
 import { currentPriority, type RateLimiter, REAL_TIMING, type Timing } from "./rate-limit.js";
+
+const require = createRequire(import.meta.url);
+/** Loaded with Redis, only when a shared budget is configured. */
+const flexible = () => require("rate-limiter-flexible") as typeof import("rate-limiter-flexible");
 
 /** Options of the shared limiter. */
 export interface SharedLimiterOptions {
@@ -37,7 +43,8 @@ export interface SharedLimiterOptions {
 export function createSharedLimiter(options: SharedLimiterOptions): RateLimiter {
   const windowSec = Math.max(1, Math.round((options.windowMs ?? 60_000) / 1000));
   const timing = options.timing ?? REAL_TIMING;
-  const slots = new RateLimiterRedis({
+  const { RateLimiterRedis: SlotStore, RateLimiterRes } = flexible();
+  const slots: RateLimiterRedis = new SlotStore({
     storeClient: options.redis,
     keyPrefix: `discmeta:budget:${options.key}`,
     points: 1,

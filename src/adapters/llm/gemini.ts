@@ -2,7 +2,7 @@
  * LlmClient over @google/genai: structured output with responseMimeType application/json and a JSON
  * schema derived from zod. GEMINI_BASE_URL points it at any Gemini-protocol server (tests use a fake).
  */
-import { GoogleGenAI } from "@google/genai";
+import type { GoogleGenAI } from "@google/genai";
 import type { LlmClient } from "../../core/ports.js";
 import { createStructuredClient } from "./structured.js";
 
@@ -16,14 +16,26 @@ export interface GeminiOptions {
   backoffBaseMs?: number;
 }
 
-/** Creates the Gemini client; the SDK opens no connection until the first call. */
+/**
+ * Creates the Gemini client. The SDK is loaded on the first call (it costs a quarter of a second at
+ * start, and most runs never ask the LLM), and opens no connection before it.
+ */
 export function createGeminiClient(options: GeminiOptions): LlmClient {
-  const ai = new GoogleGenAI({
-    apiKey: options.apiKey,
-    httpOptions: { ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), timeout: options.timeoutMs },
-  });
+  let sdk: Promise<GoogleGenAI> | undefined;
+  const client = () =>
+    (sdk ??= import("@google/genai").then(
+      ({ GoogleGenAI }) =>
+        new GoogleGenAI({
+          apiKey: options.apiKey,
+          httpOptions: {
+            ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+            timeout: options.timeoutMs,
+          },
+        }),
+    ));
   return createStructuredClient(
     async (messages, jsonSchema, signal) => {
+      const ai = await client();
       const res = await ai.models.generateContent({
         model: options.model,
         contents: messages.turns.map((t) => ({

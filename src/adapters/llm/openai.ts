@@ -2,7 +2,7 @@
  * LlmClient over the openai SDK: response_format json_schema (strict). OPENAI_BASE_URL serves any
  * OpenAI-compatible server (Ollama, vLLM, llama.cpp server); tests use a fake.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { LlmClient } from "../../core/ports.js";
 import { createStructuredClient } from "./structured.js";
 
@@ -18,15 +18,22 @@ export interface OpenAiOptions {
 
 /** Creates the OpenAI client. Local servers take any key; "none" is sent when there is none. */
 export function createOpenAiClient(options: OpenAiOptions): LlmClient {
-  // Our own retry loop handles 429/5xx, so the SDK's is off: one policy, one count.
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? "none",
-    baseURL: options.baseUrl ?? null,
-    timeout: options.timeoutMs,
-    maxRetries: 0,
-  });
+  // Loaded on the first call, as the Gemini SDK is. Our own retry loop handles 429/5xx, so the SDK's
+  // is off: one policy, one count.
+  let sdk: Promise<OpenAI> | undefined;
+  const load = () =>
+    (sdk ??= import("openai").then(
+      ({ default: OpenAI }) =>
+        new OpenAI({
+          apiKey: options.apiKey ?? "none",
+          baseURL: options.baseUrl ?? null,
+          timeout: options.timeoutMs,
+          maxRetries: 0,
+        }),
+    ));
   return createStructuredClient(
     async (messages, jsonSchema, signal) => {
+      const client = await load();
       const res = await client.chat.completions.create(
         {
           model: options.model,

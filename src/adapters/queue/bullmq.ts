@@ -4,11 +4,17 @@
  * that is retried (its worker was killed, its lock expired) skips the items already answered, and no
  * item is ever answered twice. Job data and results expire after a TTL.
  */
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import { UpstreamError } from "../../core/errors.js";
 import type { JobChunk, JobItem, JobQueue, JobResult, JobStatus } from "../../core/ports.js";
 import type { Mode } from "../../core/types.js";
+import { newRedis } from "../cache/redis.js";
+
+const require = createRequire(import.meta.url);
+/** BullMQ is loaded when jobs are first used: a service without Redis never pays for it at start. */
+const bullmq = () => require("bullmq") as typeof import("bullmq");
 
 /** Options shared by the queue and the worker. */
 export interface BullJobsOptions {
@@ -35,7 +41,7 @@ function keys(prefix: string, id: string) {
 
 function connection(url: string): Redis {
   // BullMQ's blocking commands need maxRetriesPerRequest: null.
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  return newRedis(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
 /** Closes a connection politely (pending replies first); a connection already gone is fine. */
@@ -61,12 +67,12 @@ export function createBullJobQueue(
   let queueConnection: Redis | undefined;
   // Reading a job's status needs only a plain connection; the BullMQ queue is made on first submit.
   const openRedis = () => {
-    redis ??= new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+    redis ??= newRedis(options.redisUrl, { maxRetriesPerRequest: 1 });
     return redis;
   };
   const open = () => {
     queueConnection ??= connection(options.redisUrl);
-    queue ??= new Queue(QUEUE, { connection: queueConnection, prefix });
+    queue ??= new (bullmq().Queue)(QUEUE, { connection: queueConnection, prefix });
     return { redis: openRedis(), queue };
   };
   return {
@@ -158,10 +164,11 @@ export function startBullWorker(
 ): JobWorker {
   const prefix = options.prefix ?? "discmeta";
   const ttl = options.resultTtlSeconds ?? 24 * 3600;
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = newRedis(options.redisUrl, { maxRetriesPerRequest: 3 });
   const lockMs = options.lockMs ?? 30_000;
   const workerConnection = connection(options.redisUrl);
-  const worker = new Worker<JobChunk>(
+  const { Worker: BullWorker } = bullmq();
+  const worker: Worker<JobChunk> = new BullWorker<JobChunk>(
     QUEUE,
     async (job) => {
       const chunk = job.data;

@@ -2,11 +2,15 @@
  * TagReader over music-metadata: MP3 (ID3v1, v2.3, v2.4), FLAC, Ogg Opus/Vorbis, M4A and the rest it knows.
  */
 import { stat } from "node:fs/promises";
-import { type IAudioMetadata, parseBuffer, parseFile } from "music-metadata";
+import type { IAudioMetadata } from "music-metadata";
 import { InvalidInputError } from "../../core/errors.js";
 import type { TagReader } from "../../core/ports.js";
 import { type TagFormat, valuesFromNative } from "../../core/tagging/fields.js";
 import type { RawTags } from "../../core/types.js";
+
+/** music-metadata is loaded on the first read, so the service starts without it. */
+let loaded: Promise<typeof import("music-metadata")> | undefined;
+const mm = () => (loaded ??= import("music-metadata"));
 
 function first(values: readonly string[] | undefined): string | undefined {
   return values?.find((v) => v.trim() !== "");
@@ -91,7 +95,7 @@ export function createMusicMetadataReader(): TagReader {
     async read(path) {
       await checkFile(path);
       try {
-        return toRawTags(await parseFile(path, { duration: true, skipCovers: true }));
+        return toRawTags(await (await mm()).parseFile(path, { duration: true, skipCovers: true }));
       } catch (err) {
         throw unreadable(path, err);
       }
@@ -99,7 +103,7 @@ export function createMusicMetadataReader(): TagReader {
     async readValues(path) {
       await checkFile(path);
       try {
-        const meta = await parseFile(path, { duration: true, skipCovers: false });
+        const meta = await (await mm()).parseFile(path, { duration: true, skipCovers: false });
         const format = tagFormatOf(meta);
         const native = meta.native[NATIVE_FORMATS.find(([, f]) => f === format)![0]] ?? [];
         // Pictures are native tags too (APIC, covr, METADATA_BLOCK_PICTURE): not values we diff.
@@ -112,7 +116,10 @@ export function createMusicMetadataReader(): TagReader {
     async readBuffer(data, mimeType) {
       try {
         return toRawTags(
-          await parseBuffer(data, mimeType ? { mimeType } : undefined, { duration: true, skipCovers: true }),
+          await (await mm()).parseBuffer(data, mimeType ? { mimeType } : undefined, {
+            duration: true,
+            skipCovers: true,
+          }),
         );
       } catch (err) {
         throw unreadable("upload", err);
