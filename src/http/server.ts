@@ -18,6 +18,7 @@ import type { Container } from "../container.js";
 import { TrackMetadataSchema } from "../core/schema.js";
 import type { TrackInput } from "../core/types.js";
 import { toHttpError } from "./errors.js";
+import { documentBase, polishDocument, METADATA_ROUTE as ROUTE } from "./openapi.js";
 import { MetadataRequestSchema, parseMultipart, parseRequest } from "./request.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 
@@ -30,7 +31,6 @@ export interface ServerOptions {
 }
 
 const ErrorSchema = z.object({ error: z.string(), message: z.string(), field: z.string().optional() });
-const ROUTE = "/api/v1/audio/metadata/ai";
 
 function keyMatches(given: string, keys: string[]): boolean {
   const g = Buffer.from(given);
@@ -126,20 +126,9 @@ export async function buildServer(
   });
 
   await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "discmeta",
-        description: "Music-metadata enrichment from Discogs, with LLM help where rules fall short.",
-        version: "0.1.0",
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: "http", scheme: "bearer" },
-          apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
-        },
-      },
-    },
+    openapi: documentBase(config),
     transform: jsonSchemaTransform,
+    transformObject: (doc) => polishDocument("openapiObject" in doc ? doc.openapiObject : doc.swaggerObject),
   });
   // With API keys set, the docs and the metrics need a key too; without, everything is open (bind to a
   // private address, or put a proxy in front, as the README's security section says).
@@ -212,6 +201,8 @@ export async function buildServer(
       config: { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false },
       preValidation: authenticate,
       schema: {
+        operationId: "enrichTrack",
+        summary: "Enrich one track from its filename and tags, or from the audio file itself",
         description:
           "Finds a track on Discogs from its filename and tags and returns its metadata. Send JSON, or multipart/form-data with the audio file in the field `file` (tags are read server-side).",
         tags: ["metadata"],
