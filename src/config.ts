@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ConfigError } from "./core/errors.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "./core/score.js";
 import { MODES } from "./core/types.js";
+import { VERSION } from "./version.js";
 
 const TRUE = new Set(["true", "1", "yes", "on"]);
 const FALSE = new Set(["false", "0", "no", "off"]);
@@ -227,8 +228,6 @@ export interface AppConfig {
   /** Warnings to log once at start-up: stages the settings leave unusable. */
   startupWarnings: string[];
 }
-
-const VERSION = "0.1.0";
 
 function parseWeights(raw: string | undefined): ScoreWeights {
   if (!raw) return { ...DEFAULT_SCORE_WEIGHTS };

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { createMemoryCache } from "./adapters/cache/memory.js";
 import { createRedisCache, newRedis, type RedisCache } from "./adapters/cache/redis.js";
 import { createSqliteCache } from "./adapters/cache/sqlite.js";
+import type { DiscogsRequestEvent } from "./adapters/discogs/client.js";
 import { buildIndex } from "./adapters/discogs/index/build.js";
 import { INDEX_SCHEMA_VERSION } from "./adapters/discogs/index/schema.js";
 import { type IndexInfo, openIndexSource } from "./adapters/discogs/index/source.js";
@@ -47,6 +48,7 @@ import type {
 import type { TrackMetadata } from "./core/schema.js";
 import { type CoverStore, createCoverStore } from "./core/tagging/cover.js";
 import type { Mode, TrackInput } from "./core/types.js";
+import { VERSION } from "./version.js";
 
 /** What the shells (HTTP, CLI) get. */
 export interface Container {
@@ -114,8 +116,8 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
 
 /** Builds every adapter the config asks for and wires them into the core. */
 export function createContainer(config: AppConfig, options: ContainerOptions = {}): Container {
-  const metrics = createMetrics();
-  const catalog = makeCatalog(config, options);
+  const metrics = createMetrics({ version: VERSION });
+  const catalog = makeCatalog(config, options, metrics.discogsRequest);
   const source = catalog.source;
   if (catalog.api) {
     const api = catalog.api;
@@ -144,9 +146,23 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     circuit: deps.breaker?.state() ?? "closed",
   }));
   const resolver = createResolver(deps);
-  const resolve: Resolver = (input, o) => withPriority(() => resolver(input, o));
+  const resolveOne: Resolver = (input, o) => withPriority(() => resolver(input, o));
+  // Every answer is counted once, as it leaves: a single lookup, or each answer of a batch.
+  const resolve: Resolver = async (input, o) => {
+    const result = await resolveOne(input, o);
+    observer.result?.(result);
+    return result;
+  };
   const batch = (inputs: readonly TrackInput[], o: BatchOptions = {}) =>
-    withPriority(() => resolveBatch(inputs, deps, resolve, o));
+    withPriority(() =>
+      resolveBatch(inputs, deps, resolveOne, {
+        ...o,
+        onAnswer: (n, result) => {
+          observer.result?.(result);
+          o.onAnswer?.(n, result);
+        },
+      }),
+    );
   const jobs = config.jobs.disabledReason
     ? null
     : createBullJobQueue({
@@ -278,7 +294,11 @@ function planChunks(items: readonly JobItem[]): number[][] {
 const BODY_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The catalogue the config asks for: the API, an offline index, or the index with the API behind it. */
-function makeCatalog(config: AppConfig, options: ContainerOptions) {
+function makeCatalog(
+  config: AppConfig,
+  options: ContainerOptions,
+  onRequest: (event: DiscogsRequestEvent) => void,
+) {
   const none = { source: null, kind: "api" as const, fallback: null, api: null, index: null, limiter: null };
   if (options.source !== undefined)
     return { ...none, source: options.source, kind: options.sourceKind ?? ("api" as const) };
@@ -296,6 +316,7 @@ function makeCatalog(config: AppConfig, options: ContainerOptions) {
           // Retries end before the request's own deadline, so a failing Discogs is an error, not a timeout.
           deadlineMs: config.timeoutMs > 0 ? Math.max(1000, config.timeoutMs - 500) : 0,
           ...(limiter ? { limiter } : {}),
+          onRequest,
         });
   if (d.source === "api") return { ...none, source: api, api, limiter };
   const index = openIndexSource(d.indexPath!);
@@ -332,23 +353,21 @@ function makeCache(config: AppConfig): Cache | null {
 
 /** Calls every observer's hook in turn. */
 function combineObservers(...list: PipelineObserver[]): PipelineObserver {
-  return {
-    stage: (rec, mode) => {
-      for (const o of list) o.stage?.(rec, mode);
-    },
-    cache: (outcome) => {
-      for (const o of list) o.cache?.(outcome);
-    },
-    fallback: (reason) => {
-      for (const o of list) o.fallback?.(reason);
-    },
-    llm: (task, outcome) => {
-      for (const o of list) o.llm?.(task, outcome);
-    },
-    log: (level, msg, data) => {
-      for (const o of list) o.log?.(level, msg, data);
-    },
+  type Hook = (...args: never[]) => void;
+  const each =
+    <K extends keyof PipelineObserver>(key: K) =>
+    (...args: Parameters<NonNullable<PipelineObserver[K]>>) => {
+      for (const o of list) (o[key] as ((...a: typeof args) => void) | undefined)?.(...args);
+    };
+  const hooks: Record<keyof PipelineObserver, Hook> = {
+    stage: each("stage"),
+    cache: each("cache"),
+    fallback: each("fallback"),
+    llm: each("llm"),
+    result: each("result"),
+    log: each("log"),
   };
+  return hooks as PipelineObserver;
 }
 
 /** The bundled CC0 dump sample (data/discogs-dump-sample), found from this module up to the package root. */

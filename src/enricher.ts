@@ -13,6 +13,7 @@ import { type Container, createContainer } from "./container.js";
 import { InvalidInputError, MetadataError } from "./core/errors.js";
 import type { TrackMetadata } from "./core/schema.js";
 import type { Mode, RawTags, TrackInput } from "./core/types.js";
+import { unreadableTags } from "./core/warnings.js";
 
 /** Per-call options. */
 export interface EnrichOptions {
@@ -64,7 +65,7 @@ export async function readFileTags(container: Container, path: string, signal?: 
 export async function resolveFile(container: Container, path: string, options: EnrichOptions = {}) {
   const { tags, warning } = await readFileTags(container, path, options.signal);
   const result = await container.resolve({ filename: basename(path), tags, mode: options.mode }, options);
-  if (warning) result.warnings.unshift(warning.replace(/^tags: /, "unreadable tags: "));
+  if (warning) result.warnings.unshift(unreadableTags(warning));
   return { result, tagWarning: warning };
 }
 

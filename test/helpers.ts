@@ -41,3 +41,7 @@ export function captureCli(
         .map((l) => JSON.parse(l) as T),
   };
 }
+
+/** An answer's warning messages, joined, for matching words in them. */
+export const warningText = (r: { warnings: readonly { message: string }[] }): string =>
+  r.warnings.map((w) => w.message).join(" ");

@@ -50,7 +50,10 @@ describe("the library", () => {
 
   it("falls back to the filename for a corrupt file, and says so", async () => {
     const r = await enricher.enrichFile(join(AUDIO, "corrupt.mp3"));
-    expect(r.warnings[0]).toMatch(/^unreadable tags/);
+    expect(r.warnings[0]).toMatchObject({
+      code: "unreadable-tags",
+      message: expect.stringMatching(/^unreadable tags/),
+    });
     expect(TrackMetadataSchema.safeParse(r).success).toBe(true);
   });
 

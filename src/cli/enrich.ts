@@ -8,6 +8,7 @@ import { type AppConfig, loadConfig } from "../config.js";
 import { type Container, createContainer, ensureSampleIndex } from "../container.js";
 import type { TrackMetadata } from "../core/schema.js";
 import type { Mode, RawTags, TrackInput } from "../core/types.js";
+import { unreadableTags } from "../core/warnings.js";
 import { readFileTags } from "../enricher.js";
 import { type AudioFile, collectAudioFiles } from "./files.js";
 import { type CliIo, createReporter, type Reporter, type Verbosity } from "./io.js";
@@ -139,8 +140,9 @@ async function enrichAll(
   const inputs = await readAll(container, files, reporter);
   const onAnswer = (i: number, result: TrackMetadata) => {
     const warning = inputs[i]!.tagWarning;
-    if (warning) result.warnings.unshift(warning.replace(/^tags: /, "unreadable tags: "));
-    if (opts.verbose) for (const w of result.warnings) reporter.message(`${files[i]!.path}: ${w}`, "debug");
+    if (warning) result.warnings.unshift(unreadableTags(warning));
+    if (opts.verbose)
+      for (const w of result.warnings) reporter.message(`${files[i]!.path}: ${w.message}`, "debug");
     reporter.step(result.source === "discogs" ? "matched" : "fallback");
     results[i] = format({ file: files[i]!.path, ...result }, opts.pretty);
     flush();

@@ -4,14 +4,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { MODES } from "../core/types.js";
+import { VERSION } from "../version.js";
 import { runEnrich } from "./enrich.js";
 import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
 import { DEFAULT_REVIEW_FILE, runTag } from "./tag.js";
 import { runWorker } from "./worker.js";
 
-/** The package version (kept in step with package.json by a test). */
-export const VERSION = "0.2.0";
+export { VERSION };
 
 /** Exit codes, as the help lists them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

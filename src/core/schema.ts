@@ -3,11 +3,14 @@
  */
 import { z } from "zod";
 import { MODES } from "./types.js";
+import { REASON_CODES, WarningSchema } from "./warnings.js";
 
 /** One stage's record in the diagnostics. */
 export const StageRecordSchema = z.object({
   stage: z.string(),
   outcome: z.enum(["hit", "miss", "skipped", "error", "timeout"]),
+  /** Why it was skipped, missed or failed, as a bounded code (null on a hit); `reason` has the words. */
+  code: z.enum(REASON_CODES).nullable().default(null),
   reason: z.string().nullable(),
   ms: z.number().nonnegative(),
 });
@@ -130,7 +133,8 @@ export const TrackMetadataSchema = z.object({
     })
     .nullable()
     .default(null),
-  warnings: z.array(z.string()),
+  /** What the answer should be read with: `{code, stage, message}` (codes in core/warnings.ts). */
+  warnings: z.array(WarningSchema),
   diagnostics: z.object({
     mode: z.enum(MODES),
     extraction: z.object({ source: z.string(), confidence: z.number(), pattern: z.string() }),

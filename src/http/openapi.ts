@@ -5,6 +5,7 @@
  */
 import type { AppConfig } from "../config.js";
 import { MODES } from "../core/types.js";
+import { VERSION } from "../version.js";
 
 /** The single-track route. */
 export const METADATA_ROUTE = "/api/v1/audio/metadata/ai";
@@ -72,7 +73,7 @@ export const EXAMPLE_ANSWER = {
   diagnostics: {
     mode: "fast",
     extraction: { source: "tags", confidence: 0.95, pattern: "tags" },
-    stages: [{ stage: "discogs", outcome: "hit", reason: null, ms: 93 }],
+    stages: [{ stage: "discogs", outcome: "hit", code: null, reason: null, ms: 93 }],
     discogsRequests: 2,
     indexLookups: 0,
     catalog: "api",
@@ -134,7 +135,7 @@ export function documentBase(config: AppConfig): Json {
       summary: "Music metadata from Discogs, found from a file's name and tags",
       description:
         "Finds an audio file's track on Discogs from its filename and tags and returns clean, consistent metadata. Deterministic matching does the work; an LLM helps only where rules fall short, and facts always come from Discogs.",
-      version: "0.1.0",
+      version: VERSION,
       license: { name: "MIT", identifier: "MIT" },
     },
     servers: [{ url: "/", description: "The service that serves this document" }],

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import type { TagReader } from "../core/ports.js";
 import { MODES, type RawTags, type TrackInput } from "../core/types.js";
+import { unreadableTags, type Warning } from "../core/warnings.js";
 
 const text = z.string().max(1024);
 const numberOrText = z.union([z.number().finite(), z.string().max(64)]);
@@ -57,7 +58,7 @@ export function parseRequest(body: unknown): TrackInput {
 export async function parseMultipart(
   request: FastifyRequest,
   tagReader: TagReader,
-): Promise<TrackInput & { tagWarning?: string | undefined }> {
+): Promise<TrackInput & { tagWarning?: Warning | undefined }> {
   try {
     return await readMultipart(request, tagReader);
   } catch (err) {
@@ -86,11 +87,11 @@ function asBadMultipart(err: unknown): unknown {
 async function readMultipart(
   request: FastifyRequest,
   tagReader: TagReader,
-): Promise<TrackInput & { tagWarning?: string | undefined }> {
+): Promise<TrackInput & { tagWarning?: Warning | undefined }> {
   const fields: Record<string, unknown> = {};
   let fileTags: RawTags | undefined;
   let uploadName: string | undefined;
-  let tagWarning: string | undefined;
+  let tagWarning: Warning | undefined;
   for await (const part of request.parts()) {
     if (part.type === "file") {
       if (part.fieldname !== "file") {
@@ -116,7 +117,7 @@ async function readMultipart(
           // A corrupt upload is not a bad request: its name is used, as for a corrupt file on disk.
           if (!(err instanceof InvalidInputError)) throw err;
           fileTags = {};
-          tagWarning = `unreadable tags: ${err.message.replace(/^tags: /, "")}`;
+          tagWarning = unreadableTags(err.message);
         }
       } finally {
         await rm(dir, { recursive: true, force: true });

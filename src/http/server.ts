@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { Container } from "../container.js";
 import { TrackMetadataSchema } from "../core/schema.js";
 import type { TrackInput } from "../core/types.js";
+import type { Warning } from "../core/warnings.js";
 import { toHttpError } from "./errors.js";
 import { documentBase, polishDocument, METADATA_ROUTE as ROUTE } from "./openapi.js";
 import { MetadataRequestSchema, parseMultipart, parseRequest } from "./request.js";
@@ -218,9 +219,10 @@ export async function buildServer(
       },
     },
     async (request) => {
-      const { tagWarning, ...input }: TrackInput & { tagWarning?: string | undefined } = request.isMultipart()
-        ? await uploads.run(() => parseMultipart(request, container.tagReader))
-        : parseRequest(request.body);
+      const { tagWarning, ...input }: TrackInput & { tagWarning?: Warning | undefined } =
+        request.isMultipart()
+          ? await uploads.run(() => parseMultipart(request, container.tagReader))
+          : parseRequest(request.body);
       // A client that hangs up does not cancel the lookup: it runs under the request deadline, may be
       // shared with identical requests, and its answer still fills the cache for the retry.
       const result = await container.resolve(input);

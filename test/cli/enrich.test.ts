@@ -90,7 +90,10 @@ describe("discmeta enrich", () => {
     const c = capture();
     expect(await runCli(["enrich", join(AUDIO, "corrupt.mp3")], c.io)).toBe(0);
     expect(c.err()).toMatch(/corrupt\.mp3.*using the filename only/);
-    expect(JSON.parse(c.out()).warnings[0]).toMatch(/^unreadable tags/);
+    expect(JSON.parse(c.out()).warnings[0]).toMatchObject({
+      code: "unreadable-tags",
+      message: expect.stringMatching(/^unreadable tags/),
+    });
   });
 
   it.each([

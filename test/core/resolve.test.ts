@@ -9,6 +9,7 @@ import {
   type Stage,
 } from "../../src/core/pipeline/resolve.js";
 import { blankMetadata } from "../../src/core/pipeline/simple.js";
+import { warningText } from "../helpers.js";
 
 const settings = { ...DEFAULT_PIPELINE_SETTINGS, discogsDisabled: null, timeoutMs: 300 };
 
@@ -50,11 +51,14 @@ function slowStage(ms: number, runs: { n: number }): Stage {
 function catalogueStage(outcome: "miss" | "error", runs: { n: number } = { n: 0 }): Stage {
   return {
     name: "discogs",
-    skipReason: (ctx) => ctx.deps.settings.discogsDisabled,
+    skipReason: (ctx) =>
+      ctx.deps.settings.discogsDisabled
+        ? { code: "disabled", reason: ctx.deps.settings.discogsDisabled }
+        : null,
     run: async () => {
       runs.n++;
       if (outcome === "error") throw new Error("discogs: search answered 503");
-      return { result: null, reason: "no release holds this track" };
+      return { result: null, code: "not-found", reason: "no release holds this track" };
     },
   };
 }
@@ -75,7 +79,7 @@ describe("resolveMetadata", () => {
     );
     expect(r.source).toBe("simple");
     expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "timeout" });
-    expect(r.warnings.join(" ")).toMatch(/deadline of 300 ms reached in discogs/);
+    expect(warningText(r)).toMatch(/deadline of 300 ms reached in discogs/);
   });
 
   it("rebuilds a cached miss from this input's own hints", async () => {
@@ -155,7 +159,7 @@ describe("resolveMetadata", () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(r.degraded).toEqual({ reason: "budget", retryAfterSeconds: 42 });
     expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "skipped" });
-    expect(r.warnings.join(" ")).toMatch(/Discogs budget exhausted/);
+    expect(warningText(r)).toMatch(/Discogs budget exhausted/);
     expect(runs.n).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { createContainer } from "../../src/container.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
 import { buildServer } from "../../src/http/server.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
-import { DUMP_DIR, FIXTURES } from "../helpers.js";
+import { DUMP_DIR, FIXTURES, warningText } from "../helpers.js";
 
 const ROUTE = "/api/v1/audio/metadata/ai";
 let sim: DiscogsSimulator;
@@ -123,7 +123,8 @@ describe("POST /api/v1/audio/metadata/ai", () => {
     const res = await post(app, { filename: "T-Fire - Say A Prayer [Nigeria] Soul (1979).opus" });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ source: "simple", artist: "T-Fire", year: 1979, country: "Nigeria" });
-    expect(res.json().warnings.join(" ")).toMatch(/cache unavailable/);
+    expect(warningText(res.json())).toMatch(/cache unavailable/);
+    expect(res.json().warnings[0]).toMatchObject({ code: "cache-unavailable", stage: "cache" });
   });
 
   it("200: multipart upload reads the tags server-side", async () => {
@@ -201,7 +202,8 @@ describe("POST /api/v1/audio/metadata/ai", () => {
     );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ artist: "Mateo & Matos", title: "Groove 4 U" });
-    expect(res.json().warnings[0]).toMatch(/^unreadable tags/);
+    expect(res.json().warnings[0]).toMatchObject({ code: "unreadable-tags", stage: "input" });
+    expect(res.json().warnings[0].message).toMatch(/^unreadable tags/);
   });
 });
 
@@ -261,6 +263,18 @@ describe("operational routes", () => {
       expect(metrics).toContain(name);
     }
     expect(metrics).toMatch(/discmeta_discogs_requests_total\{endpoint="search",status="200"\} [1-9]/);
+    // The process's own, the build, Discogs latency, budget wait and remaining budget, and the answer.
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics).toMatch(/discmeta_build_info\{version="\d+\.\d+\.\d+",node="v\d+[^"]*"\} 1/);
+    expect(metrics).toMatch(
+      /discmeta_discogs_request_duration_seconds_count\{endpoint="search",status="200"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/discmeta_discogs_rate_limit_wait_seconds_count [1-9]/);
+    expect(metrics).toMatch(/discmeta_discogs_rate_limit_remaining \d+/);
+    expect(metrics).toMatch(
+      /discmeta_results_total\{source="discogs",recommendation="strong",cached="false"\} 1/,
+    );
     const spec = (await app.inject({ url: "/openapi.json" })).json();
     expect(spec.paths[ROUTE].post.requestBody.content["application/json"].schema.required).toContain(
       "filename",
@@ -338,14 +352,27 @@ describe("Discogs down (circuit breaker)", () => {
     const t0 = Date.now();
     const skipped = (await post(app, { filename: "Another Artist - Another Title.mp3" })).json();
     expect(Date.now() - t0).toBeLessThan(500);
-    expect(skipped.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "skipped" });
-    expect(skipped.warnings.join(" ")).toMatch(/Discogs unavailable: circuit open/);
+    expect(skipped.diagnostics.stages[0]).toMatchObject({
+      stage: "discogs",
+      outcome: "skipped",
+      code: "circuit-open",
+    });
+    expect(skipped.warnings[0]).toMatchObject({ code: "stage-skipped", stage: "discogs" });
+    expect(warningText(skipped)).toMatch(/Discogs unavailable: circuit open/);
     expect(skipped.degraded).toMatchObject({ reason: "upstream" });
     expect(skipped.degraded.retryAfterSeconds).toBeGreaterThan(0);
     const ready = (await app.inject({ method: "GET", url: "/ready" })).json();
     expect(ready.checks.discogs).toBe("circuit open");
     const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
     expect(metrics).toMatch(/discmeta_discogs_circuit_open 1/);
+    // Fallbacks and warnings are counted by bounded codes, never by free text.
+    expect(metrics).toMatch(/discmeta_fallbacks_total\{stage="discogs",reason="upstream-error"\} 5/);
+    expect(metrics).toMatch(/discmeta_warnings_total\{code="stage-failed"\} 5$/m);
+    expect(metrics).toMatch(/discmeta_degraded_total\{reason="upstream"\} 6/);
+    const labels = [...metrics.matchAll(/^discmeta_(?:fallbacks|warnings)_total\{([^}]*)\}/gm)].map(
+      (m) => m[1],
+    );
+    expect(labels.every((l) => /^[a-z=",-]+$/.test(l!))).toBe(true);
   });
 });
 

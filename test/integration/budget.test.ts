@@ -13,7 +13,7 @@ import type { TrackMetadata } from "../../src/core/schema.js";
 import { buildServer } from "../../src/http/server.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
 import type { Json } from "../fakes/discogs-simulator/store.js";
-import { captureCli, DUMP_DIR, FIXTURES } from "../helpers.js";
+import { captureCli, DUMP_DIR, FIXTURES, warningText } from "../helpers.js";
 import { type OwnRedis, startOwnRedis } from "../redis-server.js";
 
 const WINDOW_MS = 2000;
@@ -146,7 +146,7 @@ describe("the HTTP API under a burst larger than the budget", () => {
       for (const a of refused) {
         expect(a.ms).toBeLessThan(1000);
         expect(a.body.degraded.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-        expect(a.body.warnings.join(" ")).toMatch(/Discogs budget exhausted/);
+        expect(warningText(a.body)).toMatch(/Discogs budget exhausted/);
       }
       const degraded = answers.filter((a) => a.body.degraded !== null).map((a) => a.i);
       // Once the budget refills, none of them comes back from the cache.

@@ -4,7 +4,7 @@ import { loadConfig } from "../../src/config.js";
 import { createContainer } from "../../src/container.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
-import { DUMP_DIR, FIXTURES } from "../helpers.js";
+import { DUMP_DIR, FIXTURES, warningText } from "../helpers.js";
 
 let sim: DiscogsSimulator;
 beforeAll(async () => {
@@ -94,7 +94,7 @@ describe("Stage 2 against the simulator: the plan's scenarios", () => {
     const r = await make({ METADATA_TIMEOUT_MS: "2500" }).resolve({ filename: "T-Fire - Say A Prayer.flac" });
     expect(r.source).toBe("simple");
     expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "error" });
-    expect(r.warnings.join(" ")).toMatch(/discogs failed: UpstreamError: discogs: search .*answered 50[02]/);
+    expect(warningText(r)).toMatch(/discogs failed: UpstreamError: discogs: search .*answered 50[02]/);
     expect(JSON.stringify(r)).not.toContain("test-token");
   });
 
@@ -122,15 +122,22 @@ describe("Stage 2 against the simulator: the plan's scenarios", () => {
       filename: "T-Fire - Say A Prayer.flac",
     });
     expect(r.source).toBe("simple");
-    expect(r.warnings).toContain("discogs skipped: outside the rollout (0%)");
+    expect(r.warnings).toContainEqual({
+      code: "stage-skipped",
+      stage: "discogs",
+      message: "discogs skipped: outside the rollout (0%)",
+    });
+    expect(r.diagnostics.stages[0]).toMatchObject({ stage: "discogs", outcome: "skipped", code: "rollout" });
   });
 
   it("finds a name with no separator by an artist the catalogue returns for it", async () => {
     const r = await make().resolve({ filename: "Larry Heard Missing you [RTv6n62-X-Y].opus" });
     expect(r).toMatchObject({ source: "discogs", artist: "Larry Heard", title: "Missing You" });
-    expect(r.warnings).toContain(
-      "the name had no separator: artist and title read with the catalogue's artist",
-    );
+    expect(r.warnings).toContainEqual({
+      code: "unsplit-name",
+      stage: "discogs",
+      message: "the name had no separator: artist and title read with the catalogue's artist",
+    });
     expect(r.diagnostics.discogsRequests).toBeLessThanOrEqual(5);
   });
 

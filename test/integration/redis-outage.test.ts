@@ -8,6 +8,7 @@ import { createContainer, ensureSampleIndex } from "../../src/container.js";
 const DIR = mkdtempSync(join(tmpdir(), "discmeta-outage-"));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
+import { warningText } from "../helpers.js";
 import { type OwnRedis, startOwnRedis } from "../redis-server.js";
 
 let redis: OwnRedis | undefined;
@@ -29,7 +30,7 @@ describe("Redis outage mid-run", () => {
       for (let i = 0; i < 5; i++) {
         const r = await container.resolve({ filename: `Artist ${i} - Title.mp3` });
         expect(["simple", "discogs"]).toContain(r.source);
-        expect(r.warnings.join(" ")).toMatch(/cache unavailable/);
+        expect(warningText(r)).toMatch(/cache unavailable/);
       }
       expect((await container.ready()).ok).toBe(false);
 

@@ -36,8 +36,21 @@ export interface DiscogsClientOptions {
   backoffBaseMs?: number;
   /** Random source in [0,1), for jitter. */
   random?: () => number;
-  /** Called for every finished attempt; for logs. Never sees the token. */
-  onRequest?: (event: { endpoint: string; status: number | "network"; ms: number; attempt: number }) => void;
+  /** Called for every finished attempt; for logs and metrics. Never sees the token. */
+  onRequest?: (event: DiscogsRequestEvent) => void;
+}
+
+/** One finished attempt. */
+export interface DiscogsRequestEvent {
+  endpoint: string;
+  status: number | "network";
+  /** From sending to the response's headers (or the failure). */
+  ms: number;
+  attempt: number;
+  /** How long the attempt waited for the rate-limit budget before it was sent. */
+  waitMs: number;
+  /** Requests left in the window, as the response's X-Discogs-Ratelimit-Remaining said. */
+  remaining?: number;
 }
 
 /** The endpoints we count. */
@@ -158,20 +171,30 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     n: number,
     sent: Record<string, string> = headers,
   ) {
+    const w0 = timing.now();
     const settle = await limiter.acquire(signal);
     const t0 = timing.now();
+    const waitMs = t0 - w0;
     const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]);
     try {
       const res = await doFetch(url, { headers: sent, signal: attemptSignal });
       settle();
-      limiter.update(readRateLimitHeaders(res.headers));
+      const budget = readRateLimitHeaders(res.headers);
+      limiter.update(budget);
       count(endpoint, res.status);
-      options.onRequest?.({ endpoint, status: res.status, ms: timing.now() - t0, attempt: n });
+      options.onRequest?.({
+        endpoint,
+        status: res.status,
+        ms: timing.now() - t0,
+        attempt: n,
+        waitMs,
+        ...(budget.remaining !== undefined ? { remaining: budget.remaining } : {}),
+      });
       return res;
     } catch (err) {
       settle();
       count(endpoint, "network");
-      options.onRequest?.({ endpoint, status: "network", ms: timing.now() - t0, attempt: n });
+      options.onRequest?.({ endpoint, status: "network", ms: timing.now() - t0, attempt: n, waitMs });
       throw err;
     }
   }

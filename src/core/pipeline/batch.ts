@@ -13,6 +13,7 @@ import type { MetadataSource } from "../ports.js";
 import { type Candidate, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
 import type { Mode, TrackInput } from "../types.js";
+import { type Warning, warning } from "../warnings.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
 import {
   cacheKey,
@@ -116,13 +117,15 @@ async function answerAlbum(
       };
       if (outcome.recommendation !== "strong") {
         result.candidates = albumCandidates(outcome.ranked, p.item.index, cluster.items.length);
-        result.warnings.push(`album match is ${outcome.recommendation}, not strong`);
+        result.warnings.push(
+          warning("weak-match", "album", `album match is ${outcome.recommendation}, not strong`),
+        );
       }
       // The album's LLM warnings (a failed or refused choice), once, on its first file.
       if (i === 0) result.warnings.push(...llm.warnings);
       result.diagnostics = {
         ...result.diagnostics,
-        stages: [{ stage: "album", outcome: "hit", reason: null, ms }],
+        stages: [{ stage: "album", outcome: "hit", code: null, reason: null, ms }],
         // The album's lookups, shared out over the files it answered.
         discogsRequests: share(counters.discogsRequests, placed.length, i),
         indexLookups: share(counters.indexLookups, placed.length, i),
@@ -160,8 +163,8 @@ async function chooseWithLlm(
   deps: PipelineDeps,
   mode: Mode,
   signal: AbortSignal | undefined,
-): Promise<{ best: AlbumScored | null; selectedBy: "scorer" | "llm"; calls: number; warnings: string[] }> {
-  const keep = { best: outcome.best, selectedBy: "scorer" as const, calls: 0, warnings: [] as string[] };
+): Promise<{ best: AlbumScored | null; selectedBy: "scorer" | "llm"; calls: number; warnings: Warning[] }> {
+  const keep = { best: outcome.best, selectedBy: "scorer" as const, calls: 0, warnings: [] as Warning[] };
   const close = outcome.margin !== null && outcome.margin < CLOSE_ALBUMS && outcome.ranked.length > 1;
   if (!close || mode === "fast" || !deps.albumSelect || !deps.settings.useLlmSelection) return keep;
   const first = cluster.items[0]!;
@@ -225,7 +228,7 @@ export async function resolveOnRelease(
     result.match = matchInfo(scored, recommend(scored), null, "user");
     result.diagnostics = {
       ...result.diagnostics,
-      stages: [{ stage: "chosen-release", outcome: "hit", reason: null, ms: 0 }],
+      stages: [{ stage: "chosen-release", outcome: "hit", code: null, reason: null, ms: 0 }],
       discogsRequests: share(counters.discogsRequests, album.placements.length, i),
       indexLookups: share(counters.indexLookups, album.placements.length, i),
       catalog: catalogOf(counters),

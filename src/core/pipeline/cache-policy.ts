@@ -5,35 +5,32 @@
  * can do better.
  */
 import type { StageRecord, TrackMetadata } from "../schema.js";
+import type { Reason } from "../warnings.js";
 
-/** The reason a skipped Discogs stage gives when the budget cannot serve the request in time. */
-export const BUDGET_SKIP = "Discogs budget exhausted";
-/** The reason a skipped Discogs stage gives while its circuit breaker is open. */
-export const CIRCUIT_OPEN = "Discogs unavailable";
 /** The reason a stage records when the request's deadline struck. */
-export const DEADLINE_REACHED = "request deadline reached";
+export const DEADLINE_REACHED: Reason = { code: "deadline", reason: "request deadline reached" };
 
 /** The Discogs budget as the pipeline sees it: how long `requests` more requests would wait, in ms. */
 export interface DiscogsBudget {
   waitMs(requests: number): number;
 }
 
-/** Why an answer was cut short, from its stage records; null when it was not. */
-export function degradedOf(records: readonly StageRecord[], budgetWaitMs: number): TrackMetadata["degraded"] {
-  const retry = Math.max(1, Math.ceil(budgetWaitMs / 1000));
+/** Why an answer was cut short, from its stage records' codes; null when it was not. */
+export function degradedOf(
+  records: readonly StageRecord[],
+  now: { budgetWaitMs: number; circuitRetrySeconds: number | null },
+): TrackMetadata["degraded"] {
+  const retry = Math.max(1, Math.ceil(now.budgetWaitMs / 1000));
   for (const r of records) {
-    if (r.outcome === "timeout" || (r.outcome === "skipped" && r.reason === DEADLINE_REACHED))
+    if (r.outcome === "timeout" || (r.outcome === "skipped" && r.code === "deadline"))
       return { reason: "deadline", retryAfterSeconds: retry };
-    if (r.outcome === "skipped" && r.reason?.startsWith(BUDGET_SKIP))
-      return { reason: "budget", retryAfterSeconds: retry };
-    if (r.outcome === "skipped" && r.reason?.startsWith(CIRCUIT_OPEN)) {
-      const secs = Number(/next try in (\d+) s/.exec(r.reason)?.[1] ?? 30);
-      return { reason: "upstream", retryAfterSeconds: secs };
-    }
+    if (r.outcome === "skipped" && r.code === "budget") return { reason: "budget", retryAfterSeconds: retry };
+    if (r.outcome === "skipped" && r.code === "circuit-open")
+      return { reason: "upstream", retryAfterSeconds: now.circuitRetrySeconds ?? 30 };
   }
   for (const r of records) {
     if (r.outcome !== "error") continue;
-    if (/RateLimit|\(429\)/.test(r.reason ?? "")) return { reason: "budget", retryAfterSeconds: retry };
+    if (r.code === "rate-limited") return { reason: "budget", retryAfterSeconds: retry };
     return { reason: "upstream", retryAfterSeconds: null };
   }
   return null;

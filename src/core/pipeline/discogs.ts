@@ -8,7 +8,7 @@ import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
 import { recommend } from "../score.js";
-import { BUDGET_SKIP, CIRCUIT_OPEN } from "./cache-policy.js";
+import { type Reason, warning } from "../warnings.js";
 import { requestCatalogs } from "./catalog-source.js";
 import type { Stage, StageContext, StageOutcome } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
@@ -55,13 +55,16 @@ const MIN_REQUESTS_PER_TRACK = 2;
  * An interactive request that the API budget cannot serve before its deadline is told so at once,
  * rather than after waiting the whole deadline for nothing. Batch work has no deadline and waits.
  */
-function budgetRefusal(ctx: StageContext): string | null {
+function budgetRefusal(ctx: StageContext): Reason | null {
   const { budget, sourceKind } = ctx.deps;
   if (!budget || ctx.deadlineAt === null || (sourceKind ?? "api") !== "api") return null;
   const wait = budget.waitMs(MIN_REQUESTS_PER_TRACK);
   const now = (ctx.deps.now ?? Date.now)();
   if (now + wait < ctx.deadlineAt) return null;
-  return `${BUDGET_SKIP}: the next requests wait ${Math.ceil(wait / 1000)} s, past the deadline`;
+  return {
+    code: "budget",
+    reason: `Discogs budget exhausted: the next requests wait ${Math.ceil(wait / 1000)} s, past the deadline`,
+  };
 }
 
 /** Creates the Discogs stage. */
@@ -70,8 +73,8 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
     name: "discogs",
     skipReason(ctx) {
       const { settings, source } = ctx.deps;
-      if (settings.discogsDisabled) return settings.discogsDisabled;
-      if (!source) return "no Discogs source configured";
+      if (settings.discogsDisabled) return { code: "disabled", reason: settings.discogsDisabled };
+      if (!source) return { code: "disabled", reason: "no Discogs source configured" };
       const q = ctx.query;
       const byVideo = Boolean(q.hints.youtubeId && q.title && source.findByVideoId);
       if (
@@ -81,19 +84,19 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
         !isUnsplit(ctx) &&
         !byVideo
       )
-        return "no artist and title to search for";
+        return { code: "no-query", reason: "no artist and title to search for" };
       if (rolloutBucket(q.artist, q.title) >= settings.discogsRolloutPercent) {
-        return `outside the rollout (${settings.discogsRolloutPercent}%)`;
+        return { code: "rollout", reason: `outside the rollout (${settings.discogsRolloutPercent}%)` };
       }
       // The budget first: the breaker's refusal() lets a probe through, which must then really run.
       const budget = budgetRefusal(ctx);
       if (budget) return budget;
       const open = ctx.deps.breaker?.refusal();
-      return open ? `${CIRCUIT_OPEN}: ${open}` : null;
+      return open ? { code: "circuit-open", reason: `Discogs unavailable: ${open}` } : null;
     },
     async run(ctx) {
       const catalogs = requestCatalogs(ctx.deps, ctx.counters);
-      let outcome: StageOutcome = { result: null, reason: "no catalogue" };
+      let outcome: StageOutcome = { result: null, code: "not-found", reason: "no catalogue" };
       const breaker = ctx.deps.breaker;
       try {
         for (const source of catalogs) {
@@ -128,14 +131,15 @@ async function matchOn(
     // artist") only with an artist the catalogue returned; verification then judges the title.
     const hits = await source.search({ q: asGiven.title!, per_page: 50 }, ctx.signal);
     const reading = unsplitReadings(asGiven.title!, hits)[0];
-    if (!reading) return { result: null, reason: "no catalogue artist in the unsplit name" };
+    if (!reading)
+      return { result: null, code: "not-found", reason: "no catalogue artist in the unsplit name" };
     ctx.query = { ...asGiven, ...reading, orderUncertain: false };
     seed = { hits, strategy: "q-unsplit" };
   }
-  const miss = (reason: string) => {
+  const miss = (code: Reason["code"], reason: string): StageOutcome => {
     // Later stages see the input as given, not a reading the catalogue did not confirm.
     ctx.query = asGiven;
-    return { result: null, reason };
+    return { result: null, code, reason };
   };
   let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" };
   try {
@@ -149,26 +153,37 @@ async function matchOn(
     });
     if (hooks.select) outcome = await hooks.select(ctx, outcome);
   } catch (err) {
-    miss("error");
+    miss("error", "error");
     throw err;
   }
   const best = outcome.best;
   if (outcome.recommendation !== "strong") ctx.candidates = candidatesOf(outcome.ranked, recommend);
-  if (!best) return miss(outcome.strategies.length ? "no release holds this track" : "nothing to search for");
+  if (!best)
+    return miss(
+      "not-found",
+      outcome.strategies.length ? "no release holds this track" : "nothing to search for",
+    );
   if (outcome.confidence < settings.minConfidence) {
     return miss(
+      "low-confidence",
       `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
     );
   }
   const result = mapRelease(blankMetadata(ctx.query, ctx.mode), ctx.query, best, best.candidate.masterYear);
   result.confidence = outcome.confidence;
   if (seed)
-    result.warnings.push("the name had no separator: artist and title read with the catalogue's artist");
+    result.warnings.push(
+      warning(
+        "unsplit-name",
+        "discogs",
+        "the name had no separator: artist and title read with the catalogue's artist",
+      ),
+    );
   result.match = matchInfo(best, outcome.recommendation, outcome.margin, outcome.selectedBy ?? "scorer");
   if (outcome.recommendation !== "strong")
-    result.warnings.push(`match is ${outcome.recommendation}, not strong`);
+    result.warnings.push(warning("weak-match", "discogs", `match is ${outcome.recommendation}, not strong`));
   if (outcome.margin !== null && outcome.margin < 0.03)
-    result.warnings.push("a different record scored almost as well");
+    result.warnings.push(warning("close-runner-up", "discogs", "a different record scored almost as well"));
   if (hooks.describe && ctx.mode !== "fast") await hooks.describe(ctx, result);
   return { result };
 }

@@ -26,6 +26,7 @@ import { confidenceOf, recommend } from "../score.js";
 import { joinCredits } from "../similarity.js";
 import { EXTRACTION_CONFIDENCE, type Mode, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
+import { type Reason, warning } from "../warnings.js";
 import type { DiscogsStageHooks } from "./discogs.js";
 import type { Stage, StageContext } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
@@ -34,12 +35,12 @@ import { blankMetadata } from "./simple.js";
 export const LLM_BUDGET: Record<Mode, number> = { fast: 0, balanced: 2, accurate: 3 };
 
 /** Why the LLM may not be called for this request, or null. */
-export function llmUnavailable(ctx: StageContext): string | null {
-  if (ctx.mode === "fast") return "fast mode makes no LLM calls";
-  if (ctx.deps.settings.llmDisabled) return ctx.deps.settings.llmDisabled;
-  if (!ctx.deps.llm) return "no LLM configured";
+export function llmUnavailable(ctx: StageContext): Reason | null {
+  if (ctx.mode === "fast") return { code: "fast-mode", reason: "fast mode makes no LLM calls" };
+  if (ctx.deps.settings.llmDisabled) return { code: "disabled", reason: ctx.deps.settings.llmDisabled };
+  if (!ctx.deps.llm) return { code: "disabled", reason: "no LLM configured" };
   if (ctx.counters.llmCalls >= LLM_BUDGET[ctx.mode])
-    return `LLM budget of ${LLM_BUDGET[ctx.mode]} calls reached`;
+    return { code: "llm-budget", reason: `LLM budget of ${LLM_BUDGET[ctx.mode]} calls reached` };
   return null;
 }
 
@@ -55,6 +56,8 @@ async function call<T>(
   if (why) return null;
   ctx.counters.llmCalls++;
   ctx.counters.llmTasks.push(task);
+  const now = ctx.deps.now ?? Date.now;
+  const t0 = now();
   try {
     const { value, usage } = await ctx.deps.llm!.generate(task, schema, input, {
       signal: ctx.signal,
@@ -62,12 +65,20 @@ async function call<T>(
     });
     // Retries and repairs are calls too: they spend the same budget.
     ctx.counters.llmCalls += Math.max(0, (usage.calls ?? 1) - 1);
-    ctx.deps.observer?.llm?.(task, "ok");
+    ctx.deps.observer?.llm?.(task, "ok", {
+      seconds: usage.latencyMs / 1000,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+    });
     return value as T;
   } catch (err) {
     if (err instanceof LlmError) ctx.counters.llmCalls += Math.max(0, (err.calls ?? 1) - 1);
-    ctx.deps.observer?.llm?.(task, "error");
-    ctx.warnings.push(`llm ${task} failed: ${describeError(err)}`);
+    ctx.deps.observer?.llm?.(task, "error", {
+      seconds: (now() - t0) / 1000,
+      inputTokens: 0,
+      outputTokens: 0,
+    });
+    ctx.warnings.push(warning("llm-failed", "llm", `llm ${task} failed: ${describeError(err)}`));
     if (!(err instanceof LlmError) && !ctx.signal.aborted) throw err;
     return null;
   }
@@ -81,7 +92,13 @@ export async function splitWithLlm(ctx: StageContext): Promise<void> {
   const q = ctx.query;
   if (q.source !== "fallback" || llmUnavailable(ctx)) return;
   if (looksLikeInstruction(ctx.input.filename)) {
-    ctx.warnings.push("filename reads like an instruction to a model; not sent to the LLM");
+    ctx.warnings.push(
+      warning(
+        "llm-refused-input",
+        "llm",
+        "filename reads like an instruction to a model; not sent to the LLM",
+      ),
+    );
     return;
   }
   const answer = await call<{ artist: string | null; title: string | null; mix: string | null }>(
@@ -96,13 +113,17 @@ export async function splitWithLlm(ctx: StageContext): Promise<void> {
   const name = normalizeKey(ctx.input.filename);
   const inName = (s: string) => normalizeKey(s) !== "" && name.includes(normalizeKey(s));
   if (!inName(answer.artist) || !inName(answer.title)) {
-    ctx.warnings.push("llm split rejected: its artist or title is not in the filename");
+    ctx.warnings.push(
+      warning("llm-split-rejected", "llm", "llm split rejected: its artist or title is not in the filename"),
+    );
     return;
   }
   // Every field obeys the same rule: a mix the filename does not spell is the model's invention.
   const mix = answer.mix && inName(answer.mix) ? normalizeMix(answer.mix) : null;
   if (answer.mix && !mix && !isOriginalMixText(answer.mix))
-    ctx.warnings.push("llm split: its mix is not in the filename; ignored");
+    ctx.warnings.push(
+      warning("llm-mix-ignored", "llm", "llm split: its mix is not in the filename; ignored"),
+    );
   ctx.query = {
     ...q,
     artist: normalizeName(answer.artist),
@@ -189,7 +210,13 @@ async function select(
     return { ...outcome, confidence: Math.round(outcome.confidence * 0.6 * 1000) / 1000 };
   }
   if (answer.selected_index >= top.length) {
-    ctx.warnings.push(`llm selection ignored: index ${answer.selected_index} is not a candidate shown`);
+    ctx.warnings.push(
+      warning(
+        "llm-choice-ignored",
+        "llm",
+        `llm selection ignored: index ${answer.selected_index} is not a candidate shown`,
+      ),
+    );
     return outcome;
   }
   const chosen = top[answer.selected_index]!;
@@ -249,7 +276,13 @@ export async function selectAlbum(
   );
   if (!answer || answer.selected_index === null) return null;
   if (answer.selected_index >= ranked.length) {
-    ctx.warnings.push(`llm album selection ignored: index ${answer.selected_index} is not a candidate shown`);
+    ctx.warnings.push(
+      warning(
+        "llm-choice-ignored",
+        "album",
+        `llm album selection ignored: index ${answer.selected_index} is not a candidate shown`,
+      ),
+    );
     return null;
   }
   return answer.selected_index;
@@ -316,7 +349,13 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
   const left =
     ctx.deadlineAt === null ? undefined : ctx.deadlineAt - (ctx.deps.now ?? Date.now)() - DESCRIBE_MARGIN_MS;
   if (left !== undefined && left < MIN_DESCRIBE_MS) {
-    ctx.warnings.push("llm describe skipped: too little time left before the deadline");
+    ctx.warnings.push(
+      warning(
+        "llm-describe-skipped",
+        "llm",
+        "llm describe skipped: too little time left before the deadline",
+      ),
+    );
     return;
   }
   const answer = await call<DescribeAnswer>(ctx, "describe", DescribeSchema, { facts }, left);
@@ -341,10 +380,12 @@ export function createLlmOnlyStage(): Stage {
   return {
     name: "llm",
     skipReason(ctx) {
-      if (!ctx.deps.settings.useLlmFallback) return "METADATA_USE_LLM_FALLBACK is false";
+      if (!ctx.deps.settings.useLlmFallback)
+        return { code: "disabled", reason: "METADATA_USE_LLM_FALLBACK is false" };
       const why = llmUnavailable(ctx);
       if (why) return why;
-      if (!ctx.query.artist || !ctx.query.title) return "no artist and title to ask about";
+      if (!ctx.query.artist || !ctx.query.title)
+        return { code: "no-query", reason: "no artist and title to ask about" };
       return null;
     },
     async run(ctx) {
@@ -354,7 +395,7 @@ export function createLlmOnlyStage(): Stage {
         title: q.title,
         mix: q.mix,
       });
-      if (!answer) return { result: null, reason: "the LLM gave no usable answer" };
+      if (!answer) return { result: null, code: "no-answer", reason: "the LLM gave no usable answer" };
       const result = blankMetadata(q, ctx.mode);
       // Artist, title and mix stay Stage 1's; the rest is the model's proposal, flagged by source "llm".
       // Even flagged as the model's, facts are bounded: a known country or none, a plausible year, and
@@ -371,7 +412,9 @@ export function createLlmOnlyStage(): Stage {
       applyDescription(result, answer);
       result.source = "llm";
       result.confidence = Math.round(Math.min(0.6, answer.confidence) * 1000) / 1000;
-      result.warnings.push("facts proposed by the LLM, not confirmed by Discogs");
+      result.warnings.push(
+        warning("llm-facts", "llm", "facts proposed by the LLM, not confirmed by Discogs"),
+      );
       return { result };
     },
   };

@@ -12,6 +12,7 @@ import type { Cache, LlmClient, MetadataSource } from "../ports.js";
 import { type Candidate, type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
+import { errorCode, type Reason, type ReasonCode, type Warning, warning } from "../warnings.js";
 import type { Breaker } from "./breaker.js";
 import { DEADLINE_REACHED, type DiscogsBudget, degradedOf, isCacheable } from "./cache-policy.js";
 import { type CatalogCounters, type CatalogKind, catalogOf } from "./catalog-source.js";
@@ -55,8 +56,16 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
 export interface PipelineObserver {
   stage?(record: StageRecord, mode: Mode): void;
   cache?(outcome: "hit" | "miss" | "error"): void;
-  fallback?(reason: string): void;
-  llm?(task: string, outcome: "ok" | "error"): void;
+  /** A stage that fell through to the next, with the bounded code of why. */
+  fallback?(stage: string, code: ReasonCode): void;
+  /** One LLM call (retries and repair included): its latency and tokens. */
+  llm?(
+    task: string,
+    outcome: "ok" | "error",
+    usage: { seconds: number; inputTokens: number; outputTokens: number },
+  ): void;
+  /** Every answer, as it leaves the pipeline (cached or not). */
+  result?(result: TrackMetadata): void;
   log?(level: "debug" | "info" | "warn", msg: string, data?: Record<string, unknown>): void;
 }
 
@@ -107,7 +116,7 @@ export interface StageContext {
   signal: AbortSignal;
   /** When the request's deadline strikes (ms since the epoch), or null for none (batch work). */
   deadlineAt: number | null;
-  warnings: string[];
+  warnings: Warning[];
   /** The catalogue's best candidates, when its match was not strong (kept even when it was refused). */
   candidates?: Candidate[];
   /** Counters the stages bump, reported in diagnostics. */
@@ -115,13 +124,13 @@ export interface StageContext {
 }
 
 /** A stage returns a result, or null to let the next stage try, with the reason. */
-export type StageOutcome = { result: TrackMetadata } | { result: null; reason: string };
+export type StageOutcome = { result: TrackMetadata } | ({ result: null } & Reason);
 
 /** A stage of the fallback chain. */
 export interface Stage {
   readonly name: "discogs" | "llm" | "simple";
   /** Why the stage cannot run for this request, or null when it can. */
-  skipReason(ctx: StageContext): string | null;
+  skipReason(ctx: StageContext): Reason | null;
   run(ctx: StageContext): Promise<StageOutcome>;
 }
 
@@ -160,12 +169,17 @@ function record(
   ctx: StageContext,
   stage: string,
   outcome: StageRecord["outcome"],
-  reason: string | null,
+  why: Reason | null,
   t0: number,
-) {
+): StageRecord {
   const now = ctx.deps.now ?? Date.now;
-  const rec: StageRecord = { stage, outcome, reason, ms: Math.max(0, now() - t0) };
-  return rec;
+  return {
+    stage,
+    outcome,
+    code: why?.code ?? null,
+    reason: why?.reason ?? null,
+    ms: Math.max(0, now() - t0),
+  };
 }
 
 /**
@@ -189,7 +203,7 @@ async function readCache(ctx: StageContext, key: string): Promise<TrackMetadata 
     return usable;
   } catch (err) {
     observer?.cache?.("error");
-    ctx.warnings.push(`cache unavailable: ${describeError(err)}`);
+    ctx.warnings.push(warning("cache-unavailable", "cache", `cache unavailable: ${describeError(err)}`));
     return undefined;
   }
 }
@@ -248,15 +262,21 @@ async function runStages(ctx: StageContext, stages: readonly Stage[], records: S
         records.push(record(ctx, stage.name, "hit", null, t0));
         return out.result;
       }
-      records.push(record(ctx, stage.name, "miss", out.reason, t0));
-      ctx.deps.observer?.fallback?.(`${stage.name}: ${out.reason}`);
+      records.push(record(ctx, stage.name, "miss", out, t0));
+      ctx.deps.observer?.fallback?.(stage.name, out.code);
     } catch (err) {
       const timedOut = ctx.signal.aborted;
-      const reason = timedOut ? DEADLINE_REACHED : describeError(err);
-      records.push(record(ctx, stage.name, timedOut ? "timeout" : "error", reason, t0));
-      ctx.deps.observer?.fallback?.(`${stage.name}: ${timedOut ? "timeout" : "error"}`);
+      const why: Reason = timedOut ? DEADLINE_REACHED : { code: errorCode(err), reason: describeError(err) };
+      records.push(record(ctx, stage.name, timedOut ? "timeout" : "error", why, t0));
+      ctx.deps.observer?.fallback?.(stage.name, why.code);
       if (timedOut)
-        ctx.warnings.push(`deadline of ${ctx.deps.settings.timeoutMs} ms reached in ${stage.name}`);
+        ctx.warnings.push(
+          warning(
+            "deadline",
+            stage.name,
+            `deadline of ${ctx.deps.settings.timeoutMs} ms reached in ${stage.name}`,
+          ),
+        );
     }
   }
   return simpleExtraction(ctx.query, ctx.mode);
@@ -308,7 +328,7 @@ async function resolveWithin(
     // A cached miss means "the catalogue had nothing for this track"; the simple answer itself is
     // rebuilt from this input, whose own hints (year, country) may differ from the first one's.
     const fresh = simpleExtraction(ctx.query, mode);
-    const skipped = cached.warnings.filter((w) => / skipped: | failed: /.test(w));
+    const skipped = cached.warnings.filter((w) => w.code === "stage-skipped" || w.code === "stage-failed");
     return {
       ...fresh,
       cached: true,
@@ -323,9 +343,11 @@ async function resolveWithin(
   const result = await runStages(ctx, stages, records);
   for (const rec of records) deps.observer?.stage?.(rec, mode);
   for (const rec of records) {
+    const stage = rec.stage as Stage["name"];
     if (rec.outcome === "skipped" && rec.stage !== "simple")
-      result.warnings.push(`${rec.stage} skipped: ${rec.reason}`);
-    if (rec.outcome === "error") result.warnings.push(`${rec.stage} failed: ${rec.reason}`);
+      result.warnings.push(warning("stage-skipped", stage, `${rec.stage} skipped: ${rec.reason}`));
+    if (rec.outcome === "error")
+      result.warnings.push(warning("stage-failed", stage, `${rec.stage} failed: ${rec.reason}`));
   }
   result.warnings.unshift(...ctx.warnings);
   // A refused or uncertain match still offers what the catalogue had (a strong match needs no list).
@@ -341,7 +363,10 @@ async function resolveWithin(
     llmCalls: ctx.counters.llmCalls,
     llmTasks: ctx.counters.llmTasks,
   };
-  result.degraded = degradedOf(records, deps.budget?.waitMs(1) ?? 0);
+  result.degraded = degradedOf(records, {
+    budgetWaitMs: deps.budget?.waitMs(1) ?? 0,
+    circuitRetrySeconds: deps.breaker?.retryAfterSeconds() ?? null,
+  });
   if (deps.redact) scrub(result, deps.redact);
   const valid = TrackMetadataSchema.parse(result);
   if (isCacheable(valid, records)) await writeCache(ctx, key, valid);
@@ -351,7 +376,7 @@ async function resolveWithin(
 
 /** Scrubs secrets out of every free text of an answer that comes from outside (warnings, reasons). */
 export function scrub(result: TrackMetadata, redact: (text: string) => string): void {
-  result.warnings = result.warnings.map(redact);
+  result.warnings = result.warnings.map((w) => ({ ...w, message: redact(w.message) }));
   for (const stage of result.diagnostics.stages) if (stage.reason) stage.reason = redact(stage.reason);
 }
 

@@ -3,6 +3,7 @@
  */
 import type { StageRecord, TrackMetadata } from "../schema.js";
 import type { Mode, TrackQuery } from "../types.js";
+import { warning } from "../warnings.js";
 
 /** An empty diagnostics block for a mode. */
 export function emptyDiagnostics(
@@ -66,7 +67,8 @@ export function blankMetadata(query: TrackQuery, mode: Mode): TrackMetadata {
 export function simpleExtraction(query: TrackQuery, mode: Mode): TrackMetadata {
   const result = blankMetadata(query, mode);
   result.confidence = query.confidence;
-  if (!query.artist) result.warnings.push("no artist found in tags or filename");
-  if (!query.title) result.warnings.push("no title found in tags or filename");
+  if (!query.artist)
+    result.warnings.push(warning("no-artist", "simple", "no artist found in tags or filename"));
+  if (!query.title) result.warnings.push(warning("no-title", "simple", "no title found in tags or filename"));
   return result;
 }
