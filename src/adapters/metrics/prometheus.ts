@@ -6,7 +6,15 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { PipelineObserver } from "../../core/pipeline/resolve.js";
-import type { DiscogsRequestEvent } from "../discogs/client.js";
+
+/** One finished Discogs request, as the Discogs client reports it (the container passes it on). */
+export interface DiscogsRequestObservation {
+  endpoint: string;
+  status: number | "network";
+  ms: number;
+  waitMs: number;
+  remaining?: number;
+}
 
 /** What the build-info metric reports. */
 export interface BuildInfo {
@@ -20,7 +28,7 @@ export interface Metrics {
   /** Records one HTTP request. */
   http(route: string, method: string, status: number, seconds: number): void;
   /** Records one Discogs request (latency, budget wait, remaining budget). */
-  discogsRequest(event: DiscogsRequestEvent): void;
+  discogsRequest(event: DiscogsRequestObservation): void;
   /** Reads Discogs counters ("search 200" -> n) at scrape time. */
   setDiscogsCounters(read: () => Record<string, number>): void;
   /** Reads the Discogs budget and circuit at scrape time. */

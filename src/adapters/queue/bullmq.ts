@@ -6,15 +6,18 @@
  */
 import { createRequire } from "node:module";
 import type { Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { UpstreamError } from "../../core/errors.js";
 import type { JobChunk, JobItem, JobQueue, JobResult, JobStatus } from "../../core/ports.js";
 import type { Mode } from "../../core/types.js";
-import { newRedis } from "../cache/redis.js";
 
 const require = createRequire(import.meta.url);
-/** BullMQ is loaded when jobs are first used: a service without Redis never pays for it at start. */
+/** BullMQ and ioredis are loaded when jobs are first used: a service without Redis never pays for them. */
 const bullmq = () => require("bullmq") as typeof import("bullmq");
+const newRedis = (url: string, options: RedisOptions): Redis => {
+  const { Redis: Client } = require("ioredis") as typeof import("ioredis");
+  return new Client(url, options);
+};
 
 /** Options shared by the queue and the worker. */
 export interface BullJobsOptions {
