@@ -10,8 +10,6 @@ import type { Mode, RawTags, TrackInput } from "./types.js";
 /** Reads tags from an audio file. Throws InvalidInputError for a missing, unreadable or corrupt file. */
 export interface TagReader {
   read(path: string, signal?: AbortSignal): Promise<RawTags>;
-  /** Reads tags from bytes already in memory (an upload). */
-  readBuffer(data: Uint8Array, mimeType?: string, signal?: AbortSignal): Promise<RawTags>;
   /**
    * Everything tag writing needs from one parse: the tags matching reads (as `read` gives them), the
    * current values of the fields discmeta manages (for a diff), the tag format, and whether the file
@@ -90,7 +88,6 @@ export interface LlmCallOptions {
 
 /** A language model that answers with JSON validated against a zod schema. Throws LlmError on failure. */
 export interface LlmClient {
-  readonly provider: string;
   generate<T>(
     task: LlmTask,
     schema: z.ZodType<T>,
@@ -106,9 +103,6 @@ export interface LlmClient {
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** Deletes keys matching a glob pattern ("metadata:*"); returns how many. */
-  clearPattern(pattern: string): Promise<number>;
   dispose(): Promise<void>;
 }
 

@@ -3,7 +3,6 @@
  * unref()ed so it never keeps the process alive.
  */
 import type { Cache } from "../../core/ports.js";
-import { globToRegExp } from "./glob.js";
 
 /** Options of the memory cache. */
 export interface MemoryCacheOptions {
@@ -43,20 +42,6 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache & { s
       entries.delete(key);
       entries.set(key, { value: JSON.stringify(value), expires: now() + ttlSeconds * 1000 });
       while (entries.size > max) entries.delete(entries.keys().next().value as string);
-    },
-    async delete(key) {
-      entries.delete(key);
-    },
-    async clearPattern(pattern) {
-      const re = globToRegExp(pattern);
-      let n = 0;
-      for (const k of [...entries.keys()]) {
-        if (re.test(k)) {
-          entries.delete(k);
-          n++;
-        }
-      }
-      return n;
     },
     async dispose() {
       clearInterval(sweep);

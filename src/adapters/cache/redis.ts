@@ -1,6 +1,6 @@
 /**
  * The Redis cache over ioredis: lazy connect, bounded reconnect delays, no offline queue (a down Redis
- * fails fast and the pipeline carries on uncached), SCAN-based clearPattern (never KEYS).
+ * fails fast and the pipeline carries on uncached).
  */
 import { createRequire } from "node:module";
 import type { Redis, RedisOptions } from "ioredis";
@@ -81,21 +81,6 @@ export function createRedisCache(options: RedisCacheOptions): RedisCache {
       run("set", async () => {
         if (ttlSeconds <= 0) return;
         await client.set(prefix + key, JSON.stringify(value), "EX", Math.max(1, Math.round(ttlSeconds)));
-      }),
-    delete: (key) =>
-      run("delete", async () => {
-        await client.del(prefix + key);
-      }),
-    clearPattern: (pattern) =>
-      run("clearPattern", async () => {
-        let cursor = "0";
-        let n = 0;
-        do {
-          const [next, keys] = await client.scan(cursor, "MATCH", prefix + pattern, "COUNT", 500);
-          cursor = next;
-          if (keys.length > 0) n += await client.unlink(...keys);
-        } while (cursor !== "0");
-        return n;
       }),
     async ping() {
       try {

@@ -8,7 +8,6 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { UpstreamError } from "../../core/errors.js";
 import type { Cache } from "../../core/ports.js";
-import { globToRegExp } from "./glob.js";
 
 /** Options of the SQLite cache. */
 export interface SqliteCacheOptions {
@@ -31,7 +30,6 @@ export function createSqliteCache(options: SqliteCacheOptions): Cache & { size()
         set: Database.Statement;
         del: Database.Statement;
         sweep: Database.Statement;
-        keys: Database.Statement;
         count: Database.Statement;
       }
     | undefined;
@@ -60,7 +58,6 @@ export function createSqliteCache(options: SqliteCacheOptions): Cache & { size()
       ),
       del: db.prepare("DELETE FROM cache WHERE key = ?"),
       sweep: db.prepare("DELETE FROM cache WHERE expires <= ?"),
-      keys: db.prepare("SELECT key FROM cache"),
       count: db.prepare("SELECT COUNT(*) AS n FROM cache WHERE expires > ?"),
     };
     stmts.sweep.run(now());
@@ -82,19 +79,6 @@ export function createSqliteCache(options: SqliteCacheOptions): Cache & { size()
       const s = open();
       s.set.run(key, JSON.stringify(value), now() + Math.round(ttlSeconds * 1000));
       if (++writes % sweepEvery === 0) s.sweep.run(now());
-    },
-    async delete(key) {
-      open().del.run(key);
-    },
-    async clearPattern(pattern) {
-      const s = open();
-      const re = globToRegExp(pattern);
-      const doomed = (s.keys.all() as { key: string }[]).map((r) => r.key).filter((k) => re.test(k));
-      const run = db!.transaction((keys: string[]) => {
-        for (const k of keys) s.del.run(k);
-      });
-      run(doomed);
-      return doomed.length;
     },
     async dispose() {
       db?.close();

@@ -106,7 +106,6 @@ export function createStructuredClient(call: RawCall, options: StructuredOptions
   }
 
   return {
-    provider: options.provider,
     async generate<T>(task: LlmTask, schema: z.ZodType<T>, input: unknown, opts: LlmCallOptions = {}) {
       const t0 = Date.now();
       const timeout = AbortSignal.timeout(opts.timeoutMs ?? options.timeoutMs);

@@ -113,17 +113,5 @@ export function createMusicMetadataReader(): TagReader {
         throw unreadable(path, err);
       }
     },
-    async readBuffer(data, mimeType) {
-      try {
-        return toRawTags(
-          await (await mm()).parseBuffer(data, mimeType ? { mimeType } : undefined, {
-            duration: true,
-            skipCovers: true,
-          }),
-        );
-      } catch (err) {
-        throw unreadable("upload", err);
-      }
-    },
   };
 }
