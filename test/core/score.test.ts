@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Release, ReleaseTrack, SearchHit } from "../../src/core/catalog.js";
-import {
-  buildQueries,
-  dashReadings,
-  distinctiveWord,
-  splitByArtist,
-  unsplitReadings,
-} from "../../src/core/match.js";
+import { buildQueries, distinctiveWord } from "../../src/core/match/ladder.js";
+import { dashReadings, splitByArtist, unsplitReadings } from "../../src/core/match/readings.js";
 import { rolloutBucket } from "../../src/core/pipeline/discogs.js";
 import {
   type Candidate,

@@ -7,7 +7,7 @@
 import munkres from "munkres";
 import type { Release, ReleaseTrack, SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
-import { findRelease } from "../match.js";
+import { findRelease } from "../match/find.js";
 import type { MetadataSource } from "../ports.js";
 import {
   type Candidate,

@@ -3,7 +3,9 @@
  */
 import type { SearchHit } from "../catalog.js";
 import { candidatesOf, mapRelease, matchInfo } from "../map-release.js";
-import { findRelease, type MatchOutcome, type Strategy, unsplitReadings } from "../match.js";
+import { findRelease, type MatchOutcome } from "../match/find.js";
+import type { Strategy } from "../match/ladder.js";
+import { unsplitReadings } from "../match/readings.js";
 import { normalizeKey } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";

@@ -18,7 +18,8 @@ import {
   SelectSchema,
   SplitSchema,
 } from "../llm-tasks.js";
-import type { MatchOutcome, Strategy } from "../match.js";
+import type { MatchOutcome } from "../match/find.js";
+import type { Strategy } from "../match/ladder.js";
 import { normalizeKey, normalizeMix, normalizeName, normalizeTitle } from "../normalize.js";
 import type { LlmTask } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";

@@ -1,18 +1,12 @@
 /**
- * Stage 2 matching: a deterministic query ladder, cheap ranking on search rows, tracklist verification of
- * the top few, and the master's year for the original release. Pure over the MetadataSource port.
+ * Stage 2's search loop: runs the query ladder, ranks search rows cheaply, verifies the top few on
+ * their tracklists, and fetches the master's year for the original release; then chooses among the
+ * readings of the input. Pure over the MetadataSource port, so it runs against any source, in-process
+ * fakes included.
  */
-import type { SearchHit, SearchParams } from "./catalog.js";
-import { NotFoundError } from "./errors.js";
-import {
-  foldAscii,
-  normalizeKey,
-  normalizeTitle,
-  splitArtists,
-  stripDiscogsSuffix,
-  stripLeadingThe,
-} from "./normalize.js";
-import type { MetadataSource } from "./ports.js";
+import type { SearchHit } from "../catalog.js";
+import { NotFoundError } from "../errors.js";
+import type { MetadataSource } from "../ports.js";
 import {
   type Candidate,
   confidenceOf,
@@ -23,133 +17,10 @@ import {
   type Scored,
   type ScoreWeights,
   scoreCandidate,
-} from "./score.js";
-import type { TrackQuery } from "./types.js";
-
-/** One rung of the ladder. */
-export interface Strategy {
-  name: string;
-  params: SearchParams;
-}
-
-/** Results per search page: one request either way, and masters with many versions need room. */
-const PER_PAGE = 50;
-
-/**
- * The query ladder, in order: exact identifiers, artist + track, q, artist + release title, then
- * variants (main artist, ASCII-folded, without "The", swapped). Queries never carry the mix: Discogs
- * spells mixes inconsistently, so the mix is judged in scoring instead, where "Original Mix" = none.
- */
-export function buildQueries(q: TrackQuery): Strategy[] {
-  const out: Strategy[] = [];
-  const { artist, title, hints } = q;
-  if (hints.catno) out.push({ name: "catno", params: { catno: hints.catno, per_page: PER_PAGE } });
-  if (hints.barcode) out.push({ name: "barcode", params: { barcode: hints.barcode, per_page: PER_PAGE } });
-  if (!artist || !title) return out;
-  // A title with a dash of its own is seldom a track title: search its first part ("Ida Jane - May 25,
-  // 1956"), then the whole name, then the last two parts as artist and title; rescoring weighs them all.
-  const readings = dashReadings(q);
-  const first = readings.find((r) => r.artist === artist);
-  out.push({ name: "artist+track", params: { artist, track: first?.title ?? title, per_page: PER_PAGE } });
-  out.push({ name: "q", params: { q: `${artist} ${title}`, per_page: PER_PAGE } });
-  const later = readings[0];
-  if (later && later !== first)
-    out.push({
-      name: "reading+track",
-      params: { artist: later.artist, track: later.title, per_page: PER_PAGE },
-    });
-  out.push({ name: "artist+release_title", params: { artist, release_title: title, per_page: PER_PAGE } });
-  // A spelling variant ("Every Kinda People") fails Discogs' all-words match: try the title's most
-  // distinctive word alone; tracklist verification then judges the whole title.
-  const keyword = distinctiveWord(title);
-  if (keyword && keyword.toLowerCase() !== title.toLowerCase()) {
-    out.push({ name: "artist+track-keyword", params: { artist, track: keyword, per_page: PER_PAGE } });
-  }
-  const names = splitArtists(artist);
-  if (names.length > 1)
-    out.push({ name: "main-artist+track", params: { artist: names[0]!, track: title, per_page: PER_PAGE } });
-  const fa = foldAscii(artist);
-  const ft = foldAscii(title);
-  if (fa !== artist || ft !== title)
-    out.push({ name: "ascii+track", params: { artist: fa, track: ft, per_page: PER_PAGE } });
-  const noThe = stripLeadingThe(artist);
-  if (noThe !== artist)
-    out.push({ name: "no-the+track", params: { artist: noThe, track: title, per_page: PER_PAGE } });
-  if (q.orderUncertain)
-    out.push({ name: "swapped+track", params: { artist: title, track: artist, per_page: PER_PAGE } });
-  return out;
-}
-
-/**
- * Other readings of a filename split at its first dash when the title holds more dashes ("Hotel Costes 2
- * - Lovetronic - You Are Love", "Running Wild - Under Jolly Roger - 1987"): neighbouring parts as artist
- * and title, later pairs first, since a channel or compilation name opens a video title more often than
- * an album or label closes it. At most two; never for tags, whose fields are already split.
- */
-export function dashReadings(q: TrackQuery): { artist: string; title: string }[] {
-  if (q.source === "tags" || !q.artist || !q.title || !q.title.includes(" - ")) return [];
-  const parts = [q.artist, ...q.title.split(" - ")].map((p) => p.trim()).filter(Boolean);
-  if (parts.length < 3 || parts.length > 4) return [];
-  const pairs = parts.slice(0, -1).map((artist, i) => ({ artist, title: parts[i + 1]! }));
-  // The last pair and the first: a channel before the artist, or an album, date or label after the title.
-  return pairs.length === 2 ? pairs.reverse() : [pairs.at(-1)!, pairs[0]!];
-}
-
-/**
- * Reads an unsplit name ("Larry Heard Missing You") as artist and title, given an artist the catalogue
- * knows: the artist's words must open or close the name, and some words must be left for the title.
- * Word by word on normalised keys, so case, accents and punctuation do not matter.
- */
-export function splitByArtist(text: string, artist: string): { artist: string; title: string } | null {
-  const words = text.split(/\s+/).filter((w) => normalizeKey(w) !== "");
-  const keys = words.map((w) => normalizeKey(w));
-  const name = normalizeKey(stripDiscogsSuffix(artist)).split(" ").filter(Boolean);
-  if (name.length === 0 || name.join("").length < 3 || name.length >= keys.length) return null;
-  const at = (start: number) => name.every((w, i) => keys[start + i] === w);
-  const clean = stripDiscogsSuffix(artist);
-  if (at(0)) return { artist: clean, title: normalizeTitle(words.slice(name.length).join(" ")) };
-  if (at(keys.length - name.length))
-    return { artist: clean, title: normalizeTitle(words.slice(0, keys.length - name.length).join(" ")) };
-  return null;
-}
-
-/** The distinct artist/title readings of an unsplit name that the search hits' artists support, best first. */
-export function unsplitReadings(text: string, hits: SearchHit[]): { artist: string; title: string }[] {
-  const out = new Map<string, { artist: string; title: string }>();
-  for (const h of hits) {
-    if (h.kind !== "release") continue;
-    for (const name of new Set([h.artist, ...splitArtists(h.artist)])) {
-      const reading = name && !/^various$/i.test(name) ? splitByArtist(text, name) : null;
-      if (reading) out.set(normalizeKey(`${reading.artist}|${reading.title}`), reading);
-    }
-  }
-  return [...out.values()];
-}
-
-const STOPWORDS = new Set([
-  "the",
-  "and",
-  "with",
-  "from",
-  "your",
-  "that",
-  "this",
-  "what",
-  "when",
-  "for",
-  "you",
-  "are",
-  "feat",
-]);
-
-/** The longest word of a title that is not a stop word, or null for one-word titles. */
-export function distinctiveWord(title: string): string | null {
-  const words = title
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length >= 3 && !STOPWORDS.has(w.toLowerCase()));
-  if (words.length < 2) return null;
-  return words.reduce((a, b) => (b.length > a.length ? b : a));
-}
+} from "../score.js";
+import type { TrackQuery } from "../types.js";
+import { buildQueries, type Strategy } from "./ladder.js";
+import { otherReadings } from "./readings.js";
 
 /** Options of one match. */
 export interface MatchOptions {
@@ -232,25 +103,6 @@ function scoreAll(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[
 /** Ranks the candidates under a reading without dropping any: for the other readings of a name. */
 function rankOnly(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
   return scoreAll(state, q, opts).slice(0, opts.maxResults);
-}
-
-/** A reading of the input other than the one given, named for the strategies list. */
-interface Reading {
-  name: string;
-  query: TrackQuery;
-}
-
-/**
- * The other readings of a filename: artist and title swapped ("Title - Artist"), and the other pairs
- * of a name with more dashes. Tags are split already and have none.
- */
-function otherReadings(q: TrackQuery): Reading[] {
-  if (q.source === "tags" || !q.artist || !q.title) return [];
-  const plain = { ...q, orderUncertain: false };
-  return [
-    { name: "swapped-rescore", query: { ...plain, artist: q.title, title: q.artist } },
-    ...dashReadings(q).map((r) => ({ name: "reading-rescore", query: { ...plain, ...r } })),
-  ];
 }
 
 function rank(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
