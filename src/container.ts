@@ -28,14 +28,9 @@ import { type BatchOptions, resolveBatch, resolveOnRelease } from "./core/pipeli
 import { createBreaker } from "./core/pipeline/breaker.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, selectAlbum, splitWithLlm } from "./core/pipeline/llm.js";
-import {
-  createResolver,
-  type PipelineDeps,
-  type PipelineObserver,
-  type PipelineSettings,
-  type Resolver,
-  SIMPLE_STAGE,
-} from "./core/pipeline/resolve.js";
+import type { PipelineDeps, PipelineObserver, PipelineSettings } from "./core/pipeline/resolve.js";
+import { createResolver, type Resolver } from "./core/pipeline/resolver.js";
+import { SIMPLE_STAGE } from "./core/pipeline/stages.js";
 import type {
   Cache,
   JobItem,

@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryCache } from "../../src/adapters/cache/memory.js";
-import {
-  cacheKey,
-  createResolver,
-  DEFAULT_PIPELINE_SETTINGS,
-  resolveMetadata,
-  SIMPLE_STAGE,
-  type Stage,
-} from "../../src/core/pipeline/resolve.js";
+import { cacheKey } from "../../src/core/pipeline/cache-policy.js";
+import { DEFAULT_PIPELINE_SETTINGS, resolveMetadata } from "../../src/core/pipeline/resolve.js";
+import { createResolver } from "../../src/core/pipeline/resolver.js";
 import { blankMetadata } from "../../src/core/pipeline/simple.js";
+import { SIMPLE_STAGE, type Stage } from "../../src/core/pipeline/stages.js";
 import { warningText } from "../helpers.js";
 
 const settings = { ...DEFAULT_PIPELINE_SETTINGS, discogsDisabled: null, timeoutMs: 300 };

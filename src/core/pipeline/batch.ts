@@ -14,16 +14,12 @@ import { type Candidate, type TrackMetadata, TrackMetadataSchema } from "../sche
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type Warning, warning } from "../warnings.js";
+import { cacheKey, usableCached } from "./cache-policy.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
-import {
-  cacheKey,
-  type PipelineDeps,
-  type Resolver,
-  type StageContext,
-  scrub,
-  usableCached,
-} from "./resolve.js";
+import { type PipelineDeps, scrub } from "./resolve.js";
+import type { Resolver } from "./resolver.js";
 import { blankMetadata } from "./simple.js";
+import type { StageContext } from "./stages.js";
 
 /** Options of a batch. */
 export interface BatchOptions {

@@ -4,8 +4,12 @@
  * the Discogs budget or an upstream fault is marked `degraded` and never cached, so asking again later
  * can do better.
  */
-import type { StageRecord, TrackMetadata } from "../schema.js";
-import type { Reason } from "../warnings.js";
+import { describeError } from "../errors.js";
+import { normalizeKey } from "../normalize.js";
+import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
+import type { Mode, TrackQuery } from "../types.js";
+import { type Reason, warning } from "../warnings.js";
+import type { StageContext } from "./stages.js";
 
 /** The reason a stage records when the request's deadline struck. */
 export const DEADLINE_REACHED: Reason = { code: "deadline", reason: "request deadline reached" };
@@ -46,4 +50,64 @@ export function isCacheable(result: TrackMetadata, records: readonly StageRecord
   if (!result.artist && !result.title) return false;
   if (result.source === "discogs") return true;
   return records.some((r) => r.stage === "discogs" && r.outcome === "miss");
+}
+
+/**
+ * The cache key: `metadata:{artist}:{title}:{mix}`, normalised as in Stage 1, plus `:r{id}` when the
+ * file names its Discogs release (the user's choice must not be answered by another release's entry).
+ */
+export function cacheKey(
+  query: Pick<TrackQuery, "artist" | "title" | "mix"> & {
+    hints?: Pick<TrackQuery["hints"], "discogsReleaseId">;
+  },
+): string {
+  const part = (s: string | null) => normalizeKey(s ?? "").replace(/:/g, " ");
+  const base = `metadata:${part(query.artist)}:${part(query.title)}:${part(query.mix)}`;
+  const id = query.hints?.discogsReleaseId;
+  return id ? `${base}:r${id}` : base;
+}
+
+const MODE_RANK: Record<Mode, number> = { fast: 0, balanced: 1, accurate: 2 };
+
+/** A fallback result lives shorter than a Discogs match; a miss shorter still. */
+function ttlFor(result: TrackMetadata, base: number): number {
+  if (result.source === "discogs") return base;
+  if (result.source === "llm") return Math.max(60, Math.round(base / 4));
+  return Math.max(60, Math.min(3600, Math.round(base / 24)));
+}
+
+/**
+ * A cached value as an answer for `mode`: valid against the schema and made in this mode or a richer
+ * one (a result made in a cheaper mode lacks what a richer mode adds); else undefined.
+ */
+export function usableCached(hit: unknown, mode: Mode): TrackMetadata | undefined {
+  const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
+  if (!parsed?.success || MODE_RANK[parsed.data.diagnostics.mode] < MODE_RANK[mode]) return undefined;
+  // A match cached before answers carried release details is made again, once.
+  if (parsed.data.source === "discogs" && parsed.data.release === null) return undefined;
+  return parsed.data;
+}
+
+export async function readCache(ctx: StageContext, key: string): Promise<TrackMetadata | undefined> {
+  const { cache, observer } = ctx.deps;
+  if (!cache) return undefined;
+  try {
+    const usable = usableCached(await cache.get<TrackMetadata>(key), ctx.mode);
+    observer?.cache?.(usable ? "hit" : "miss");
+    return usable;
+  } catch (err) {
+    observer?.cache?.("error");
+    ctx.warnings.push(warning("cache-unavailable", "cache", `cache unavailable: ${describeError(err)}`));
+    return undefined;
+  }
+}
+
+export async function writeCache(ctx: StageContext, key: string, result: TrackMetadata): Promise<void> {
+  const { cache } = ctx.deps;
+  if (!cache) return;
+  try {
+    await cache.set(key, result, ttlFor(result, ctx.deps.settings.cacheTtlSeconds));
+  } catch (err) {
+    ctx.deps.observer?.log?.("warn", "cache store failed", { reason: describeError(err) });
+  }
 }

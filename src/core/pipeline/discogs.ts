@@ -12,8 +12,8 @@ import type { TrackMetadata } from "../schema.js";
 import { recommend } from "../score.js";
 import { type Reason, warning } from "../warnings.js";
 import { requestCatalogs } from "./catalog-source.js";
-import type { Stage, StageContext, StageOutcome } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
+import type { Stage, StageContext, StageOutcome } from "./stages.js";
 
 /** Discogs requests allowed per track, by mode. */
 export const DISCOGS_REQUEST_BUDGET = { fast: 5, balanced: 6, accurate: 8 } as const;

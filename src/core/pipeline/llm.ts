@@ -29,8 +29,8 @@ import { EXTRACTION_CONFIDENCE, type Mode, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
 import { type Reason, warning } from "../warnings.js";
 import type { DiscogsStageHooks } from "./discogs.js";
-import type { Stage, StageContext } from "./resolve.js";
 import { blankMetadata } from "./simple.js";
+import type { Stage, StageContext } from "./stages.js";
 
 /** Most LLM calls per request, by mode. */
 export const LLM_BUDGET: Record<Mode, number> = { fast: 0, balanced: 2, accurate: 3 };

@@ -1,22 +1,27 @@
 /**
- * The pipeline: Stage 1, cache lookup, then an ordered list of stages run by one generic loop
- * (as Navidrome's callAgentMethod), then cache store. Each stage records {stage, outcome, reason, ms}.
+ * The pipeline for one track: Stage 1, the cache, the stages (stages.ts), the cache store, under one
+ * deadline. The settings, observer hooks and dependencies every part of the pipeline shares live here.
  */
-
 import type { Cluster } from "../album/cluster.js";
 import type { AlbumScored } from "../album/match.js";
-import { describeError } from "../errors.js";
 import { extractTrack } from "../extract.js";
-import { normalizeKey } from "../normalize.js";
 import type { Cache, LlmClient, MetadataSource } from "../ports.js";
-import { type Candidate, type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
+import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
-import { errorCode, type Reason, type ReasonCode, type Warning, warning } from "../warnings.js";
+import { type ReasonCode, warning } from "../warnings.js";
 import type { Breaker } from "./breaker.js";
-import { DEADLINE_REACHED, type DiscogsBudget, degradedOf, isCacheable } from "./cache-policy.js";
-import { type CatalogCounters, type CatalogKind, catalogOf } from "./catalog-source.js";
+import {
+  cacheKey,
+  type DiscogsBudget,
+  degradedOf,
+  isCacheable,
+  readCache,
+  writeCache,
+} from "./cache-policy.js";
+import { type CatalogKind, catalogOf } from "./catalog-source.js";
 import { simpleExtraction } from "./simple.js";
+import { runStages, SIMPLE_STAGE, type Stage, type StageContext } from "./stages.js";
 
 /** Settings the pipeline needs, already validated by config. */
 export interface PipelineSettings {
@@ -107,117 +112,6 @@ export interface PipelineDeps {
   now?: () => number;
 }
 
-/** Per-request state shared by the stages. */
-export interface StageContext {
-  input: TrackInput;
-  query: TrackQuery & { pattern: string };
-  mode: Mode;
-  deps: PipelineDeps;
-  signal: AbortSignal;
-  /** When the request's deadline strikes (ms since the epoch), or null for none (batch work). */
-  deadlineAt: number | null;
-  warnings: Warning[];
-  /** The catalogue's best candidates, when its match was not strong (kept even when it was refused). */
-  candidates?: Candidate[];
-  /** Counters the stages bump, reported in diagnostics. */
-  counters: CatalogCounters & { llmCalls: number; llmTasks: string[] };
-}
-
-/** A stage returns a result, or null to let the next stage try, with the reason. */
-export type StageOutcome = { result: TrackMetadata } | ({ result: null } & Reason);
-
-/** A stage of the fallback chain. */
-export interface Stage {
-  readonly name: "discogs" | "llm" | "simple";
-  /** Why the stage cannot run for this request, or null when it can. */
-  skipReason(ctx: StageContext): Reason | null;
-  run(ctx: StageContext): Promise<StageOutcome>;
-}
-
-/** The last resort; it never fails. */
-export const SIMPLE_STAGE: Stage = {
-  name: "simple",
-  skipReason: () => null,
-  run: async (ctx) => ({ result: simpleExtraction(ctx.query, ctx.mode) }),
-};
-
-/**
- * The cache key: `metadata:{artist}:{title}:{mix}`, normalised as in Stage 1, plus `:r{id}` when the
- * file names its Discogs release (the user's choice must not be answered by another release's entry).
- */
-export function cacheKey(
-  query: Pick<TrackQuery, "artist" | "title" | "mix"> & {
-    hints?: Pick<TrackQuery["hints"], "discogsReleaseId">;
-  },
-): string {
-  const part = (s: string | null) => normalizeKey(s ?? "").replace(/:/g, " ");
-  const base = `metadata:${part(query.artist)}:${part(query.title)}:${part(query.mix)}`;
-  const id = query.hints?.discogsReleaseId;
-  return id ? `${base}:r${id}` : base;
-}
-
-const MODE_RANK: Record<Mode, number> = { fast: 0, balanced: 1, accurate: 2 };
-
-/** A fallback result lives shorter than a Discogs match; a miss shorter still. */
-function ttlFor(result: TrackMetadata, base: number): number {
-  if (result.source === "discogs") return base;
-  if (result.source === "llm") return Math.max(60, Math.round(base / 4));
-  return Math.max(60, Math.min(3600, Math.round(base / 24)));
-}
-
-function record(
-  ctx: StageContext,
-  stage: string,
-  outcome: StageRecord["outcome"],
-  why: Reason | null,
-  t0: number,
-): StageRecord {
-  const now = ctx.deps.now ?? Date.now;
-  return {
-    stage,
-    outcome,
-    code: why?.code ?? null,
-    reason: why?.reason ?? null,
-    ms: Math.max(0, now() - t0),
-  };
-}
-
-/**
- * A cached value as an answer for `mode`: valid against the schema and made in this mode or a richer
- * one (a result made in a cheaper mode lacks what a richer mode adds); else undefined.
- */
-export function usableCached(hit: unknown, mode: Mode): TrackMetadata | undefined {
-  const parsed = hit ? TrackMetadataSchema.safeParse(hit) : undefined;
-  if (!parsed?.success || MODE_RANK[parsed.data.diagnostics.mode] < MODE_RANK[mode]) return undefined;
-  // A match cached before answers carried release details is made again, once.
-  if (parsed.data.source === "discogs" && parsed.data.release === null) return undefined;
-  return parsed.data;
-}
-
-async function readCache(ctx: StageContext, key: string): Promise<TrackMetadata | undefined> {
-  const { cache, observer } = ctx.deps;
-  if (!cache) return undefined;
-  try {
-    const usable = usableCached(await cache.get<TrackMetadata>(key), ctx.mode);
-    observer?.cache?.(usable ? "hit" : "miss");
-    return usable;
-  } catch (err) {
-    observer?.cache?.("error");
-    ctx.warnings.push(warning("cache-unavailable", "cache", `cache unavailable: ${describeError(err)}`));
-    return undefined;
-  }
-}
-
-async function writeCache(ctx: StageContext, key: string, result: TrackMetadata): Promise<void> {
-  const { cache } = ctx.deps;
-  if (!cache) return;
-  try {
-    await cache.set(key, result, ttlFor(result, ctx.deps.settings.cacheTtlSeconds));
-  } catch (err) {
-    ctx.deps.observer?.log?.("warn", "cache store failed", { reason: describeError(err) });
-  }
-}
-
 /**
  * The request's deadline: one controller and one timer, joined with the caller's signal if any, made
  * only when a step first asks for the signal (a cache hit never does) and cleared when the request ends.
@@ -243,43 +137,6 @@ function lazyDeadline(timeoutMs: number, outer: AbortSignal | undefined, now: ()
     },
     done: () => clearTimeout(made?.timer),
   };
-}
-
-/** Runs the stages in order until one answers. The simple stage always does. */
-async function runStages(ctx: StageContext, stages: readonly Stage[], records: StageRecord[]) {
-  const now = ctx.deps.now ?? Date.now;
-  for (const stage of stages) {
-    const t0 = now();
-    const last = stage.name === "simple";
-    const skip = last ? null : ctx.signal.aborted ? DEADLINE_REACHED : stage.skipReason(ctx);
-    if (skip) {
-      records.push(record(ctx, stage.name, "skipped", skip, t0));
-      continue;
-    }
-    try {
-      const out = await stage.run(ctx);
-      if (out.result) {
-        records.push(record(ctx, stage.name, "hit", null, t0));
-        return out.result;
-      }
-      records.push(record(ctx, stage.name, "miss", out, t0));
-      ctx.deps.observer?.fallback?.(stage.name, out.code);
-    } catch (err) {
-      const timedOut = ctx.signal.aborted;
-      const why: Reason = timedOut ? DEADLINE_REACHED : { code: errorCode(err), reason: describeError(err) };
-      records.push(record(ctx, stage.name, timedOut ? "timeout" : "error", why, t0));
-      ctx.deps.observer?.fallback?.(stage.name, why.code);
-      if (timedOut)
-        ctx.warnings.push(
-          warning(
-            "deadline",
-            stage.name,
-            `deadline of ${ctx.deps.settings.timeoutMs} ms reached in ${stage.name}`,
-          ),
-        );
-    }
-  }
-  return simpleExtraction(ctx.query, ctx.mode);
 }
 
 /**
@@ -378,85 +235,4 @@ async function resolveWithin(
 export function scrub(result: TrackMetadata, redact: (text: string) => string): void {
   result.warnings = result.warnings.map((w) => ({ ...w, message: redact(w.message) }));
   for (const stage of result.diagnostics.stages) if (stage.reason) stage.reason = redact(stage.reason);
-}
-
-/** A resolve function that coalesces identical requests in flight into one (single-flight). */
-export type Resolver = (
-  input: TrackInput,
-  options?: { signal?: AbortSignal; query?: TrackQuery & { pattern: string } },
-) => Promise<TrackMetadata>;
-
-/**
- * Creates a resolver over fixed dependencies. A burst of identical inputs (same cache key, mode and hints)
- * makes one lookup; every caller gets its own copy of the answer.
- */
-export function createResolver(deps: PipelineDeps): Resolver {
-  const inflight = new Map<string, { promise: Promise<TrackMetadata>; callers: number }>();
-  const stage1 = createStage1Memo(STAGE1_MEMO_SIZE);
-  return async (input, options = {}) => {
-    const { query, identity } = options.query
-      ? { query: options.query, identity: identityOf(options.query) }
-      : stage1(input);
-    const mode = input.mode ?? deps.settings.mode;
-    const key = `${identity}|${mode}`;
-    let entry = inflight.get(key);
-    if (entry) entry.callers++;
-    else {
-      // The shared lookup must not die with the first caller's signal: it runs under the deadline only.
-      const promise = resolveMetadata(input, deps, { query }).finally(() => inflight.delete(key));
-      entry = { promise, callers: 1 };
-      inflight.set(key, entry);
-    }
-    const result = options.signal ? await raceAbort(entry.promise, options.signal) : await entry.promise;
-    // Once settled no one else can join, so a sole caller may keep the object; shared ones get copies.
-    return entry.callers === 1 ? result : structuredClone(result);
-  };
-}
-
-/** What makes two Stage 1 results the same lookup: the cache key and the hints. */
-function identityOf(query: TrackQuery): string {
-  return `${cacheKey(query)}|${JSON.stringify(query.hints)}`;
-}
-
-/** Inputs whose Stage 1 result is kept: repeated inputs (the warm path) skip the grammar. */
-const STAGE1_MEMO_SIZE = 2000;
-
-/**
- * Stage 1 is pure, so its result for an input (filename and tags) can be kept: a small LRU of frozen
- * results, with each one's identity (cache key and hints) for coalescing.
- */
-function createStage1Memo(size: number) {
-  const memo = new Map<string, { query: TrackQuery & { pattern: string }; identity: string }>();
-  return (input: TrackInput) => {
-    const id = JSON.stringify([input.filename, input.tags ?? null, input.path ?? null]);
-    let hit = memo.get(id);
-    if (hit) memo.delete(id);
-    else {
-      const query = extractTrack(input);
-      Object.freeze(query.hints);
-      Object.freeze(query.featuring);
-      hit = { query: Object.freeze(query), identity: identityOf(query) };
-      if (memo.size >= size) memo.delete(memo.keys().next().value as string);
-    }
-    memo.set(id, hit);
-    return hit;
-  };
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
