@@ -31,6 +31,7 @@ import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, selectAlbum, splitWithLlm } from
 import type { PipelineDeps, PipelineObserver, PipelineSettings } from "./core/pipeline/resolve.js";
 import { createResolver, type Resolver } from "./core/pipeline/resolver.js";
 import { SIMPLE_STAGE } from "./core/pipeline/stages.js";
+import { DEFAULT_POLICY } from "./core/policy.js";
 import type {
   Cache,
   JobItem,
@@ -106,6 +107,7 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
     timeoutMs: config.timeoutMs,
     cacheTtlSeconds: config.cache.ttlSeconds,
     discogsRolloutPercent: config.discogs.rolloutPercent,
+    policy: DEFAULT_POLICY,
   };
 }
 

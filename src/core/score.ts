@@ -6,6 +6,7 @@
 import type { ParsedRowTitle, Release, ReleaseTrack, SearchHit } from "./catalog.js";
 import { parseTitleText } from "./filename.js";
 import { normalizeKey } from "./normalize.js";
+import { DEFAULT_POLICY, type Policy } from "./policy.js";
 import { artistSimilarity, comparable, isVarious, textSimilarity } from "./similarity.js";
 import type { TrackQuery } from "./types.js";
 
@@ -52,12 +53,6 @@ export interface Scored {
 
 /** Recommendation levels, best first. */
 export type Recommendation = "strong" | "medium" | "low" | "none";
-
-/** An artist penalty above this caps the recommendation at "low". */
-export const ARTIST_CAP_PENALTY = 0.3;
-
-/** Distance thresholds of the recommendations (calibrated on the dev evaluation; see docs/benchmarks.md). */
-export const THRESHOLDS = { strong: 0.06, medium: 0.15, low: 0.3 } as const;
 
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
 
@@ -292,17 +287,34 @@ export function rankScored(list: Scored[]): Scored[] {
 }
 
 /** The recommendation for a best candidate, from thresholds and sanity checks on artist and title. */
-export function recommend(best: Scored | undefined): Recommendation {
+export function recommend(best: Scored | undefined, policy: Policy = DEFAULT_POLICY): Recommendation {
   if (!best) return "none";
   const { distance, penalties } = best;
+  const { thresholds: t, identity: cap } = policy;
   const identity = Math.max(penalties.artist ?? 1, penalties.title ?? 1);
   // As beets' max_rec: an artist that plainly differs ("Dance Nation" for "Double Nation") caps the
   // recommendation at low, however close the rest.
-  const artistCap = (penalties.artist ?? 0) > ARTIST_CAP_PENALTY;
-  if (!artistCap && distance <= THRESHOLDS.strong && best.row && identity <= 0.15) return "strong";
-  if (!artistCap && distance <= THRESHOLDS.medium && identity <= 0.35) return "medium";
-  if (distance <= THRESHOLDS.low && identity <= 0.6) return "low";
+  const artistCap = (penalties.artist ?? 0) > cap.artistCap;
+  if (!artistCap && distance <= t.strong && best.row && identity <= cap.strong) return "strong";
+  if (!artistCap && distance <= t.medium && identity <= cap.medium) return "medium";
+  // Low: within the low distance, with both identities plausible, or the artist exact and the title
+  // what a video title adds to it (a full-album upload, a live clip): measured right on the dev set.
+  if (distance <= t.low && (identity <= cap.low || (penalties.artist ?? 1) <= cap.strong)) return "low";
   return "none";
+}
+
+/**
+ * The confidence of a best candidate: the distance curve with the margin's discount, and never above
+ * `noneMaxConfidence` for a candidate the scorer does not recommend, so that "none" cannot clear a
+ * sane DISCOGS_MIN_CONFIDENCE however close its distance.
+ */
+export function calibratedConfidence(
+  best: Scored,
+  margin: number | null,
+  policy: Policy = DEFAULT_POLICY,
+): number {
+  const conf = confidenceOf(best.distance, margin, policy);
+  return recommend(best, policy) === "none" ? Math.min(conf, policy.noneMaxConfidence) : conf;
 }
 
 /** The margin to the best candidate of another master (versions of one record are not rivals). */
@@ -315,21 +327,15 @@ export function marginOf(ranked: Scored[]): number | null {
 }
 
 /**
- * Maps a distance to a confidence in [0, 1]: piecewise linear through points measured on the dev
- * evaluation (docs/benchmarks.md, "calibration"). A small margin to a rival record lowers it.
+ * Maps a distance to a confidence in [0, 1]: piecewise linear through the policy's curve, measured on
+ * the dev evaluation (docs/benchmarks.md, "calibration"). A small margin to a rival record lowers it.
  */
-export function confidenceOf(distance: number, margin: number | null): number {
-  // Measured master-level accuracy (2026-11-24 dev run): >=99% below 0.08, 95% at 0.08-0.10, ~99% at
-  // 0.10-0.30 on few answers. The curve stays below the measurement above 0.15, where samples are thin
-  // and real Discogs has far more look-alikes than the dev set.
-  const points: [number, number][] = [
-    [0, 0.99],
-    [THRESHOLDS.strong, 0.96],
-    [THRESHOLDS.medium, 0.9],
-    [THRESHOLDS.low, 0.78],
-    [0.5, 0.5],
-    [1, 0],
-  ];
+export function confidenceOf(
+  distance: number,
+  margin: number | null,
+  policy: Policy = DEFAULT_POLICY,
+): number {
+  const points = policy.confidenceCurve;
   let conf = 0;
   for (let i = 1; i < points.length; i++) {
     const [d0, c0] = points[i - 1]!;
@@ -340,7 +346,8 @@ export function confidenceOf(distance: number, margin: number | null): number {
     }
   }
   // A rival record scoring the same is a coin toss between two answers, whatever the distance.
-  if (margin !== null && margin < 0.01) conf *= 0.75;
-  else if (margin !== null && margin < 0.03) conf *= 0.85;
+  const m = policy.margins;
+  if (margin !== null && margin < m.tie) conf *= m.tieFactor;
+  else if (margin !== null && margin < m.close) conf *= m.closeFactor;
   return Math.round(clamp(conf) * 1000) / 1000;
 }

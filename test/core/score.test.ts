@@ -309,3 +309,47 @@ describe("artist cap (as beets' max_rec)", () => {
     expect(recommend({ ...base, distance: 0.03, penalties: { artist: 0.1, title: 0 } })).toBe("strong");
   });
 });
+
+describe("honest confidence (core/policy.ts)", () => {
+  const base = { candidate: {} as never, row: {} as never };
+
+  it("never lets a candidate the scorer does not recommend reach the threshold, however close", async () => {
+    const { calibratedConfidence, recommend, confidenceOf } = await import("../../src/core/score.js");
+    const { DEFAULT_POLICY } = await import("../../src/core/policy.js");
+    // "Dance Nation" for "Double Nation" with a wrong title too: close by distance, but no identity.
+    const none = { ...base, distance: 0.2, penalties: { artist: 0.7, title: 0.8 } };
+    expect(recommend(none)).toBe("none");
+    expect(confidenceOf(none.distance, null)).toBeGreaterThan(0.7);
+    expect(calibratedConfidence(none, null)).toBe(DEFAULT_POLICY.noneMaxConfidence);
+    expect(calibratedConfidence(none, null)).toBeLessThan(0.7);
+    // Past the low distance it is none by distance alone, and capped the same way.
+    expect(calibratedConfidence({ ...base, distance: 0.33, penalties: { artist: 0, title: 1 } }, null)).toBe(
+      0.5,
+    );
+  });
+
+  it("keeps a full-album or live upload whose artist is exact as low, within the low distance", async () => {
+    const { calibratedConfidence, recommend } = await import("../../src/core/score.js");
+    const upload = { ...base, distance: 0.29, penalties: { artist: 0, title: 1 } };
+    expect(recommend(upload)).toBe("low");
+    expect(calibratedConfidence(upload, null)).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it("reads every number from the injected policy", async () => {
+    const { recommend, confidenceOf } = await import("../../src/core/score.js");
+    const { DEFAULT_POLICY } = await import("../../src/core/policy.js");
+    const strict = { ...DEFAULT_POLICY, thresholds: { strong: 0.01, medium: 0.02, low: 0.03 } };
+    const s = { ...base, distance: 0.05, penalties: { artist: 0, title: 0 } };
+    expect(recommend(s)).toBe("strong");
+    expect(recommend(s, strict)).toBe("none");
+    const flat = {
+      ...DEFAULT_POLICY,
+      confidenceCurve: [
+        [0, 0.8],
+        [1, 0.8],
+      ] as const,
+    };
+    expect(confidenceOf(0.4, null, flat)).toBe(0.8);
+    expect(confidenceOf(0.4, 0.005, flat)).toBe(0.6);
+  });
+});

@@ -8,6 +8,7 @@ import munkres from "munkres";
 import type { Release, ReleaseTrack, SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
 import { findRelease } from "../match/find.js";
+import { DEFAULT_POLICY, type Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import {
   type Candidate,
@@ -15,7 +16,6 @@ import {
   type Recommendation,
   releasePenalties,
   type ScoreWeights,
-  THRESHOLDS,
   trackPenalties,
 } from "../score.js";
 import { artistSimilarity, isVarious, textSimilarity } from "../similarity.js";
@@ -83,6 +83,8 @@ export interface AlbumMatchOptions {
   sampleSize?: number;
   /** Fetch every candidate even after a strong one (so close rivals can be compared). Default false. */
   compare?: boolean;
+  /** Thresholds of the album recommendation; default DEFAULT_POLICY. */
+  policy?: Policy;
 }
 
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
@@ -189,14 +191,21 @@ export function scoreAlbum(cluster: Cluster, release: Release, weights: ScoreWei
 }
 
 /** The album recommendation: the distance thresholds, and most files placed. */
-export function recommendAlbum(best: AlbumScored | null, items: number): Recommendation {
+export function recommendAlbum(
+  best: AlbumScored | null,
+  items: number,
+  policy: Policy = DEFAULT_POLICY,
+): Recommendation {
   if (!best || best.placements.length === 0) return "none";
   const placedShare = best.placements.length / Math.max(1, items);
   const identity = Math.max(best.penalties.artist ?? 0, best.penalties.album ?? 0);
+  const { thresholds: t } = policy;
+  const { strongFitFactor, placed, identity: cap } = policy.album;
   // A compilation the files fit perfectly is still their album: the verdict reads the fit.
-  if (best.fit <= THRESHOLDS.strong * 1.5 && placedShare >= 0.8 && identity <= 0.2) return "strong";
-  if (best.fit <= THRESHOLDS.medium && placedShare >= 0.6 && identity <= 0.4) return "medium";
-  if (best.fit <= THRESHOLDS.low && placedShare >= 0.5) return "low";
+  if (best.fit <= t.strong * strongFitFactor && placedShare >= placed.strong && identity <= cap.strong)
+    return "strong";
+  if (best.fit <= t.medium && placedShare >= placed.medium && identity <= cap.medium) return "medium";
+  if (best.fit <= t.low && placedShare >= placed.low) return "low";
   return "none";
 }
 
@@ -253,7 +262,7 @@ async function searchAlbum(cluster: Cluster, source: MetadataSource, opts: Album
     if (!release) continue;
     const album = scoreAlbum(cluster, release, opts.weights);
     scored.push(album);
-    if (!opts.compare && recommendAlbum(album, cluster.items.length) === "strong") break;
+    if (!opts.compare && recommendAlbum(album, cluster.items.length, opts.policy) === "strong") break;
   }
   return { scored, requests, masterYears };
 }
@@ -272,6 +281,7 @@ async function voteAlbum(cluster: Cluster, source: MetadataSource, opts: AlbumMa
       maxResults: 10,
       maxRequests: 4,
       signal: opts.signal,
+      policy: opts.policy,
     });
     requests += out.requests;
     const best = out.best;
@@ -325,7 +335,7 @@ export async function matchAlbum(
   if (named !== null) {
     const found = await namedAlbum(cluster, named, source, opts);
     const best = found.scored[0] ?? null;
-    const recommendation = recommendAlbum(best, cluster.items.length);
+    const recommendation = recommendAlbum(best, cluster.items.length, opts.policy);
     // The files' own word holds when the release places them; otherwise search as for any album.
     if (best && recommendation !== "none")
       return {
@@ -348,7 +358,7 @@ export async function matchAlbum(
   return {
     best,
     ranked: scored,
-    recommendation: recommendAlbum(best, cluster.items.length),
+    recommendation: recommendAlbum(best, cluster.items.length, opts.policy),
     margin,
     requests: found.requests,
     strategy: scored.length > 0 ? strategy : "none",

@@ -6,10 +6,11 @@
  */
 import type { SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
+import { DEFAULT_POLICY, type Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import {
   type Candidate,
-  confidenceOf,
+  calibratedConfidence,
   marginOf,
   type Recommendation,
   rankScored,
@@ -34,6 +35,8 @@ export interface MatchOptions {
   seed?: { hits: SearchHit[]; strategy: string } | undefined;
   /** Extra strategies to try when the ladder finds nothing strong (the LLM's queries). */
   moreQueries?: (() => Promise<Strategy[]>) | undefined;
+  /** Thresholds and the confidence curve; default DEFAULT_POLICY. */
+  policy?: Policy | undefined;
 }
 
 /** What matching found. */
@@ -124,7 +127,7 @@ async function verifyTop(
   let ranked = rank(state, q, opts);
   for (let i = 0; i < perRound; i++) {
     const best = ranked[0];
-    if (best?.row && recommend(best) === "strong" && !betterVersionPending(best, ranked)) break;
+    if (best?.row && recommend(best, opts.policy) === "strong" && !betterVersionPending(best, ranked)) break;
     const next = ranked.find((s) => !s.candidate.release);
     if (!next || state.requests >= opts.maxRequests) break;
     state.requests++;
@@ -164,7 +167,8 @@ function settled(ranked: Scored[], state: MatchState): boolean {
   return state.strategies.includes("artist+track") && state.strategies.includes("q");
 }
 
-const isStrong = (ranked: Scored[]) => ranked[0]?.row != null && recommend(ranked[0]) === "strong";
+const isStrong = (ranked: Scored[], policy: Policy | undefined) =>
+  ranked[0]?.row != null && recommend(ranked[0], policy) === "strong";
 
 async function runStrategies(
   strategies: Strategy[],
@@ -177,11 +181,11 @@ async function runStrategies(
   // once the order-free q= search has found the release.
   const others = otherReadings(q);
   const done = (ranked: Scored[]) =>
-    isStrong(ranked) ||
+    isStrong(ranked, opts.policy) ||
     settled(ranked, state) ||
     others.some((r) => {
       const alt = rankOnly(state, r.query, opts);
-      return isStrong(alt) || settled(alt, state);
+      return isStrong(alt, opts.policy) || settled(alt, state);
     });
   let ranked = rank(state, q, opts);
   if (done(ranked)) return ranked;
@@ -248,9 +252,9 @@ async function videoCandidates(
   return {
     ranked,
     best,
-    recommendation: recommend(best),
+    recommendation: recommend(best, opts.policy),
     margin,
-    confidence: confidenceOf(best.distance, margin),
+    confidence: calibratedConfidence(best, margin, opts.policy),
     requests: state.requests,
     strategies: state.strategies,
     swapped: false,
@@ -288,7 +292,7 @@ export async function findRelease(
   const ranked = idHolds
     ? rank(state, q, opts)
     : await runStrategies(buildQueries(q), state, q, source, opts);
-  if (!isStrong(ranked) && opts.moreQueries && state.requests < opts.maxRequests) {
+  if (!isStrong(ranked, opts.policy) && opts.moreQueries && state.requests < opts.maxRequests) {
     await runStrategies(await opts.moreQueries(), state, q, source, opts);
   }
   // The reading to answer with: the input as given unless another reading (swapped, or the other pairs
@@ -297,7 +301,7 @@ export async function findRelease(
   const choose = (): { verified: Scored[]; reading: string | null } => {
     let verified = rank(state, q, opts).filter((s) => s.row !== null);
     let reading: string | null = null;
-    if (isStrong(verified)) return { verified, reading };
+    if (isStrong(verified, opts.policy)) return { verified, reading };
     for (const r of others) {
       const alt = rankOnly(state, r.query, opts).filter((s) => s.row !== null);
       if (alt[0] && (!verified[0] || alt[0].distance < verified[0].distance - 0.05)) {
@@ -327,13 +331,13 @@ export async function findRelease(
   const verified = chosen.verified;
   const best = verified[0] ?? null;
   const margin = marginOf(verified);
-  const recommendation = recommend(best ?? undefined);
+  const recommendation = recommend(best ?? undefined, opts.policy);
   return {
     ranked: verified,
     best,
     recommendation,
     margin,
-    confidence: best ? confidenceOf(best.distance, margin) : 0,
+    confidence: best ? calibratedConfidence(best, margin, opts.policy) : 0,
     requests: state.requests,
     strategies: chosen.reading ? [...state.strategies, chosen.reading] : state.strategies,
     swapped: chosen.reading === "swapped-rescore",

@@ -9,6 +9,7 @@ import { type AlbumScored, albumCandidate, matchAlbum, recommendAlbum, scoreAlbu
 import { describeError, NotFoundError } from "../errors.js";
 import { extractTrack } from "../extract.js";
 import { candidateOf, MAX_CANDIDATES, mapRelease, matchInfo } from "../map-release.js";
+import type { Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import { type Candidate, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { confidenceOf, recommend, scoreCandidate } from "../score.js";
@@ -72,7 +73,12 @@ async function answerAlbum(
       // With an LLM to choose between close rivals (balanced, accurate), the runner-up is fetched too.
       const compare =
         mode !== "fast" && Boolean(deps.albumSelect && deps.llm) && deps.settings.useLlmSelection;
-      outcome = await matchAlbum(cluster, source, { weights: deps.settings.weights, signal, compare });
+      outcome = await matchAlbum(cluster, source, {
+        weights: deps.settings.weights,
+        signal,
+        compare,
+        policy: deps.settings.policy,
+      });
     } catch (err) {
       deps.observer?.log?.("warn", "album lookup failed", {
         cluster: cluster.id,
@@ -85,7 +91,8 @@ async function answerAlbum(
     if (!best || !ACCEPTED.has(outcome.recommendation) || outcome.strategy === "none") continue;
     const known = best.release.masterId ? outcome.masterYears.get(best.release.masterId) : undefined;
     const masterYear = known ?? (await masterYearOf(best.release.masterId, source, signal));
-    const albumConfidence = confidenceOf(best.distance, outcome.margin);
+    const policy = deps.settings.policy;
+    const albumConfidence = confidenceOf(best.distance, outcome.margin, policy);
     const placed = best.placements.filter((p) => p.cost <= PLACEMENT_ACCEPT);
     const ms = Math.max(0, (deps.now ?? Date.now)() - t0);
     placed.forEach((p, i) => {
@@ -96,11 +103,11 @@ async function answerAlbum(
         deps.settings.weights,
         p.row,
       );
-      const confidence = Math.min(confidenceOf(scored.distance, outcome.margin), albumConfidence);
+      const confidence = Math.min(confidenceOf(scored.distance, outcome.margin, policy), albumConfidence);
       if (confidence < deps.settings.minConfidence) return;
       const result = mapRelease(blankMetadata(q, mode), q, scored, masterYear);
       result.confidence = confidence;
-      result.match = matchInfo(scored, recommend(scored), outcome.margin, llm.selectedBy);
+      result.match = matchInfo(scored, recommend(scored, policy), outcome.margin, llm.selectedBy);
       result.albumMatch = {
         clusterId: cluster.id,
         releaseId: best.release.id,
@@ -112,7 +119,7 @@ async function answerAlbum(
         strategy: outcome.strategy === "none" ? "album-search" : outcome.strategy,
       };
       if (outcome.recommendation !== "strong") {
-        result.candidates = albumCandidates(outcome.ranked, p.item.index, cluster.items.length);
+        result.candidates = albumCandidates(outcome.ranked, p.item.index, cluster.items.length, policy);
         result.warnings.push(
           warning("weak-match", "album", `album match is ${outcome.recommendation}, not strong`),
         );
@@ -139,10 +146,15 @@ async function answerAlbum(
 }
 
 /** An album's release candidates as an answer offers them, with where this file was placed on each. */
-function albumCandidates(ranked: readonly AlbumScored[], itemIndex: number, items: number): Candidate[] {
+function albumCandidates(
+  ranked: readonly AlbumScored[],
+  itemIndex: number,
+  items: number,
+  policy: Policy,
+): Candidate[] {
   return ranked.slice(0, MAX_CANDIDATES).map((a) => {
     const placed = a.placements.find((p) => p.item.index === itemIndex);
-    return candidateOf(a.release, placed?.row, a.distance, recommendAlbum(a, items), a.penalties);
+    return candidateOf(a.release, placed?.row, a.distance, recommendAlbum(a, items, policy), a.penalties);
   });
 }
 
@@ -220,8 +232,8 @@ export async function resolveOnRelease(
     const q = trackQueryOf(p.item);
     const scored = scoreCandidate(albumCandidate(release, masterYear), q, deps.settings.weights, p.row);
     const result = mapRelease(blankMetadata(q, mode), q, scored, masterYear);
-    result.confidence = confidenceOf(scored.distance, null);
-    result.match = matchInfo(scored, recommend(scored), null, "user");
+    result.confidence = confidenceOf(scored.distance, null, deps.settings.policy);
+    result.match = matchInfo(scored, recommend(scored, deps.settings.policy), null, "user");
     result.diagnostics = {
       ...result.diagnostics,
       stages: [{ stage: "chosen-release", outcome: "hit", code: null, reason: null, ms: 0 }],

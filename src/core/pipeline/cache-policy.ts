@@ -6,6 +6,7 @@
  */
 import { describeError } from "../errors.js";
 import { normalizeKey } from "../normalize.js";
+import type { Policy } from "../policy.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import type { Mode, TrackQuery } from "../types.js";
 import { type Reason, warning } from "../warnings.js";
@@ -70,10 +71,11 @@ export function cacheKey(
 const MODE_RANK: Record<Mode, number> = { fast: 0, balanced: 1, accurate: 2 };
 
 /** A fallback result lives shorter than a Discogs match; a miss shorter still. */
-function ttlFor(result: TrackMetadata, base: number): number {
+function ttlFor(result: TrackMetadata, base: number, policy: Policy): number {
+  const t = policy.ttl;
   if (result.source === "discogs") return base;
-  if (result.source === "llm") return Math.max(60, Math.round(base / 4));
-  return Math.max(60, Math.min(3600, Math.round(base / 24)));
+  if (result.source === "llm") return Math.max(t.minSeconds, Math.round(base * t.llmShare));
+  return Math.max(t.minSeconds, Math.min(t.simpleMaxSeconds, Math.round(base * t.simpleShare)));
 }
 
 /**
@@ -106,7 +108,7 @@ export async function writeCache(ctx: StageContext, key: string, result: TrackMe
   const { cache } = ctx.deps;
   if (!cache) return;
   try {
-    await cache.set(key, result, ttlFor(result, ctx.deps.settings.cacheTtlSeconds));
+    await cache.set(key, result, ttlFor(result, ctx.deps.settings.cacheTtlSeconds, ctx.deps.settings.policy));
   } catch (err) {
     ctx.deps.observer?.log?.("warn", "cache store failed", { reason: describeError(err) });
   }

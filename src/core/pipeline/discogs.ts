@@ -15,9 +15,6 @@ import { requestCatalogs } from "./catalog-source.js";
 import { blankMetadata } from "./simple.js";
 import type { Stage, StageContext, StageOutcome } from "./stages.js";
 
-/** Discogs requests allowed per track, by mode. */
-export const DISCOGS_REQUEST_BUDGET = { fast: 5, balanced: 6, accurate: 8 } as const;
-
 /** A stable share in [0, 100) of an input, for the gradual rollout (FNV-1a over the cache identity). */
 export function rolloutBucket(artist: string | null, title: string | null): number {
   let h = 0x811c9dc5;
@@ -125,7 +122,7 @@ async function matchOn(
   hooks: DiscogsStageHooks,
 ): Promise<StageOutcome> {
   const { settings } = ctx.deps;
-  const budget = DISCOGS_REQUEST_BUDGET[ctx.mode];
+  const budget = settings.policy.discogsRequests[ctx.mode];
   let seed: { hits: SearchHit[]; strategy: string } | undefined;
   const asGiven = ctx.query;
   if (isUnsplit(ctx)) {
@@ -152,6 +149,7 @@ async function matchOn(
       signal: ctx.signal,
       seed,
       moreQueries: hooks.moreQueries?.(ctx),
+      policy: settings.policy,
     });
     if (hooks.select) outcome = await hooks.select(ctx, outcome);
   } catch (err) {
@@ -159,7 +157,8 @@ async function matchOn(
     throw err;
   }
   const best = outcome.best;
-  if (outcome.recommendation !== "strong") ctx.candidates = candidatesOf(outcome.ranked, recommend);
+  if (outcome.recommendation !== "strong")
+    ctx.candidates = candidatesOf(outcome.ranked, (s) => recommend(s, settings.policy));
   if (!best)
     return miss(
       "not-found",

@@ -23,7 +23,7 @@ import type { Strategy } from "../match/ladder.js";
 import { normalizeKey, normalizeMix, normalizeName, normalizeTitle } from "../normalize.js";
 import type { LlmTask } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
-import { confidenceOf, recommend } from "../score.js";
+import { calibratedConfidence, recommend } from "../score.js";
 import { joinCredits } from "../similarity.js";
 import { EXTRACTION_CONFIDENCE, type Mode, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
@@ -32,16 +32,14 @@ import type { DiscogsStageHooks } from "./discogs.js";
 import { blankMetadata } from "./simple.js";
 import type { Stage, StageContext } from "./stages.js";
 
-/** Most LLM calls per request, by mode. */
-export const LLM_BUDGET: Record<Mode, number> = { fast: 0, balanced: 2, accurate: 3 };
-
 /** Why the LLM may not be called for this request, or null. */
 export function llmUnavailable(ctx: StageContext): Reason | null {
   if (ctx.mode === "fast") return { code: "fast-mode", reason: "fast mode makes no LLM calls" };
   if (ctx.deps.settings.llmDisabled) return { code: "disabled", reason: ctx.deps.settings.llmDisabled };
   if (!ctx.deps.llm) return { code: "disabled", reason: "no LLM configured" };
-  if (ctx.counters.llmCalls >= LLM_BUDGET[ctx.mode])
-    return { code: "llm-budget", reason: `LLM budget of ${LLM_BUDGET[ctx.mode]} calls reached` };
+  const budget = ctx.deps.settings.policy.llmCalls[ctx.mode];
+  if (ctx.counters.llmCalls >= budget)
+    return { code: "llm-budget", reason: `LLM budget of ${budget} calls reached` };
   return null;
 }
 
@@ -221,7 +219,7 @@ async function select(
     return outcome;
   }
   const chosen = top[answer.selected_index]!;
-  const scorer = confidenceOf(chosen.distance, margin);
+  const scorer = calibratedConfidence(chosen, margin, ctx.deps.settings.policy);
   const blended =
     answer.selected_index === 0
       ? Math.min(0.99, scorer + (answer.confidence - 0.5) * 0.1)
@@ -231,7 +229,7 @@ async function select(
     ...outcome,
     ranked: reordered,
     best: chosen,
-    recommendation: recommend(chosen),
+    recommendation: recommend(chosen, ctx.deps.settings.policy),
     confidence: Math.round(blended * 1000) / 1000,
     selectedBy: answer.selected_index === 0 ? "scorer" : "llm",
   };
@@ -412,7 +410,8 @@ export function createLlmOnlyStage(): Stage {
       result.style = answer.style.map((s) => lookupStyle(s)).filter((s): s is string => s !== undefined);
       applyDescription(result, answer);
       result.source = "llm";
-      result.confidence = Math.round(Math.min(0.6, answer.confidence) * 1000) / 1000;
+      const cap = ctx.deps.settings.policy.llmOnlyMaxConfidence;
+      result.confidence = Math.round(Math.min(cap, answer.confidence) * 1000) / 1000;
       result.warnings.push(
         warning("llm-facts", "llm", "facts proposed by the LLM, not confirmed by Discogs"),
       );

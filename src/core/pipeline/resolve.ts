@@ -5,6 +5,7 @@
 import type { Cluster } from "../album/cluster.js";
 import type { AlbumScored } from "../album/match.js";
 import { extractTrack } from "../extract.js";
+import { DEFAULT_POLICY, type Policy } from "../policy.js";
 import type { Cache, LlmClient, MetadataSource } from "../ports.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "../score.js";
@@ -40,6 +41,8 @@ export interface PipelineSettings {
   cacheTtlSeconds: number;
   /** Share (0..100) of inputs for which Stage 2 runs, by a stable hash. */
   discogsRolloutPercent: number;
+  /** Thresholds, caps, margins, budgets and TTL ratios (core/policy.ts). */
+  policy: Policy;
 }
 
 /** Defaults for settings: no Discogs, no LLM, balanced. */
@@ -55,6 +58,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   timeoutMs: 8000,
   cacheTtlSeconds: 24 * 3600,
   discogsRolloutPercent: 100,
+  policy: DEFAULT_POLICY,
 };
 
 /** Hooks for logs and metrics; every one is optional. */

@@ -1,0 +1,15 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { startDiscogsSimulator } from "./test/fakes/discogs-simulator/index.js";
+import { buildEvalSet } from "./bench/eval/dataset.js";
+import { runPipeline } from "./bench/eval/run.js";
+const ROOT = resolve(".");
+const DUMP = resolve(ROOT, "data/discogs-dump-sample");
+const all = await buildEvalSet(resolve(DUMP, "releases.xml.gz"));
+const sim = await startDiscogsSimulator({ dumpDir: DUMP, fixtures: [resolve(ROOT, "test/fixtures/discogs/distractors.json"), resolve(ROOT, "test/fixtures/discogs/t-fire.json")], rateLimit: { authenticated: 1e9, anonymous: 1e9 } });
+const t0 = Date.now();
+const res = await runPipeline(sim, all, 16);
+writeFileSync("/tmp/eval-raw.json", JSON.stringify(res.map((r) => ({ family: r.family, filename: r.filename, answered: r.answered, master: r.master, rec: r.recommendation, distance: r.distance, confidence: r.confidence, margin: r.raw.match?.margin ?? null, penalties: r.raw.match?.penalties ?? null }))));
+console.log("cases", res.length, "s", (Date.now() - t0) / 1000);
+await sim.close();
+process.exit(0);
