@@ -3,7 +3,7 @@
  * next, and prints their figures. The numbers go into docs/benchmarks.md by hand, with the date and machine.
  *
  *   npm run bench              all of them (about 10 minutes on 2 cores)
- *   npm run bench -- grammar   only the named ones: grammar, importer, client, http, eval, index, budget, albums, tag, startup
+ *   npm run bench -- grammar   only the named ones: grammar, importer, client, http, eval, index, budget, albums, tag, startup, absent
  */
 import { spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
@@ -21,6 +21,7 @@ const BENCHES: Record<string, string[]> = {
   albums: ["bench/eval/albums.ts"],
   tag: ["bench/tag.ts"],
   startup: ["bench/startup.ts"],
+  absent: ["bench/eval/absent.ts"],
 };
 
 const wanted = process.argv.slice(2);

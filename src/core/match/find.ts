@@ -6,7 +6,7 @@
  */
 import type { SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
-import { DEFAULT_POLICY, type Policy } from "../policy.js";
+import type { Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import {
   type Candidate,

@@ -25,7 +25,7 @@ import type { LlmTask } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
 import { calibratedConfidence, recommend } from "../score.js";
 import { joinCredits } from "../similarity.js";
-import { EXTRACTION_CONFIDENCE, type Mode, type TrackQuery } from "../types.js";
+import { EXTRACTION_CONFIDENCE, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
 import { type Reason, warning } from "../warnings.js";
 import type { DiscogsStageHooks } from "./discogs.js";
