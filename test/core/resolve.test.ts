@@ -185,6 +185,32 @@ describe("resolveMetadata", () => {
     expect(new Set(all).size).toBe(20);
   });
 
+  it("a caller that gives up leaves the shared lookup running for the others", async () => {
+    const runs = { n: 0 };
+    const resolve = createResolver({
+      settings: { ...settings, timeoutMs: 0 },
+      stages: [slowStage(100, runs), SIMPLE_STAGE],
+    });
+    const quitter = new AbortController();
+    const gone = new AbortController();
+    gone.abort(new Error("gone before asking"));
+    const first = resolve({ filename: "A - B.mp3" }, { signal: quitter.signal });
+    const second = resolve({ filename: "A - B.mp3" });
+    const late = resolve({ filename: "A - B.mp3" }, { signal: gone.signal });
+    setTimeout(() => quitter.abort(new Error("client hung up")), 10);
+    await Promise.all([
+      expect(first).rejects.toThrow("client hung up"),
+      expect(late).rejects.toThrow("gone before asking"),
+    ]);
+    expect(await second).toMatchObject({ artist: "A", title: "B" });
+    expect(runs.n).toBe(1);
+    // A caller that waits to the end gets the answer through the same race.
+    const patient = new AbortController();
+    expect(await resolve({ filename: "C - D.mp3" }, { signal: patient.signal })).toMatchObject({
+      artist: "C",
+    });
+  });
+
   it("reuses Stage 1 for a repeated input, but never across different tags", async () => {
     const resolve = createResolver({ settings, cache: createMemoryCache() });
     const first = await resolve({ filename: "A - B.mp3", tags: { year: 1999 } });
