@@ -246,7 +246,7 @@ function table(title: string, rows: [string, ReturnType<typeof summarize>][], la
   return `### ${title}\n\n${head}\n${sep}\n${lines.join("\n")}\n`;
 }
 
-/** Accuracy by distance bucket: the measurement behind THRESHOLDS and confidenceOf(). */
+/** Accuracy by distance bucket: the measurement behind the policy's thresholds and confidence curve. */
 function calibration(results: CaseResult[]): string {
   const edges = [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01];
   const rows: string[] = [];

@@ -1,19 +1,16 @@
 /**
- * What may be cached, and what an answer that was cut short says about itself. Only a settled answer is
- * kept: a Discogs match, or "the catalogue answered and had nothing". An answer cut short by the deadline,
- * the Discogs budget or an upstream fault is marked `degraded` and never cached, so asking again later
- * can do better.
+ * The cache policy: keys, lifetimes, which cached answers may be used, what may be stored, and what an
+ * answer that was cut short says about itself. Only a settled answer is kept: a Discogs match, or "the
+ * catalogue answered and had nothing". An answer cut short by the deadline, the Discogs budget or an
+ * upstream fault is marked `degraded` and never cached, so asking again later can do better.
  */
 import { describeError } from "../errors.js";
 import { normalizeKey } from "../normalize.js";
 import type { Policy } from "../policy.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import type { Mode, TrackQuery } from "../types.js";
-import { type Reason, warning } from "../warnings.js";
+import { warning } from "../warnings.js";
 import type { StageContext } from "./stages.js";
-
-/** The reason a stage records when the request's deadline struck. */
-export const DEADLINE_REACHED: Reason = { code: "deadline", reason: "request deadline reached" };
 
 /** The Discogs budget as the pipeline sees it: how long `requests` more requests would wait, in ms. */
 export interface DiscogsBudget {

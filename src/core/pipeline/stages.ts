@@ -7,10 +7,12 @@ import { describeError } from "../errors.js";
 import type { Candidate, StageRecord, TrackMetadata } from "../schema.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
 import { errorCode, type Reason, type Warning, warning } from "../warnings.js";
-import { DEADLINE_REACHED } from "./cache-policy.js";
 import type { CatalogCounters } from "./catalog-source.js";
 import type { PipelineDeps } from "./resolve.js";
 import { simpleExtraction } from "./simple.js";
+
+/** The reason a stage records when the request's deadline struck. */
+export const DEADLINE_REACHED: Reason = { code: "deadline", reason: "request deadline reached" };
 
 /** Per-request state shared by the stages. */
 export interface StageContext {
