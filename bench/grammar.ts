@@ -9,7 +9,7 @@ import { toRelease } from "../src/adapters/discogs/convert.js";
 import { importDump } from "../src/adapters/discogs/dump/index.js";
 import { RawRelease } from "../src/adapters/discogs/types.js";
 import { parseFilename } from "../src/core/filename.js";
-import { rowTitleSimilarity } from "../src/core/score.js";
+import { rowTitleSimilarity } from "../src/core/score/index.js";
 import { artistSimilarity } from "../src/core/similarity.js";
 
 const ROOT = resolve(import.meta.dirname, "..");

@@ -7,7 +7,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./core/errors.js";
-import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from "./core/score.js";
+import { ALBUM_WEIGHTS, type AlbumWeights, TRACK_WEIGHTS, type TrackWeights } from "./core/policy.js";
 import { MODES } from "./core/types.js";
 import { VERSION } from "./version.js";
 
@@ -111,6 +111,7 @@ const EnvSchema = z.object({
   DISCOGS_USER_AGENT: text(),
   DISCOGS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
   DISCOGS_SCORE_WEIGHTS: text(),
+  DISCOGS_ALBUM_WEIGHTS: text(),
   DISCOGS_INDEX_PATH: text(),
   DISCOGS_RATE_LIMIT: int(0, 0, 10_000),
   DISCOGS_RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 3_600_000),
@@ -178,7 +179,8 @@ export interface AppConfig {
     minConfidence: number;
     requestTimeoutMs: number;
     rolloutPercent: number;
-    weights: ScoreWeights;
+    /** Penalty weights: tracks (DISCOGS_SCORE_WEIGHTS) and albums (DISCOGS_ALBUM_WEIGHTS). */
+    weights: { track: TrackWeights; album: AlbumWeights };
     /** An offline index built by `discmeta index build` (DISCOGS_INDEX_PATH). */
     indexPath: string | undefined;
     /** The catalogue: the API, the index, or the index with the API behind it; null when off. */
@@ -229,25 +231,28 @@ export interface AppConfig {
   startupWarnings: string[];
 }
 
-function parseWeights(raw: string | undefined): ScoreWeights {
-  if (!raw) return { ...DEFAULT_SCORE_WEIGHTS };
+/** Parses a JSON weight table over `defaults`' names (each 0..100); a name it lacks keeps its default. */
+function parseWeights<T extends Record<string, number>>(
+  raw: string | undefined,
+  variable: string,
+  defaults: T,
+): T {
+  if (!raw) return { ...defaults };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError('config: DISCOGS_SCORE_WEIGHTS must be a JSON object such as {"artist": 3}');
+    throw new ConfigError(`config: ${variable} must be a JSON object such as {"artist": 3}`);
   }
-  const keys = Object.keys(DEFAULT_SCORE_WEIGHTS);
+  const keys = Object.keys(defaults);
   const schema = z.strictObject(
     Object.fromEntries(keys.map((k) => [k, z.number().min(0).max(100).optional()])),
   );
   const result = schema.safeParse(parsed);
   if (!result.success) {
-    throw new ConfigError(
-      `config: DISCOGS_SCORE_WEIGHTS must map these names to numbers 0..100: ${keys.join(", ")}`,
-    );
+    throw new ConfigError(`config: ${variable} must map these names to numbers 0..100: ${keys.join(", ")}`);
   }
-  return { ...DEFAULT_SCORE_WEIGHTS, ...(result.data as Partial<ScoreWeights>) };
+  return { ...defaults, ...(result.data as Partial<T>) };
 }
 
 /**
@@ -308,7 +313,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minConfidence: e.DISCOGS_MIN_CONFIDENCE,
       requestTimeoutMs: e.DISCOGS_REQUEST_TIMEOUT_MS,
       rolloutPercent: e.METADATA_DISCOGS_ROLLOUT_PERCENT,
-      weights: parseWeights(e.DISCOGS_SCORE_WEIGHTS),
+      weights: {
+        track: parseWeights(e.DISCOGS_SCORE_WEIGHTS, "DISCOGS_SCORE_WEIGHTS", TRACK_WEIGHTS),
+        album: parseWeights(e.DISCOGS_ALBUM_WEIGHTS, "DISCOGS_ALBUM_WEIGHTS", ALBUM_WEIGHTS),
+      },
       indexPath: e.DISCOGS_INDEX_PATH,
       source,
       rateLimit: e.DISCOGS_RATE_LIMIT || (e.DISCOGS_USER_TOKEN ? 60 : 25),

@@ -21,19 +21,20 @@ import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import { createTaglibWriter } from "./adapters/tags/taglib.js";
 import { type AppConfig, secretsOf } from "./config.js";
-import { clusterItems } from "./core/album/cluster.js";
 import { ConfigError, describeError } from "./core/errors.js";
 import { extractTrack } from "./core/extract.js";
+import { clusterItems } from "./core/match/cluster.js";
 import { type BatchOptions, resolveBatch, resolveOnRelease } from "./core/pipeline/batch.js";
 import { createBreaker } from "./core/pipeline/breaker.js";
+import type { PipelineDeps, PipelineObserver, PipelineSettings } from "./core/pipeline/deps.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
 import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, selectAlbum, splitWithLlm } from "./core/pipeline/llm.js";
-import type { PipelineDeps, PipelineObserver, PipelineSettings } from "./core/pipeline/resolve.js";
 import { createResolver, type Resolver } from "./core/pipeline/resolver.js";
 import { SIMPLE_STAGE } from "./core/pipeline/stages.js";
 import { DEFAULT_POLICY } from "./core/policy.js";
 import type {
   Cache,
+  ImageSource,
   JobItem,
   JobQueue,
   LlmClient,
@@ -103,11 +104,10 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
     useLlmSelection: config.discogs.useLlmSelection,
     maxResults: config.discogs.maxResults,
     minConfidence: config.discogs.minConfidence,
-    weights: config.discogs.weights,
     timeoutMs: config.timeoutMs,
     cacheTtlSeconds: config.cache.ttlSeconds,
     discogsRolloutPercent: config.discogs.rolloutPercent,
-    policy: DEFAULT_POLICY,
+    policy: { ...DEFAULT_POLICY, weights: config.discogs.weights },
   };
 }
 
@@ -143,23 +143,12 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     circuit: deps.breaker?.state() ?? "closed",
   }));
   const resolver = createResolver(deps);
-  const resolveOne: Resolver = (input, o) => withPriority(() => resolver(input, o));
-  // Every answer is counted once, as it leaves: a single lookup, or each answer of a batch.
-  const resolve: Resolver = async (input, o) => {
-    const result = await resolveOne(input, o);
-    observer.result?.(result);
-    return result;
-  };
+  // Each lookup gets the next turn: when the budget is short, the requests of the track that came
+  // first are served first, so a burst completes tracks in arrival order. Every answer is observed
+  // once, where the pipeline finishes it (pipeline/answer.ts).
+  const resolve: Resolver = (input, o) => withPriority(() => resolver(input, o));
   const batch = (inputs: readonly TrackInput[], o: BatchOptions = {}) =>
-    withPriority(() =>
-      resolveBatch(inputs, deps, resolveOne, {
-        ...o,
-        onAnswer: (n, result) => {
-          observer.result?.(result);
-          o.onAnswer?.(n, result);
-        },
-      }),
-    );
+    withPriority(() => resolveBatch(inputs, deps, resolve, o));
   const jobs = config.jobs.disabledReason
     ? null
     : createBullJobQueue({
@@ -172,9 +161,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     config,
     tagReader: createMusicMetadataReader(),
     tagWriter: createTaglibWriter(),
-    covers: createCoverStore(catalog.api ?? (source?.getImage ? source : null), cache),
-    // Each lookup gets the next turn: when the budget is short, the requests of the track that came
-    // first are served first, so a burst completes tracks in arrival order.
+    covers: createCoverStore(catalog.api ?? imagesOf(source), cache),
     resolve,
     resolveBatch: batch,
     resolveOnRelease: (inputs, releaseId, o = {}) =>
@@ -416,3 +403,9 @@ export function readIndexInfo(path: string): IndexInfo {
 
 export { type BuildProgress, type BuildSummary, buildIndex } from "./adapters/discogs/index/build.js";
 export type { IndexInfo } from "./adapters/discogs/index/source.js";
+
+/** The image capability of a source, when it has one (the API has; the offline index has none). */
+function imagesOf(source: MetadataSource | null | undefined): ImageSource | null {
+  const get = source?.getImage;
+  return get ? { getImage: get.bind(source) } : null;
+}

@@ -64,7 +64,9 @@ describe("config", () => {
   });
 
   it("merges score weights", () => {
-    expect(loadConfig({ DISCOGS_SCORE_WEIGHTS: '{"artist": 5}' }).discogs.weights.artist).toBe(5);
+    expect(loadConfig({ DISCOGS_SCORE_WEIGHTS: '{"artist": 5}' }).discogs.weights.track.artist).toBe(5);
+    expect(loadConfig({ DISCOGS_ALBUM_WEIGHTS: '{"original": 2}' }).discogs.weights.album.original).toBe(2);
+    expect(() => loadConfig({ DISCOGS_ALBUM_WEIGHTS: '{"nope": 2}' })).toThrow(/DISCOGS_ALBUM_WEIGHTS/);
   });
 
   it("redacts secrets when printed", () => {

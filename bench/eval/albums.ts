@@ -12,6 +12,7 @@
  *   npm run eval:albums                 all families
  *   npm run eval:albums -- --limit 50   the first 50 folders of each family
  */
+import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { importDump } from "../../src/adapters/discogs/dump/index.js";
@@ -36,7 +37,12 @@ interface Case {
 interface Folder {
   family: Family;
   cases: Case[];
+  /** Held out: never looked at while tuning (a fifth of the releases, by id). */
+  heldOut: boolean;
 }
+
+/** A fifth of the releases, by a stable hash of the id, is held out; the rest is the dev half. */
+export const isHeldOut = (releaseId: number) => (Math.imul(releaseId, 2654435761) >>> 0) % 5 === 0;
 
 const safe = (s: string) => s.replace(/[/\\]/g, "_");
 const nn = (i: number) => String(i + 1).padStart(2, "0");
@@ -50,6 +56,7 @@ export async function buildFolders(): Promise<Folder[]> {
     if (rec.kind !== "releases") continue;
     const r = rec.data as unknown as DumpRelease;
     const expected = { releaseId: r.id, masterId: r.master_id ?? null };
+    const heldOut = isHeldOut(r.id);
     const artist = creditString(r.artists ?? []);
     const tracks = playable(r.tracklist ?? []);
     if (!artist || /^various$/i.test(artist) || tracks.length < 3) continue;
@@ -60,6 +67,7 @@ export async function buildFolders(): Promise<Folder[]> {
       ...(n % 2 === 0 && r.year ? { year: r.year } : {}),
     });
     folders.push({
+      heldOut,
       family: "tagged whole",
       cases: tracks.map((t, i) => ({
         input: { filename: `${nn(i)} Track.mp3`, tags: tag(t), path: `Music ${n}/${nn(i)} Track.mp3` },
@@ -69,6 +77,7 @@ export async function buildFolders(): Promise<Folder[]> {
     if (tracks.length >= 6) {
       const pick = [tracks[1]!, tracks[Math.floor(tracks.length / 2)]!, tracks.at(-1)!];
       folders.push({
+        heldOut,
         family: "tagged partial",
         cases: pick.map((t, i) => ({
           input: { filename: `${nn(i)} Track.mp3`, tags: tag(t), path: `Partial ${n}/${nn(i)} Track.mp3` },
@@ -78,6 +87,7 @@ export async function buildFolders(): Promise<Folder[]> {
     }
     const folder = safe(`${artist} - ${r.title}${r.year ? ` (${r.year})` : ""}`);
     folders.push({
+      heldOut,
       family: "messy",
       cases: tracks.map((t, i) => {
         const filename = `${nn(i)} - ${safe(t.title!)}.mp3`;
@@ -87,6 +97,7 @@ export async function buildFolders(): Promise<Folder[]> {
     const videos = r.videos ?? [];
     if (videos.length >= 3) {
       folders.push({
+        heldOut,
         family: "youtube",
         cases: videos.map((v) => {
           const id = /[?&]v=([\w-]{11})/.exec(v.uri)?.[1] ?? "xxxxxxxxxxx";
@@ -101,6 +112,7 @@ export async function buildFolders(): Promise<Folder[]> {
   }
   for (let i = 0; i + 20 <= mixedPool.length; i += 20) {
     folders.push({
+      heldOut: i / 20 >= Math.floor(mixedPool.length / 20) * 0.8,
       family: "mixed",
       cases: mixedPool
         .slice(i, i + 20)
@@ -132,6 +144,20 @@ function judge(c: Case, r: TrackMetadata): Judged {
   };
 }
 
+const pct = (xs: Judged[], k: keyof Judged) =>
+  `${((xs.filter((x) => x[k]).length / Math.max(1, xs.length)) * 100).toFixed(1)}%`;
+const wrongAmongConfident = (xs: Judged[]) => {
+  const conf = xs.filter((x) => x.confident);
+  return `${((conf.filter((x) => x.confidentWrong).length / Math.max(1, conf.length)) * 100).toFixed(2)}%`;
+};
+const req = (xs: Judged[]) => (xs.reduce((s, x) => s + x.requests, 0) / Math.max(1, xs.length)).toFixed(2);
+
+/** One table row: a family's half, albums against singles on the same files. */
+function row(name: string, folders: number, s: { albums: Judged[]; singles: Judged[] }, byAlbum: number) {
+  const share = ((byAlbum / Math.max(1, s.albums.length)) * 100).toFixed(0);
+  return `| ${name} | ${folders} | ${s.albums.length} | ${pct(s.albums, "master")} | ${pct(s.singles, "master")} | ${pct(s.albums, "exact")} | ${pct(s.singles, "exact")} | ${wrongAmongConfident(s.albums)} | ${wrongAmongConfident(s.singles)} | ${req(s.albums)} | ${req(s.singles)} | ${share}% |`;
+}
+
 async function main() {
   const { values } = parseArgs({ options: { limit: { type: "string" } } });
   const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
@@ -146,35 +172,42 @@ async function main() {
   const container = evalContainer(sim, {});
   const rows: string[] = [];
   try {
+    const misses: unknown[] = [];
     for (const family of families) {
-      const list = folders.filter((f) => f.family === family);
-      const stats = { albums: [] as Judged[], singles: [] as Judged[] };
-      let albumAnswers = 0;
-      for (const folder of list) {
-        const inputs = folder.cases.map((c) => c.input);
-        const [albums, singles] = [
-          await container.resolveBatch(inputs, { albums: true, concurrency: 8 }),
-          await container.resolveBatch(inputs, { albums: false, concurrency: 8 }),
-        ];
-        folder.cases.forEach((c, i) => {
-          stats.albums.push(judge(c, albums[i]!));
-          stats.singles.push(judge(c, singles[i]!));
-          if (albums[i]!.albumMatch) albumAnswers++;
-        });
+      for (const half of ["dev", "held-out"] as const) {
+        const list = folders.filter((f) => f.family === family && f.heldOut === (half === "held-out"));
+        const stats = { albums: [] as Judged[], singles: [] as Judged[] };
+        let albumAnswers = 0;
+        for (const folder of list) {
+          const inputs = folder.cases.map((c) => c.input);
+          const [albums, singles] = [
+            await container.resolveBatch(inputs, { albums: true, concurrency: 8 }),
+            await container.resolveBatch(inputs, { albums: false, concurrency: 8 }),
+          ];
+          folder.cases.forEach((c, i) => {
+            const a = judge(c, albums[i]!);
+            stats.albums.push(a);
+            stats.singles.push(judge(c, singles[i]!));
+            if (albums[i]!.albumMatch) albumAnswers++;
+            if (!a.exact && half === "dev")
+              misses.push({
+                family,
+                path: c.input.path,
+                tags: c.input.tags,
+                expected: c.expected,
+                got: albums[i]!.discogs?.releaseId ?? null,
+                single: singles[i]!.discogs?.releaseId ?? null,
+                confidence: albums[i]!.confidence,
+                album: albums[i]!.albumMatch,
+              });
+          });
+        }
+        rows.push(row(`${family}, ${half}`, list.length, stats, albumAnswers));
       }
-      const pct = (xs: Judged[], k: keyof Judged) =>
-        `${((xs.filter((x) => x[k]).length / Math.max(1, xs.length)) * 100).toFixed(1)}%`;
-      const wrongAmongConfident = (xs: Judged[]) => {
-        const conf = xs.filter((x) => x.confident);
-        return `${((conf.filter((x) => x.confidentWrong).length / Math.max(1, conf.length)) * 100).toFixed(2)}%`;
-      };
-      const req = (xs: Judged[]) =>
-        (xs.reduce((s, x) => s + x.requests, 0) / Math.max(1, xs.length)).toFixed(2);
-      rows.push(
-        `| ${family} | ${list.length} | ${stats.albums.length} | ${pct(stats.albums, "master")} | ${pct(stats.singles, "master")} | ${pct(stats.albums, "exact")} | ${pct(stats.singles, "exact")} | ${wrongAmongConfident(stats.albums)} | ${wrongAmongConfident(stats.singles)} | ${req(stats.albums)} | ${req(stats.singles)} | ${((albumAnswers / Math.max(1, stats.albums.length)) * 100).toFixed(0)}% |`,
-      );
       process.stderr.write(`${family}: done\n`);
     }
+    await mkdir(resolve(ROOT, "bench/out"), { recursive: true });
+    await writeFile(resolve(ROOT, "bench/out/albums-misses.json"), JSON.stringify(misses, null, 1));
   } finally {
     await container.dispose();
     await sim.close();

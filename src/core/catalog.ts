@@ -3,27 +3,6 @@
  * Adapters convert once at the edge; the core never sees raw JSON.
  */
 
-/** Every Discogs database-search parameter. */
-export interface SearchParams {
-  q?: string;
-  type?: "release" | "master" | "artist" | "label";
-  title?: string;
-  release_title?: string;
-  artist?: string;
-  anv?: string;
-  label?: string;
-  genre?: string;
-  style?: string;
-  country?: string;
-  year?: string | number;
-  format?: string;
-  catno?: string;
-  barcode?: string;
-  track?: string;
-  per_page?: number;
-  page?: number;
-}
-
 /** An artist credit on a release or track. */
 export interface ArtistCredit {
   id: number | null;

@@ -2,8 +2,9 @@
  * Stage 1: extract and normalise artist, title and mix. Priority: tags, then the filename grammar;
  * the LLM fallback (when both fail) runs in the pipeline, since it needs a port.
  */
-import { folderOf, parseFolderName } from "./album/cluster.js";
+
 import { parseFilename, parseTitleText } from "./filename.js";
+import { folderOf, parseFolderName } from "./match/cluster.js";
 import {
   cleanText,
   dedupe,

@@ -7,7 +7,7 @@ import { parseTitleText } from "./filename.js";
 import { dedupe, stripDiscogsSuffix } from "./normalize.js";
 import { formatText, releaseDetails } from "./release-details.js";
 import type { Candidate, MatchInfo, TrackMetadata } from "./schema.js";
-import type { Recommendation, Scored } from "./score.js";
+import type { Recommendation, Scored } from "./score/index.js";
 import { isVarious, joinCredits } from "./similarity.js";
 import type { TrackQuery } from "./types.js";
 

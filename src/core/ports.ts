@@ -2,7 +2,7 @@
  * Ports: the small interfaces the core owns. Adapters implement them and convert raw data first.
  */
 import type { z } from "zod";
-import type { Master, MasterVersion, Release, SearchHit, SearchParams } from "./catalog.js";
+import type { Master, Release, SearchHit } from "./catalog.js";
 import type { TrackMetadata } from "./schema.js";
 import type { TagFormat, TagValues } from "./tagging/fields.js";
 import type { Mode, RawTags, TrackInput } from "./types.js";
@@ -38,31 +38,66 @@ export interface TagWriter {
   write(path: string, values: TagValues, options?: { cover?: CoverImage }): Promise<{ format: TagFormat }>;
 }
 
-/** A catalogue (Discogs). Throws NotFoundError when an id does not exist, UpstreamError on faults. */
-export interface MetadataSource {
-  search(params: SearchParams, signal?: AbortSignal): Promise<SearchHit[]>;
+/**
+ * A track to find, in the domain's words. The source decides how to search for it (the Discogs API
+ * adapter climbs its query ladder; the offline index reads its own tables).
+ */
+export interface TrackSearch {
+  artist: string | null;
+  title: string | null;
+  /** Other artist/title readings of the same name, most likely first (a name with several dashes). */
+  readings?: readonly { artist: string; title: string }[];
+  /** A name no grammar could split, to be searched whole. */
+  text?: string;
+  album?: string;
+  label?: string;
+  catno?: string;
+  barcode?: string;
+  year?: number;
+  /** True when artist and title may be the other way round. */
+  orderUncertain?: boolean;
+  /** Search once with exactly these facts, no variants (a query the LLM wrote). */
+  exact?: boolean;
+}
+
+/** An album to find: its title, and its artist when known. */
+export interface AlbumSearch {
+  artist: string | null;
+  album: string;
+}
+
+/** What one search found: the release (and master) rows, and the name of the search that found them. */
+export interface CandidateBatch {
+  strategy: string;
+  hits: SearchHit[];
+}
+
+/**
+ * Finds releases: candidates for a track or an album, and releases and masters by id. Throws
+ * NotFoundError when an id does not exist, UpstreamError on faults.
+ *
+ * Candidates come batch by batch, from the most precise search to the loosest; each batch costs one
+ * lookup (one API request), and the caller stops pulling once it has what it needs.
+ */
+export interface ReleaseSource {
+  findTrackCandidates(query: TrackSearch, signal?: AbortSignal): AsyncIterable<CandidateBatch>;
+  findAlbumCandidates(query: AlbumSearch, signal?: AbortSignal): AsyncIterable<CandidateBatch>;
   getRelease(id: number, signal?: AbortSignal): Promise<Release>;
   getMaster(id: number, signal?: AbortSignal): Promise<Master>;
-  getMasterVersions(
-    id: number,
-    options?: {
-      page?: number;
-      perPage?: number;
-      sort?: "released" | "title" | "format" | "label" | "catno" | "country";
-    },
-    signal?: AbortSignal,
-  ): Promise<MasterVersion[]>;
-  /**
-   * Releases a YouTube video is attached to, best first. Only a source built from the dumps can answer
-   * this (the API cannot search by video); others leave it out.
-   */
-  findByVideoId?(videoId: string, signal?: AbortSignal): Promise<number[]>;
-  /**
-   * A release image by the address its release gives (`release.images`), within the same budget. Only a
-   * source over the API can; the offline index has no image addresses and leaves it out.
-   */
-  getImage?(url: string, signal?: AbortSignal): Promise<{ data: Uint8Array; mimeType: string }>;
 }
+
+/** Finds the releases a YouTube video is attached to, best first (a source built from the dumps can). */
+export interface VideoLookup {
+  findByVideoId(videoId: string, signal?: AbortSignal): Promise<number[]>;
+}
+
+/** Fetches a release image by the address its release gives (`release.images`), within the budget. */
+export interface ImageSource {
+  getImage(url: string, signal?: AbortSignal): Promise<CoverImage>;
+}
+
+/** A catalogue: a release source with whichever optional capabilities it has. */
+export type MetadataSource = ReleaseSource & Partial<VideoLookup> & Partial<ImageSource>;
 
 /** The LLM tasks the pipeline may run. */
 export type LlmTask = "query" | "select" | "describe" | "llm-only" | "split";

@@ -1,11 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { toRelease } from "../../src/adapters/discogs/convert.js";
 import { RawRelease } from "../../src/adapters/discogs/types.js";
-import { type ClusterItem, clusterItems, parseFolderName } from "../../src/core/album/cluster.js";
-import { assignItems, recommendAlbum, scoreAlbum } from "../../src/core/album/match.js";
 import type { Release } from "../../src/core/catalog.js";
 import { extractTrack } from "../../src/core/extract.js";
-import { DEFAULT_SCORE_WEIGHTS, releasePenalties, trackPenalties } from "../../src/core/score.js";
+import { scoreClusterOn } from "../../src/core/match/album.js";
+import { type ClusterItem, clusterItems, parseFolderName } from "../../src/core/match/cluster.js";
+import {
+  assignItems,
+  recommendAlbum,
+  releaseCandidate,
+  releasePenalties,
+  trackPenalties,
+} from "../../src/core/score/index.js";
 import type { TrackInput } from "../../src/core/types.js";
 import { startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
 import { DUMP_DIR } from "../helpers.js";
@@ -23,7 +29,6 @@ const item = (index: number, input: TrackInput): ClusterItem => ({
   input,
   query: extractTrack(input),
 });
-const W = DEFAULT_SCORE_WEIGHTS;
 
 describe("folder names", () => {
   it.each([
@@ -108,7 +113,7 @@ describe("assignment and album distance on real releases", () => {
         }),
       ),
     ).clusters[0]!;
-    const scored = scoreAlbum(cluster, stockholm, W);
+    const scored = scoreClusterOn(cluster, stockholm, null);
     expect(scored.unplaced).toEqual([]);
     for (const p of scored.placements) expect(p.row.title).toBe(p.item.query.title);
     expect(scored.penalties).toMatchObject({ unmatched: 0, missing: 0, album: 0, artist: 0 });
@@ -125,7 +130,7 @@ describe("assignment and album distance on real releases", () => {
         item(i, { filename: `${t.title}.mp3`, path: `The Persuader - Stockholm/${t.title}.mp3` }),
       ),
     ).clusters[0]!;
-    const scored = scoreAlbum(cluster, other, W);
+    const scored = scoreClusterOn(cluster, other, null);
     expect(scored.placements.length).toBeLessThan(2);
     expect(recommendAlbum(scored, cluster.items.length)).toBe("none");
   });
@@ -140,14 +145,20 @@ describe("assignment and album distance on real releases", () => {
     const items = withMixes.tracklist.map((t, i) =>
       item(i, { filename: `${t.title}.mp3`, tags: { artist: withMixes.artists[0]!.name, title: t.title } }),
     );
-    const { placements } = assignItems(items, withMixes, W);
+    const { placements } = assignItems(items, {
+      ...releaseCandidate(withMixes, null, "album"),
+      release: withMixes,
+    });
     for (const p of placements) expect(p.row.title).toBe(p.item.input.tags!.title);
   });
 
   it("lets extra copies of one track share its row (a playlist's several videos of one song)", () => {
     const stockholm = releases.get(1)!;
     const items = [0, 1, 2].map((i) => item(i, { filename: "The Persuader - Östermalm.opus" }));
-    const { placements, unplaced } = assignItems(items, stockholm, W);
+    const { placements, unplaced } = assignItems(items, {
+      ...releaseCandidate(stockholm, null, "album"),
+      release: stockholm,
+    });
     expect(unplaced).toEqual([]);
     expect(new Set(placements.map((p) => p.row.title))).toEqual(new Set(["Östermalm"]));
   });
@@ -164,6 +175,6 @@ describe("assignment and album distance on real releases", () => {
       strategies: [],
     };
     expect(trackPenalties(c, q, r.tracklist[0]!)).toMatchObject({ artist: 0, title: 0, mix: 0 });
-    expect(releasePenalties(c, q)).toMatchObject({ year: 0, kind: 0 });
+    expect(releasePenalties(c, q.hints)).toMatchObject({ year: 0, kind: 0 });
   });
 });

@@ -3,13 +3,13 @@
  * searches (every word of each field must appear), with every call counted. No network, no simulator.
  */
 import { describe, expect, it } from "vitest";
-import type { Master, Release, SearchHit, SearchParams } from "../../src/core/catalog.js";
+import { albumLadder, runLadder, type SearchParams, trackLadder } from "../../src/adapters/discogs/ladder.js";
+import type { Master, Release, SearchHit } from "../../src/core/catalog.js";
 import { NotFoundError, UpstreamError } from "../../src/core/errors.js";
 import { extractTrack } from "../../src/core/extract.js";
 import { findRelease, type MatchOptions } from "../../src/core/match/find.js";
 import { normalizeKey } from "../../src/core/normalize.js";
 import type { MetadataSource } from "../../src/core/ports.js";
-import { DEFAULT_SCORE_WEIGHTS } from "../../src/core/score.js";
 
 type Spec = {
   id: number;
@@ -60,39 +60,42 @@ function fakeCatalogue(specs: Spec[], masters: Master[] = [], fault?: () => Erro
     normalizeKey(words)
       .split(" ")
       .every((w) => normalizeKey(text).split(" ").includes(w));
+  async function search(p: SearchParams) {
+    calls.search++;
+    if (fault) throw fault();
+    const hits: SearchHit[] = [];
+    for (const r of releases.values()) {
+      const artist = r.artists[0]!.name;
+      const tracks = r.tracklist.map((t) => t.title).join(" ");
+      const ok =
+        has(artist, p.artist) &&
+        has(tracks, p.track) &&
+        has(r.title, p.release_title) &&
+        has(`${artist} ${r.title} ${tracks}`, p.q) &&
+        (!p.catno || r.labels.some((l) => l.catno === p.catno));
+      if (ok)
+        hits.push({
+          kind: "release",
+          id: r.id,
+          masterId: r.masterId,
+          artist,
+          title: r.title,
+          year: r.year,
+          country: r.country,
+          formats: ["Vinyl", ...r.formats.flatMap((f) => f.descriptions)],
+          labels: r.labels.map((l) => l.name),
+          catno: r.labels[0]?.catno ?? null,
+          genres: r.genres,
+          styles: r.styles,
+          community: r.community,
+        });
+    }
+    return hits;
+  }
   const source: MetadataSource = {
-    async search(p: SearchParams) {
-      calls.search++;
-      if (fault) throw fault();
-      const hits: SearchHit[] = [];
-      for (const r of releases.values()) {
-        const artist = r.artists[0]!.name;
-        const tracks = r.tracklist.map((t) => t.title).join(" ");
-        const ok =
-          has(artist, p.artist) &&
-          has(tracks, p.track) &&
-          has(r.title, p.release_title) &&
-          has(`${artist} ${r.title} ${tracks}`, p.q) &&
-          (!p.catno || r.labels.some((l) => l.catno === p.catno));
-        if (ok)
-          hits.push({
-            kind: "release",
-            id: r.id,
-            masterId: r.masterId,
-            artist,
-            title: r.title,
-            year: r.year,
-            country: r.country,
-            formats: ["Vinyl", ...r.formats.flatMap((f) => f.descriptions)],
-            labels: r.labels.map((l) => l.name),
-            catno: r.labels[0]?.catno ?? null,
-            genres: r.genres,
-            styles: r.styles,
-            community: r.community,
-          });
-      }
-      return hits;
-    },
+    // The Discogs adapters' own ladder over this catalogue's search: the batches the core pulls.
+    findTrackCandidates: (q) => runLadder(trackLadder(q), search),
+    findAlbumCandidates: (q) => runLadder(albumLadder(q), search),
     async getRelease(id) {
       calls.release++;
       const r = releases.get(id);
@@ -104,9 +107,6 @@ function fakeCatalogue(specs: Spec[], masters: Master[] = [], fault?: () => Erro
       const m = masters.find((x) => x.id === id);
       if (!m) throw new NotFoundError(`master ${id} not found`);
       return m;
-    },
-    async getMasterVersions() {
-      return [];
     },
   };
   return { source, calls };
@@ -124,7 +124,6 @@ const master = (id: number, year: number, mainReleaseId: number): Master => ({
 });
 
 const opts = (o: Partial<MatchOptions> = {}): MatchOptions => ({
-  weights: { ...DEFAULT_SCORE_WEIGHTS },
   maxResults: 10,
   maxRequests: 6,
   ...o,

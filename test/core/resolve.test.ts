@@ -138,7 +138,8 @@ describe("resolveMetadata", () => {
       {
         settings: { ...settings, timeoutMs: 8000 },
         source: {
-          search: async () => [],
+          async *findTrackCandidates() {},
+          async *findAlbumCandidates() {},
           getRelease: async () => {
             runs.n++;
             throw new Error("x");
@@ -146,7 +147,6 @@ describe("resolveMetadata", () => {
           getMaster: async () => {
             throw new Error("x");
           },
-          getMasterVersions: async () => [],
         },
         budget: { waitMs: () => 42_000 },
         stages: [createDiscogsStage(), SIMPLE_STAGE],

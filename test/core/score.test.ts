@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
+import { distinctiveWord, trackLadder } from "../../src/adapters/discogs/ladder.js";
 import type { Release, ReleaseTrack, SearchHit } from "../../src/core/catalog.js";
-import { buildQueries, distinctiveWord } from "../../src/core/match/ladder.js";
 import { dashReadings, splitByArtist, unsplitReadings } from "../../src/core/match/readings.js";
+import { trackSearchOf } from "../../src/core/match/search.js";
 import { rolloutBucket } from "../../src/core/pipeline/discogs.js";
 import {
   type Candidate,
   confidenceOf,
-  DEFAULT_SCORE_WEIGHTS,
-  marginOf,
   mixPenalty,
   rankScored,
   recommend,
   rowTitleSimilarity,
   scoreCandidate,
-} from "../../src/core/score.js";
+  TRACK_WEIGHTS,
+  trackMargin,
+} from "../../src/core/score/index.js";
 import { artistSimilarity, textSimilarity } from "../../src/core/similarity.js";
 import type { TrackQuery } from "../../src/core/types.js";
 
@@ -69,7 +70,7 @@ const query = (over: Partial<TrackQuery> = {}): TrackQuery => ({
   hints: {},
   ...over,
 });
-const W = { ...DEFAULT_SCORE_WEIGHTS };
+const W = { ...TRACK_WEIGHTS };
 
 describe("similarity", () => {
   it("treats artist lists as sets, with The and (2) folded", () => {
@@ -172,7 +173,7 @@ describe("scoring", () => {
       scoreCandidate(cand(release()), query(), W),
       scoreCandidate(cand(release({ id: 9, masterId: 99, artists: [credit("Other")] })), query(), W),
     ]);
-    expect(marginOf(ranked)).toBeGreaterThan(0.1);
+    expect(trackMargin(ranked)).toBeGreaterThan(0.1);
   });
 });
 
@@ -195,13 +196,15 @@ describe("row title similarity", () => {
 
 describe("query ladder", () => {
   it("orders exact identifiers, artist+track, q, artist+release_title, then variants", () => {
-    const names = buildQueries(
-      query({
-        artist: "The Björk & Guest",
-        title: "Human Behaviour Now",
-        orderUncertain: true,
-        hints: { catno: "OLE 1", barcode: "123" },
-      }),
+    const names = trackLadder(
+      trackSearchOf(
+        query({
+          artist: "The Björk & Guest",
+          title: "Human Behaviour Now",
+          orderUncertain: true,
+          hints: { catno: "OLE 1", barcode: "123" },
+        }),
+      ),
     ).map((s) => s.name);
     expect(names).toEqual([
       "catno",
@@ -223,7 +226,7 @@ describe("query ladder", () => {
       { artist: "Lovetronic", title: "You Are Love" },
       { artist: "Hotel Costes 2", title: "Lovetronic" },
     ]);
-    const ladder = buildQueries(q);
+    const ladder = trackLadder(trackSearchOf(q));
     expect(ladder.slice(0, 3)).toEqual([
       { name: "artist+track", params: { artist: "Hotel Costes 2", track: "Lovetronic", per_page: 50 } },
       { name: "q", params: { q: "Hotel Costes 2 Lovetronic - You Are Love", per_page: 50 } },
@@ -239,8 +242,34 @@ describe("query ladder", () => {
     expect(dashReadings(query({ source: "filename" }))).toEqual([]);
   });
 
+  it("searches a bare title as a track, a whole name as free words, and an LLM query once as written", () => {
+    expect(trackLadder({ artist: null, title: "Siren Song" })).toEqual([
+      { name: "track", params: { track: "Siren Song", per_page: 50 } },
+    ]);
+    expect(trackLadder({ artist: null, title: null, text: "Larry Heard Missing You" })[0]).toEqual({
+      name: "q-unsplit",
+      params: { q: "Larry Heard Missing You", per_page: 50 },
+    });
+    expect(
+      trackLadder({ artist: "A", title: "B", album: "C", label: "L", catno: "X 1", year: 1999, exact: true }),
+    ).toEqual([
+      {
+        name: "exact",
+        params: {
+          artist: "A",
+          track: "B",
+          release_title: "C",
+          label: "L",
+          catno: "X 1",
+          year: 1999,
+          per_page: 50,
+        },
+      },
+    ]);
+  });
+
   it("never puts the mix in a query", () => {
-    const all = JSON.stringify(buildQueries(query({ mix: "Extended Mix" })));
+    const all = JSON.stringify(trackLadder(trackSearchOf(query({ mix: "Extended Mix" }))));
     expect(all).not.toContain("Extended");
   });
 
@@ -303,7 +332,7 @@ describe("reading an unsplit name with the catalogue's artists", () => {
 
 describe("artist cap (as beets' max_rec)", () => {
   it("an artist that plainly differs caps the recommendation at low, however close the rest", async () => {
-    const { recommend } = await import("../../src/core/score.js");
+    const { recommend } = await import("../../src/core/score/index.js");
     const base = { candidate: {} as never, row: {} as never };
     expect(recommend({ ...base, distance: 0.05, penalties: { artist: 0.4, title: 0 } })).toBe("low");
     expect(recommend({ ...base, distance: 0.03, penalties: { artist: 0.1, title: 0 } })).toBe("strong");
@@ -314,7 +343,7 @@ describe("honest confidence (core/policy.ts)", () => {
   const base = { candidate: {} as never, row: {} as never };
 
   it("never lets a candidate the scorer does not recommend reach the threshold, however close", async () => {
-    const { calibratedConfidence, recommend, confidenceOf } = await import("../../src/core/score.js");
+    const { calibratedConfidence, recommend, confidenceOf } = await import("../../src/core/score/index.js");
     const { DEFAULT_POLICY } = await import("../../src/core/policy.js");
     // "Dance Nation" for "Double Nation" with a wrong title too: close by distance, but no identity.
     const none = { ...base, distance: 0.2, penalties: { artist: 0.7, title: 0.8 } };
@@ -329,14 +358,14 @@ describe("honest confidence (core/policy.ts)", () => {
   });
 
   it("keeps a full-album or live upload whose artist is exact as low, within the low distance", async () => {
-    const { calibratedConfidence, recommend } = await import("../../src/core/score.js");
+    const { calibratedConfidence, recommend } = await import("../../src/core/score/index.js");
     const upload = { ...base, distance: 0.29, penalties: { artist: 0, title: 1 } };
     expect(recommend(upload)).toBe("low");
     expect(calibratedConfidence(upload, null)).toBeGreaterThanOrEqual(0.7);
   });
 
   it("reads every number from the injected policy", async () => {
-    const { recommend, confidenceOf } = await import("../../src/core/score.js");
+    const { recommend, confidenceOf } = await import("../../src/core/score/index.js");
     const { DEFAULT_POLICY } = await import("../../src/core/policy.js");
     const strict = { ...DEFAULT_POLICY, thresholds: { strong: 0.01, medium: 0.02, low: 0.03 } };
     const s = { ...base, distance: 0.05, penalties: { artist: 0, title: 0 } };

@@ -8,7 +8,7 @@ import { toRelease } from "../../src/adapters/discogs/convert.js";
 import { RawRelease } from "../../src/adapters/discogs/types.js";
 import type { Release } from "../../src/core/catalog.js";
 import { blankMetadata } from "../../src/core/pipeline/simple.js";
-import type { MetadataSource } from "../../src/core/ports.js";
+import type { ImageSource } from "../../src/core/ports.js";
 import { creditCovers, formatText, numbering, releaseDetails } from "../../src/core/release-details.js";
 import type { TrackMetadata } from "../../src/core/schema.js";
 import { createCoverStore } from "../../src/core/tagging/cover.js";
@@ -301,7 +301,7 @@ describe("covers", () => {
         calls.push(url);
         return { data: new Uint8Array([1, 2, 3]), mimeType: "image/jpeg" };
       },
-    } as unknown as MetadataSource;
+    } as ImageSource;
     const cache = createMemoryCache();
     const store = createCoverStore(source, cache);
     const [a, b] = await Promise.all([
@@ -327,7 +327,7 @@ describe("covers", () => {
         calls++;
         return { data: new Uint8Array([calls]), mimeType: "image/png" };
       },
-    } as unknown as MetadataSource;
+    } as ImageSource;
     const store = createCoverStore(source, null);
     for (let id = 1; id <= 33; id++) await store.get(id, `https://i.discogs.com/${id}.png`);
     await store.get(33, "https://i.discogs.com/33.png");

@@ -3,9 +3,9 @@
  * deadline, single-flight for identical GETs, zod validation of every body, and request counters.
  */
 import type { z } from "zod";
-import type { SearchParams } from "../../core/catalog.js";
 import { AbortedError, UpstreamError } from "../../core/errors.js";
 import { DiscogsAuthError, DiscogsNotFoundError, DiscogsRateLimitError } from "./errors.js";
+import type { SearchParams } from "./ladder.js";
 import {
   createWindowLimiter,
   type RateLimiter,

@@ -12,7 +12,7 @@ import type {
   SearchHit,
 } from "../../core/catalog.js";
 import { parseDuration, parseYear } from "../../core/normalize.js";
-import { parseRowTitle } from "../../core/score.js";
+import { parseRowTitle } from "../../core/score/index.js";
 import type {
   RawArtistCredit,
   RawMaster,

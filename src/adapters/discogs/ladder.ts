@@ -1,11 +1,33 @@
 /**
- * The query ladder: the searches Stage 2 tries for a track, in order, from exact identifiers down to
- * spelling variants. Pure: it builds parameters, the search loop (find.ts) sends them.
+ * How a track or an album is searched on Discogs: the query ladder, from exact identifiers down to
+ * spelling variants, as Discogs database-search parameters. This is the Discogs adapters' business (the
+ * API's search and the offline index's emulation of it); the core asks for candidates in its own words
+ * (TrackSearch, AlbumSearch) and pulls batches until it has enough.
  */
-import type { SearchParams } from "../catalog.js";
-import { foldAscii, splitArtists, stripLeadingThe } from "../normalize.js";
-import type { TrackQuery } from "../types.js";
-import { dashReadings } from "./readings.js";
+import type { SearchHit } from "../../core/catalog.js";
+import { foldAscii, splitArtists, stripLeadingThe } from "../../core/normalize.js";
+import type { AlbumSearch, CandidateBatch, TrackSearch } from "../../core/ports.js";
+
+/** Every Discogs database-search parameter. */
+export interface SearchParams {
+  q?: string;
+  type?: "release" | "master" | "artist" | "label";
+  title?: string;
+  release_title?: string;
+  artist?: string;
+  anv?: string;
+  label?: string;
+  genre?: string;
+  style?: string;
+  country?: string;
+  year?: string | number;
+  format?: string;
+  catno?: string;
+  barcode?: string;
+  track?: string;
+  per_page?: number;
+  page?: number;
+}
 
 /** One rung of the ladder. */
 export interface Strategy {
@@ -16,20 +38,37 @@ export interface Strategy {
 /** Results per search page: one request either way, and masters with many versions need room. */
 const PER_PAGE = 50;
 
+/** A search with exactly the facts given (a query the LLM wrote), as one rung. */
+function exactRung(q: TrackSearch): Strategy {
+  const params: SearchParams = { per_page: PER_PAGE };
+  if (q.artist) params.artist = q.artist;
+  if (q.title) params.track = q.title;
+  if (q.album) params.release_title = q.album;
+  if (q.text) params.q = q.text;
+  if (q.label) params.label = q.label;
+  if (q.catno) params.catno = q.catno;
+  if (q.year) params.year = q.year;
+  return { name: "exact", params };
+}
+
 /**
- * The query ladder, in order: exact identifiers, artist + track, q, artist + release title, then
- * variants (main artist, ASCII-folded, without "The", swapped). Queries never carry the mix: Discogs
- * spells mixes inconsistently, so the mix is judged in scoring instead, where "Original Mix" = none.
+ * The query ladder for a track, in order: exact identifiers, artist + track, q, artist + release
+ * title, then variants (main artist, ASCII-folded, without "The", swapped). Queries never carry the mix:
+ * Discogs spells mixes inconsistently, so the mix is judged in scoring instead, where "Original Mix" =
+ * none. A bare title is searched as a track; a name no grammar split is searched whole.
  */
-export function buildQueries(q: TrackQuery): Strategy[] {
+export function trackLadder(q: TrackSearch): Strategy[] {
+  if (q.exact) return [exactRung(q)];
   const out: Strategy[] = [];
-  const { artist, title, hints } = q;
-  if (hints.catno) out.push({ name: "catno", params: { catno: hints.catno, per_page: PER_PAGE } });
-  if (hints.barcode) out.push({ name: "barcode", params: { barcode: hints.barcode, per_page: PER_PAGE } });
+  const { artist, title } = q;
+  if (q.catno) out.push({ name: "catno", params: { catno: q.catno, per_page: PER_PAGE } });
+  if (q.barcode) out.push({ name: "barcode", params: { barcode: q.barcode, per_page: PER_PAGE } });
+  if (q.text) out.push({ name: "q-unsplit", params: { q: q.text, per_page: PER_PAGE } });
+  if (!artist && title) out.push({ name: "track", params: { track: title, per_page: PER_PAGE } });
   if (!artist || !title) return out;
   // A title with a dash of its own is seldom a track title: search its first part ("Ida Jane - May 25,
   // 1956"), then the whole name, then the last two parts as artist and title; rescoring weighs them all.
-  const readings = dashReadings(q);
+  const readings = q.readings ?? [];
   const first = readings.find((r) => r.artist === artist);
   out.push({ name: "artist+track", params: { artist, track: first?.title ?? title, per_page: PER_PAGE } });
   out.push({ name: "q", params: { q: `${artist} ${title}`, per_page: PER_PAGE } });
@@ -59,6 +98,27 @@ export function buildQueries(q: TrackQuery): Strategy[] {
   if (q.orderUncertain)
     out.push({ name: "swapped+track", params: { artist: title, track: artist, per_page: PER_PAGE } });
   return out;
+}
+
+/** The ladder for an album: artist and release title, then both as free words. */
+export function albumLadder(q: AlbumSearch): Strategy[] {
+  const out: Strategy[] = [
+    {
+      name: "album-search",
+      params: { ...(q.artist ? { artist: q.artist } : {}), release_title: q.album, per_page: PER_PAGE },
+    },
+  ];
+  if (q.artist) out.push({ name: "album-q", params: { q: `${q.artist} ${q.album}`, per_page: PER_PAGE } });
+  return out;
+}
+
+/** Runs a ladder lazily: each batch pulled sends one search, and nothing is sent that is not pulled. */
+export async function* runLadder(
+  ladder: readonly Strategy[],
+  search: (params: SearchParams, signal?: AbortSignal) => Promise<SearchHit[]>,
+  signal?: AbortSignal,
+): AsyncGenerator<CandidateBatch> {
+  for (const s of ladder) yield { strategy: s.name, hits: await search(s.params, signal) };
 }
 
 const STOPWORDS = new Set([

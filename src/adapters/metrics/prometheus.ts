@@ -5,7 +5,7 @@
  * warnings and fallbacks by bounded code, HTTP latency. Every label value is from a bounded set.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { PipelineObserver } from "../../core/pipeline/resolve.js";
+import type { PipelineObserver } from "../../core/pipeline/deps.js";
 
 /** One finished Discogs request, as the Discogs client reports it (the container passes it on). */
 export interface DiscogsRequestObservation {

@@ -1,305 +1,183 @@
 /**
- * Album matching, after beets' tag_album: candidate releases for a cluster (by album artist and title,
- * or from the items' own per-track evidence), an optimal assignment of files to tracklist rows
- * (Munkres, with the track penalties as the cost), and an album distance made of album-level penalties
- * plus the assigned tracks' distances. One search and one release fetch per album, not per track.
+ * Album matching: the candidate releases of a cluster, scored by the scoring package (score/album.ts)
+ * on the same release-level penalties a track candidate has, originality included. Candidates come from
+ * the release the files name, an album search, or the releases the files' own single-track matches
+ * landed on (the caller's evidence, so a folder that is no album costs nothing extra).
  */
-import munkres from "munkres";
-import type { Release, ReleaseTrack, SearchHit } from "../catalog.js";
+import type { Master, Release, SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
-import { findRelease } from "../match/find.js";
 import { DEFAULT_POLICY, type Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import {
-  type Candidate,
-  distanceOf,
+  type AlbumScored,
+  marginOf,
   type Recommendation,
+  recommendAlbum,
+  recordOf,
   releasePenalties,
-  type ScoreWeights,
-  trackPenalties,
-} from "../score.js";
-import { artistSimilarity, isVarious, textSimilarity } from "../similarity.js";
+  scoreAlbum,
+} from "../score/index.js";
 import { type Cluster, type ClusterItem, trackQueryOf } from "./cluster.js";
 
-/** An item that could not be placed costs this much; a placement above it is no placement. */
-export const UNPLACED_COST = 0.45;
-
-/** Album-level penalty weights: the assigned tracks weigh most, missing tracks little (partial folders). */
-export const ALBUM_WEIGHTS = {
-  tracks: 4,
-  unmatched: 3,
-  missing: 0.3,
-  album: 1.5,
-  artist: 1.5,
-  year: 0.5,
-  kind: 0.5,
-  original: 0.5,
-} as const;
-/** One album-level penalty. */
-export type AlbumPenalty = keyof typeof ALBUM_WEIGHTS;
-
-/** One file placed on a row. */
-export interface Placement {
-  item: ClusterItem;
-  row: ReleaseTrack;
-  /** The track distance of the placement (its assignment cost). */
-  cost: number;
-}
-
-/** A candidate release scored as an album for a cluster. */
-export interface AlbumScored {
-  release: Release;
-  /** Every penalty: ranks candidates (kind and originality prefer the original when two fit alike). */
-  distance: number;
-  /** How well the files fit the release, kind and originality left out: the verdict's measure. */
-  fit: number;
-  penalties: Partial<Record<AlbumPenalty, number>>;
-  placements: Placement[];
-  unplaced: ClusterItem[];
-}
+/** A file of a cluster as the album scorer places it: with the query it is scored with. */
+export type AlbumItem = ClusterItem;
 
 /** The outcome of matching a cluster. */
 export interface AlbumOutcome {
-  best: AlbumScored | null;
+  best: AlbumScored<ClusterItem> | null;
   /** Every candidate scored, best first. */
-  ranked: AlbumScored[];
+  ranked: AlbumScored<ClusterItem>[];
   recommendation: Recommendation;
+  /** The one margin: to the best candidate of another record. */
   margin: number | null;
   /** Catalogue calls made for the album. */
   requests: number;
   /** How the candidates were found. */
   strategy: "album-search" | "track-votes" | "release-id" | "none";
-  /** Original years the search rows told (master id -> year), so no master fetch is needed. */
-  masterYears: Map<number, number>;
 }
 
 /** Options of album matching. */
 export interface AlbumMatchOptions {
-  weights: ScoreWeights;
-  signal?: AbortSignal;
-  /** Releases fetched per album, at most. Default 2. */
-  maxReleases?: number;
-  /** Items matched alone to find the release when the cluster names no album. Default 3. */
-  sampleSize?: number;
+  signal?: AbortSignal | undefined;
   /** Fetch every candidate even after a strong one (so close rivals can be compared). Default false. */
   compare?: boolean;
-  /** Thresholds of the album recommendation; default DEFAULT_POLICY. */
   policy?: Policy;
 }
 
-const clamp = (x: number) => Math.min(1, Math.max(0, x));
-
-const candidateOf = (release: Release): Candidate => ({
-  releaseId: release.id,
-  masterId: release.masterId,
-  hit: null,
-  release,
-  masterYear: null,
-  strategies: ["album"],
-});
-
-/** Builds the candidate of a release fetched for an album. */
-export function albumCandidate(release: Release, masterYear: number | null): Candidate {
-  return { ...candidateOf(release), masterYear };
+/** The cluster's files as the scorer places them: a borrowed folder artist is left to the album. */
+function placeables(cluster: Cluster): ClusterItem[] {
+  return cluster.items.map((item) => ({ ...item, query: trackQueryOf(item) }));
 }
 
-/** The cost of placing an item on a row: its track penalties' weighted mean. */
-export function placementCost(
-  item: ClusterItem,
-  row: ReleaseTrack,
+/** Scores a release in hand as the cluster's album. */
+export function scoreClusterOn(
+  cluster: Cluster,
   release: Release,
-  weights: ScoreWeights,
-): number {
-  if (!item.query.title) return 1;
-  return distanceOf(trackPenalties(candidateOf(release), trackQueryOf(item), row), weights);
-}
-
-/**
- * Places items on rows optimally (Munkres); placements costlier than UNPLACED_COST are dropped. A file
- * left over may then share a row with an equally good file (duplicates), never take a row alone.
- */
-export function assignItems(
-  items: readonly ClusterItem[],
-  release: Release,
-  weights: ScoreWeights,
-): { placements: Placement[]; unplaced: ClusterItem[] } {
-  const rows = release.tracklist;
-  if (items.length === 0 || rows.length === 0) return { placements: [], unplaced: [...items] };
-  const cost = items.map((item) => rows.map((row) => placementCost(item, row, release, weights)));
-  const placements: Placement[] = [];
-  const placed = new Set<number>();
-  const bestCost = cost.map((row) => Math.min(...row));
-  for (const [i, j] of munkres(cost)) {
-    const c = cost[i]![j]!;
-    // A row far worse than the file's best is a forced pairing ("Östermalm" pushed onto "Södermalm"
-    // because its own row was taken): no placement; the file may still share its best row below.
-    if (c > UNPLACED_COST || c > bestCost[i]! + 0.1) continue;
-    placements.push({ item: items[i]!, row: rows[j]!, cost: c });
-    placed.add(i);
-  }
-  // More files than rows for one track (a playlist's several videos of one song, two rips of one
-  // track): after the one-to-one assignment, a file left over may share the row it fits best.
-  items.forEach((item, i) => {
-    if (placed.has(i)) return;
-    const row = cost[i]!;
-    const c = bestCost[i]!;
-    const j = row.indexOf(c);
-    if (c > UNPLACED_COST || !placements.some((p) => p.row === rows[j] && p.cost <= c + 0.05)) return;
-    placements.push({ item, row: rows[j]!, cost: c });
-    placed.add(i);
-  });
-  return { placements, unplaced: items.filter((_, i) => !placed.has(i)) };
-}
-
-/** Scores a release as the cluster's album. */
-export function scoreAlbum(cluster: Cluster, release: Release, weights: ScoreWeights): AlbumScored {
-  const { placements, unplaced } = assignItems(cluster.items, release, weights);
-  const p: AlbumScored["penalties"] = {};
-  const n = cluster.items.length;
-  p.tracks = placements.length > 0 ? placements.reduce((s, x) => s + x.cost, 0) / placements.length : 1;
-  p.unmatched = unplaced.length / n;
-  p.missing =
-    release.tracklist.length > 0
-      ? clamp((release.tracklist.length - placements.length) / release.tracklist.length)
-      : 1;
-  if (cluster.album) p.album = clamp((1 - textSimilarity(cluster.album, release.title)) * 1.5);
-  if (cluster.artist && !isVarious(release.artists))
-    p.artist = clamp((1 - artistSimilarity(cluster.artist, release.artists)) * 1.2);
-  const rel = releasePenalties(candidateOf(release), {
-    title: null,
-    hints: {
-      ...(cluster.year ? { year: cluster.year } : {}),
-      ...(cluster.album ? { album: cluster.album } : {}),
-    },
-  });
-  if (rel.year !== undefined) p.year = rel.year;
-  p.kind = rel.kind ?? 0;
-  p.original = rel.original ?? 0;
-  const weighted = (keep: (k: AlbumPenalty) => boolean) => {
-    let sum = 0;
-    let total = 0;
-    for (const [k, v] of Object.entries(p) as [AlbumPenalty, number][]) {
-      if (!keep(k)) continue;
-      sum += ALBUM_WEIGHTS[k] * v;
-      total += ALBUM_WEIGHTS[k];
-    }
-    return total > 0 ? sum / total : 1;
-  };
-  const distance = weighted(() => true);
-  const fit = weighted((k) => k !== "kind" && k !== "original");
-  return { release, distance, fit, penalties: p, placements, unplaced };
-}
-
-/** The album recommendation: the distance thresholds, and most files placed. */
-export function recommendAlbum(
-  best: AlbumScored | null,
-  items: number,
+  masterYear: number | null,
   policy: Policy = DEFAULT_POLICY,
-): Recommendation {
-  if (!best || best.placements.length === 0) return "none";
-  const placedShare = best.placements.length / Math.max(1, items);
-  const identity = Math.max(best.penalties.artist ?? 0, best.penalties.album ?? 0);
-  const { thresholds: t } = policy;
-  const { strongFitFactor, placed, identity: cap } = policy.album;
-  // A compilation the files fit perfectly is still their album: the verdict reads the fit.
-  if (best.fit <= t.strong * strongFitFactor && placedShare >= placed.strong && identity <= cap.strong)
-    return "strong";
-  if (best.fit <= t.medium && placedShare >= placed.medium && identity <= cap.medium) return "medium";
-  if (best.fit <= t.low && placedShare >= placed.low) return "low";
-  return "none";
-}
-
-const isCompilation = (h: SearchHit) => h.formats.some((f) => /compilation/i.test(f));
-
-/** Release ids from search hits, best first, one per master: its earliest version, compilations last. */
-function releasesFromHits(hits: readonly SearchHit[], limit: number): number[] {
-  const byMaster = new Map<string, SearchHit>();
-  const better = (h: SearchHit, prev: SearchHit) =>
-    isCompilation(h) !== isCompilation(prev) ? !isCompilation(h) : (h.year ?? 9999) < (prev.year ?? 9999);
-  for (const h of hits) {
-    if (h.kind !== "release") continue;
-    const k = h.masterId ? `m${h.masterId}` : `r${h.id}`;
-    const prev = byMaster.get(k);
-    if (!prev || better(h, prev)) byMaster.set(k, h);
-  }
-  return [...byMaster.values()].slice(0, limit).map((h) => h.id);
+): AlbumScored<ClusterItem> {
+  return scoreAlbum(placeables(cluster), cluster, release, masterYear, policy);
 }
 
 /** A release by id, or null when the catalogue has none (any other fault is thrown). */
-async function fetchRelease(
-  id: number,
-  source: MetadataSource,
-  signal?: AbortSignal,
-): Promise<Release | null> {
+async function fetchOrNull<T>(fetch: () => Promise<T>): Promise<T | null> {
   try {
-    return await source.getRelease(id, signal);
+    return await fetch();
   } catch (err) {
     if (err instanceof NotFoundError) return null;
     throw err;
   }
 }
 
-/**
- * Candidates by album artist and title: one search, then releases fetched one at a time, best first,
- * stopping at the first that is a strong album match (most albums cost a search and one fetch).
- */
-async function searchAlbum(cluster: Cluster, source: MetadataSource, opts: AlbumMatchOptions) {
-  let requests = 1;
-  let hits = await source.search(
-    { ...(cluster.artist ? { artist: cluster.artist } : {}), release_title: cluster.album!, per_page: 50 },
-    opts.signal,
-  );
-  if (hits.length === 0 && cluster.artist) {
-    requests++;
-    hits = await source.search({ q: `${cluster.artist} ${cluster.album}`, per_page: 50 }, opts.signal);
-  }
-  const masterYears = new Map<number, number>();
-  for (const h of hits) if (h.kind === "master" && h.year) masterYears.set(h.id, h.year);
-  const scored: AlbumScored[] = [];
-  for (const id of releasesFromHits(hits, opts.maxReleases ?? 2)) {
-    requests++;
-    const release = await fetchRelease(id, source, opts.signal);
-    if (!release) continue;
-    const album = scoreAlbum(cluster, release, opts.weights);
-    scored.push(album);
-    if (!opts.compare && recommendAlbum(album, cluster.items.length, opts.policy) === "strong") break;
-  }
-  return { scored, requests, masterYears };
+/** The original year of a master: known from a search row or the files, else one fetch. */
+export async function masterYearOf(
+  masterId: number | null,
+  known: ReadonlyMap<number, number>,
+  source: MetadataSource,
+  signal: AbortSignal | undefined,
+): Promise<{ year: number | null; requests: number }> {
+  if (!masterId) return { year: null, requests: 0 };
+  const year = known.get(masterId);
+  if (year !== undefined) return { year, requests: 0 };
+  const master: Master | null = await fetchOrNull(() => source.getMaster(masterId, signal));
+  return { year: master?.year ?? null, requests: 1 };
 }
 
 /**
- * Candidates from the items' own evidence, when the cluster names no album (a YouTube playlist): a few
- * items are matched alone, and the release most of them land on is the candidate.
+ * One release per record from search hits, best record first: within a record, the version the
+ * release-level penalties prefer (the original, not a compilation, reissue or later pressing), as a
+ * track candidate would be ranked, then the earlier, the more owned, the lower id.
  */
-async function voteAlbum(cluster: Cluster, source: MetadataSource, opts: AlbumMatchOptions) {
-  const sample = cluster.items.filter((i) => i.query.artist && i.query.title).slice(0, opts.sampleSize ?? 4);
-  const votes = new Map<string, { release: Release; n: number }>();
-  let requests = 0;
-  for (const item of sample) {
-    const out = await findRelease(item.query, source, {
-      weights: opts.weights,
-      maxResults: 10,
-      maxRequests: 4,
-      signal: opts.signal,
-      policy: opts.policy,
-    });
-    requests += out.requests;
-    const best = out.best;
-    if (!best?.candidate.release || out.recommendation === "none") continue;
-    const k = best.candidate.masterId ? `m${best.candidate.masterId}` : `r${best.candidate.releaseId}`;
-    const v = votes.get(k) ?? { release: best.candidate.release, n: 0 };
-    v.n++;
-    votes.set(k, v);
-    // Two items on one release is enough to try it: the assignment of every file then judges it.
-    if (v.n >= 2) break;
+export function versionsToFetch(
+  hits: readonly SearchHit[],
+  masterYears: ReadonlyMap<number, number>,
+  hints: Cluster["hints"],
+  limit: number,
+): { id: number; masterId: number | null }[] {
+  const groups = new Map<number, { hit: SearchHit; cost: number }>();
+  const earliest = new Map<number, number>();
+  for (const h of hits)
+    if (h.kind === "release" && h.masterId && h.year)
+      earliest.set(h.masterId, Math.min(earliest.get(h.masterId) ?? h.year, h.year));
+  for (const h of hits) {
+    if (h.kind !== "release") continue;
+    const masterYear = h.masterId ? (masterYears.get(h.masterId) ?? earliest.get(h.masterId) ?? null) : null;
+    const p = releasePenalties(
+      { releaseId: h.id, masterId: h.masterId, hit: h, release: null, masterYear, strategies: [] },
+      hints,
+    );
+    const cost = (p.kind ?? 0) + (p.original ?? 0) + (p.year ?? 0) * 0.5;
+    const key = recordOf(h.id, h.masterId);
+    const prev = groups.get(key);
+    if (!prev || cost < prev.cost || (cost === prev.cost && better(h, prev.hit)))
+      groups.set(key, { hit: h, cost });
   }
-  // Even one vote is a candidate: a wrong release places few files and is refused as an album.
-  const ranked = [...votes.values()].sort((a, b) => b.n - a.n);
-  return {
-    scored: ranked.slice(0, opts.maxReleases ?? 2).map((w) => scoreAlbum(cluster, w.release, opts.weights)),
-    requests,
-    masterYears: new Map<number, number>(),
-  };
+  return [...groups.values()].slice(0, limit).map((g) => ({ id: g.hit.id, masterId: g.hit.masterId }));
+}
+
+function better(a: SearchHit, b: SearchHit): boolean {
+  const ya = a.year ?? 9999;
+  const yb = b.year ?? 9999;
+  if (ya !== yb) return ya < yb;
+  const ha = a.community?.have ?? 0;
+  const hb = b.community?.have ?? 0;
+  if (ha !== hb) return ha > hb;
+  return a.id < b.id;
+}
+
+/** The search rows' original years by master. */
+function masterYearsOf(hits: readonly SearchHit[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const h of hits) if (h.kind === "master" && h.year) out.set(h.id, h.year);
+  return out;
+}
+
+/**
+ * Scores releases in turn, best first, stopping at the first strong album unless `compare` asks for
+ * every one. Each costs its fetch and, when no row told it, its master's year.
+ */
+async function scoreFetched(
+  cluster: Cluster,
+  ids: readonly { id: number; masterId: number | null }[],
+  masterYears: Map<number, number>,
+  source: MetadataSource,
+  opts: AlbumMatchOptions,
+): Promise<{ scored: AlbumScored<ClusterItem>[]; requests: number }> {
+  const policy = opts.policy ?? DEFAULT_POLICY;
+  const scored: AlbumScored<ClusterItem>[] = [];
+  let requests = 0;
+  for (const { id } of ids) {
+    requests++;
+    const release = await fetchOrNull(() => source.getRelease(id, opts.signal));
+    if (!release) continue;
+    const year = await masterYearOf(release.masterId, masterYears, source, opts.signal);
+    requests += year.requests;
+    if (release.masterId && year.year) masterYears.set(release.masterId, year.year);
+    const album = scoreClusterOn(cluster, release, year.year, policy);
+    scored.push(album);
+    if (!opts.compare && recommendAlbum(album, cluster.items.length, policy) === "strong") break;
+  }
+  return { scored, requests };
+}
+
+/** Candidates by album artist and title: one search (a looser one if it finds nothing). */
+async function searchAlbum(cluster: Cluster, source: MetadataSource, opts: AlbumMatchOptions) {
+  const policy = opts.policy ?? DEFAULT_POLICY;
+  let requests = 0;
+  let hits: SearchHit[] = [];
+  // The looser search only when the first found nothing.
+  for await (const batch of source.findAlbumCandidates(
+    { artist: cluster.artist, album: cluster.album! },
+    opts.signal,
+  )) {
+    requests++;
+    hits = batch.hits;
+    if (hits.length > 0) break;
+  }
+  const masterYears = masterYearsOf(hits);
+  const ids = versionsToFetch(hits, masterYears, cluster.hints, policy.album.maxReleases);
+  const found = await scoreFetched(cluster, ids, masterYears, source, opts);
+  return { scored: found.scored, requests: requests + found.requests };
 }
 
 /**
@@ -312,56 +190,71 @@ export function namedRelease(cluster: Cluster): number | null {
   return unique.size === 1 && ids.length * 2 >= cluster.items.length ? ids[0]! : null;
 }
 
-/**
- * Candidates from the release the files name: one fetch, no search. The master's year comes from the
- * files too when they carry it.
- */
-async function namedAlbum(cluster: Cluster, id: number, source: MetadataSource, opts: AlbumMatchOptions) {
-  const release = await fetchRelease(id, source, opts.signal);
-  const masterYears = new Map<number, number>();
-  const hints = cluster.items.find((i) => i.query.hints.discogsMasterId)?.query.hints;
-  if (release?.masterId && hints?.discogsMasterId === release.masterId && hints.originalYear)
-    masterYears.set(release.masterId, hints.originalYear);
-  return { scored: release ? [scoreAlbum(cluster, release, opts.weights)] : [], requests: 1, masterYears };
+/** The master years the files carry with their release id (a tagger wrote them): no master fetch. */
+function taggedMasterYears(cluster: Cluster): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const i of cluster.items) {
+    const h = i.query.hints;
+    if (h.discogsMasterId && h.originalYear) out.set(h.discogsMasterId, h.originalYear);
+  }
+  return out;
 }
 
-/** Matches a cluster as an album. */
+/** Ranks scored albums and reads the verdict. */
+function outcomeOf(
+  scored: AlbumScored<ClusterItem>[],
+  cluster: Cluster,
+  requests: number,
+  strategy: AlbumOutcome["strategy"],
+  policy: Policy,
+): AlbumOutcome {
+  const ranked = [...scored].sort((a, b) => a.distance - b.distance || a.release.id - b.release.id);
+  const best = ranked[0] ?? null;
+  return {
+    best,
+    ranked,
+    recommendation: recommendAlbum(best, cluster.items.length, policy),
+    margin: marginOf(ranked, (a) => recordOf(a.release.id, a.release.masterId)),
+    requests,
+    strategy: ranked.length > 0 ? strategy : "none",
+  };
+}
+
+/**
+ * Matches a cluster as an album: the release its files name, else an album search when the cluster
+ * names an album, else the releases in `evidence` (where the files' own matches landed, most first).
+ */
 export async function matchAlbum(
   cluster: Cluster,
   source: MetadataSource,
-  opts: AlbumMatchOptions,
+  opts: AlbumMatchOptions & { evidence?: readonly Release[] } = {},
 ): Promise<AlbumOutcome> {
+  const policy = opts.policy ?? DEFAULT_POLICY;
   const named = namedRelease(cluster);
+  let requests = 0;
   if (named !== null) {
-    const found = await namedAlbum(cluster, named, source, opts);
-    const best = found.scored[0] ?? null;
-    const recommendation = recommendAlbum(best, cluster.items.length, opts.policy);
-    // The files' own word holds when the release places them; otherwise search as for any album.
-    if (best && recommendation !== "none")
-      return {
-        best,
-        ranked: found.scored,
-        recommendation,
-        margin: null,
-        requests: found.requests,
-        strategy: "release-id",
-        masterYears: found.masterYears,
-      };
+    const found = await scoreFetched(
+      cluster,
+      [{ id: named, masterId: null }],
+      taggedMasterYears(cluster),
+      source,
+      opts,
+    );
+    const out = outcomeOf(found.scored, cluster, found.requests, "release-id", policy);
+    // The files' own word holds when the release places them; otherwise match as for any album.
+    if (out.best && out.recommendation !== "none") return out;
+    requests += found.requests;
   }
-  const strategy = cluster.album ? "album-search" : "track-votes";
-  const found = cluster.album
-    ? await searchAlbum(cluster, source, opts)
-    : await voteAlbum(cluster, source, opts);
-  const scored = [...found.scored].sort((a, b) => a.distance - b.distance);
-  const best = scored[0] ?? null;
-  const margin = scored.length > 1 ? scored[1]!.distance - scored[0]!.distance : null;
-  return {
-    best,
-    ranked: scored,
-    recommendation: recommendAlbum(best, cluster.items.length, opts.policy),
-    margin,
-    requests: found.requests,
-    strategy: scored.length > 0 ? strategy : "none",
-    masterYears: found.masterYears,
-  };
+  if (cluster.album) {
+    const found = await searchAlbum(cluster, source, opts);
+    return outcomeOf(found.scored, cluster, requests + found.requests, "album-search", policy);
+  }
+  const masterYears = new Map<number, number>();
+  const scored: AlbumScored<ClusterItem>[] = [];
+  for (const release of opts.evidence ?? []) {
+    const year = await masterYearOf(release.masterId, masterYears, source, opts.signal);
+    requests += year.requests;
+    scored.push(scoreClusterOn(cluster, release, year.year, policy));
+  }
+  return outcomeOf(scored, cluster, requests, "track-votes", policy);
 }

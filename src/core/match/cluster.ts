@@ -4,7 +4,8 @@
  * to files that lack them. What does not form a group of two or more stays a single track.
  */
 import { cleanText, normalizeKey } from "../normalize.js";
-import type { TrackInput, TrackQuery } from "../types.js";
+import type { AlbumFacts } from "../score/index.js";
+import type { TrackHints, TrackInput, TrackQuery } from "../types.js";
 
 /** One item of a batch, with Stage 1's reading of it. */
 export interface ClusterItem {
@@ -26,7 +27,7 @@ export function trackQueryOf(item: ClusterItem): TrackQuery & { pattern: string 
 }
 
 /** A likely album: the items, and what they agree on. */
-export interface Cluster {
+export interface Cluster extends AlbumFacts {
   id: string;
   items: ClusterItem[];
   /** The album artist, when tags, the folder or the items agree on one. */
@@ -36,6 +37,8 @@ export interface Cluster {
   year: number | null;
   /** Where the album facts came from. */
   evidence: "tags" | "folder" | "items";
+  /** Hints the files agree on (the year), for the release-level penalties. */
+  hints: TrackHints;
 }
 
 /** What a folder name says: "Artist - Album (1999)", "Artist - 1999 - Album", "1999 - Album". */
@@ -106,7 +109,7 @@ function mode<T>(
 const key = (s: string) => normalizeKey(s);
 
 /** Album facts a group agrees on: tags first, then the folder name, then the items' own artist. */
-function factsOf(items: ClusterItem[], folder: string | null): Omit<Cluster, "id" | "items"> {
+function factsOf(items: ClusterItem[], folder: string | null): Omit<Cluster, "id" | "items" | "hints"> {
   const albumTag = mode(
     items.map((i) => i.input.tags?.album ?? null),
     key,
@@ -217,7 +220,9 @@ export function clusterItems(items: readonly ClusterItem[]): { clusters: Cluster
         continue;
       }
       const folder = k.startsWith("folder:") ? k.slice(7) : null;
-      const cluster: Cluster = { id: `c${clusters.length + 1}`, items: part, ...factsOf(part, folder) };
+      const facts = factsOf(part, folder);
+      const hints = facts.year ? { year: facts.year } : {};
+      const cluster: Cluster = { id: `c${clusters.length + 1}`, items: part, ...facts, hints };
       lendFacts(cluster);
       clusters.push(cluster);
     }

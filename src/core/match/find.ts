@@ -6,26 +6,24 @@
  */
 import type { SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
-import type { Policy } from "../policy.js";
-import type { MetadataSource } from "../ports.js";
+import { DEFAULT_POLICY, type Policy } from "../policy.js";
+import type { CandidateBatch, MetadataSource, TrackSearch } from "../ports.js";
 import {
   type Candidate,
   calibratedConfidence,
-  marginOf,
   type Recommendation,
   rankScored,
   recommend,
   type Scored,
-  type ScoreWeights,
   scoreCandidate,
-} from "../score.js";
+  trackMargin,
+} from "../score/index.js";
 import type { TrackQuery } from "../types.js";
-import { buildQueries, type Strategy } from "./ladder.js";
 import { otherReadings } from "./readings.js";
+import { firstBatch, trackSearchOf } from "./search.js";
 
 /** Options of one match. */
 export interface MatchOptions {
-  weights: ScoreWeights;
   /** Keep at most this many candidates after cheap ranking (DISCOGS_MAX_RESULTS). */
   maxResults: number;
   /** Hard cap on Discogs requests for this track. */
@@ -33,8 +31,8 @@ export interface MatchOptions {
   signal?: AbortSignal | undefined;
   /** Search hits already in hand (the unsplit-name search): verified before the ladder runs. */
   seed?: { hits: SearchHit[]; strategy: string } | undefined;
-  /** Extra strategies to try when the ladder finds nothing strong (the LLM's queries). */
-  moreQueries?: (() => Promise<Strategy[]>) | undefined;
+  /** Extra searches to try when the ladder finds nothing strong (the LLM's queries), one lookup each. */
+  moreQueries?: (() => Promise<TrackSearch[]>) | undefined;
   /** Thresholds and the confidence curve; default DEFAULT_POLICY. */
   policy?: Policy | undefined;
 }
@@ -100,7 +98,11 @@ function fillMasterYears(state: MatchState): void {
 /** Scores and orders every candidate under a reading of the input. */
 function scoreAll(state: MatchState, q: TrackQuery, opts: MatchOptions): Scored[] {
   fillMasterYears(state);
-  return rankScored([...state.candidates.values()].map((c) => scoreCandidate(c, q, opts.weights)));
+  return rankScored(
+    [...state.candidates.values()].map((c) =>
+      scoreCandidate(c, q, (opts.policy ?? DEFAULT_POLICY).weights.track),
+    ),
+  );
 }
 
 /** Ranks the candidates under a reading without dropping any: for the other readings of a name. */
@@ -170,8 +172,12 @@ function settled(ranked: Scored[], state: MatchState): boolean {
 const isStrong = (ranked: Scored[], policy: Policy | undefined) =>
   ranked[0]?.row != null && recommend(ranked[0], policy) === "strong";
 
-async function runStrategies(
-  strategies: Strategy[],
+/**
+ * Pulls candidate batches, one lookup each, verifying the best after each, until an answer is strong or
+ * settled or the request budget is spent; a pull that is not made costs nothing.
+ */
+async function runSearches(
+  batches: AsyncIterable<CandidateBatch>,
   state: MatchState,
   q: TrackQuery,
   source: MetadataSource,
@@ -188,16 +194,27 @@ async function runStrategies(
       return isStrong(alt, opts.policy) || settled(alt, state);
     });
   let ranked = rank(state, q, opts);
-  if (done(ranked)) return ranked;
-  for (const s of strategies) {
-    if (state.requests >= opts.maxRequests) break;
+  if (done(ranked) || state.requests >= opts.maxRequests) return ranked;
+  for await (const batch of batches) {
     state.requests++;
-    state.strategies.push(s.name);
-    addHits(state, await source.search(s.params, opts.signal), s.name);
+    state.strategies.push(batch.strategy);
+    addHits(state, batch.hits, batch.strategy);
     ranked = await verifyTop(state, q, source, opts, 2);
-    if (done(ranked)) break;
+    if (done(ranked) || state.requests >= opts.maxRequests) break;
   }
   return ranked;
+}
+
+/** The first batch of each extra search, as one stream of batches. */
+async function* eachFirst(
+  searches: readonly TrackSearch[],
+  source: MetadataSource,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<CandidateBatch> {
+  for (const [i, s] of searches.entries()) {
+    const batch = await firstBatch(source.findTrackCandidates(s, signal));
+    if (batch) yield { ...batch, strategy: `llm-query-${i + 1}` };
+  }
 }
 
 /** Fetches a release named by an identifier (a tag's release id, a video) as a verified candidate. */
@@ -248,7 +265,7 @@ async function videoCandidates(
   const best = ranked[0];
   // The video names the release; the title alone must find the row (a bare title has no artist).
   if (!best || (best.penalties.title ?? 1) > 0.15) return null;
-  const margin = marginOf(ranked);
+  const margin = trackMargin(ranked);
   return {
     ranked,
     best,
@@ -291,9 +308,10 @@ export async function findRelease(
   }
   const ranked = idHolds
     ? rank(state, q, opts)
-    : await runStrategies(buildQueries(q), state, q, source, opts);
+    : await runSearches(source.findTrackCandidates(trackSearchOf(q), opts.signal), state, q, source, opts);
   if (!isStrong(ranked, opts.policy) && opts.moreQueries && state.requests < opts.maxRequests) {
-    await runStrategies(await opts.moreQueries(), state, q, source, opts);
+    const extra = await opts.moreQueries();
+    await runSearches(eachFirst(extra, source, opts.signal), state, q, source, opts);
   }
   // The reading to answer with: the input as given unless another reading (swapped, or the other pairs
   // of a name with more dashes) scores clearly better. Rescoring only, no requests.
@@ -330,7 +348,7 @@ export async function findRelease(
   }
   const verified = chosen.verified;
   const best = verified[0] ?? null;
-  const margin = marginOf(verified);
+  const margin = trackMargin(verified);
   const recommendation = recommend(best ?? undefined, opts.policy);
   return {
     ranked: verified,

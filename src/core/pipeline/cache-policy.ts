@@ -10,6 +10,7 @@ import type { Policy } from "../policy.js";
 import { type StageRecord, type TrackMetadata, TrackMetadataSchema } from "../schema.js";
 import type { Mode, TrackQuery } from "../types.js";
 import { warning } from "../warnings.js";
+import type { PipelineDeps } from "./deps.js";
 import type { StageContext } from "./stages.js";
 
 /** The Discogs budget as the pipeline sees it: how long `requests` more requests would wait, in ms. */
@@ -101,12 +102,13 @@ export async function readCache(ctx: StageContext, key: string): Promise<TrackMe
   }
 }
 
-export async function writeCache(ctx: StageContext, key: string, result: TrackMetadata): Promise<void> {
-  const { cache } = ctx.deps;
+/** Keeps an answer under its key, for as long as its source deserves; a cache fault costs only that. */
+export async function writeCacheEntry(deps: PipelineDeps, key: string, result: TrackMetadata): Promise<void> {
+  const { cache } = deps;
   if (!cache) return;
   try {
-    await cache.set(key, result, ttlFor(result, ctx.deps.settings.cacheTtlSeconds, ctx.deps.settings.policy));
+    await cache.set(key, result, ttlFor(result, deps.settings.cacheTtlSeconds, deps.settings.policy));
   } catch (err) {
-    ctx.deps.observer?.log?.("warn", "cache store failed", { reason: describeError(err) });
+    deps.observer?.log?.("warn", "cache store failed", { reason: describeError(err) });
   }
 }

@@ -3,7 +3,7 @@
  * what the index lacks (a release newer than the dump). Every call is counted by where it went, so the
  * answer says which catalogue answered and how many API requests it cost.
  */
-import type { Cache, MetadataSource } from "../ports.js";
+import type { Cache, CandidateBatch, MetadataSource } from "../ports.js";
 
 /** Where a catalogue call went. */
 export type CatalogKind = "api" | "index";
@@ -54,7 +54,7 @@ export function requestCatalogs(sources: CatalogSources, counters: CatalogCounte
   return out;
 }
 
-/** Bumps a counter on every call that reaches the source. */
+/** Bumps a counter on every call that reaches the source, and on every batch of candidates pulled. */
 function counting(source: MetadataSource, bump: () => void): MetadataSource {
   const wrap =
     <A extends unknown[], T>(fn: (...args: A) => Promise<T>) =>
@@ -62,13 +62,21 @@ function counting(source: MetadataSource, bump: () => void): MetadataSource {
       bump();
       return fn(...args);
     };
+  const batches = <Q>(find: (q: Q, signal?: AbortSignal) => AsyncIterable<CandidateBatch>) =>
+    async function* (q: Q, signal?: AbortSignal): AsyncGenerator<CandidateBatch> {
+      for await (const batch of find(q, signal)) {
+        bump();
+        yield batch;
+      }
+    };
   const out: MetadataSource = {
-    search: wrap(source.search.bind(source)),
+    findTrackCandidates: batches(source.findTrackCandidates.bind(source)),
+    findAlbumCandidates: batches(source.findAlbumCandidates.bind(source)),
     getRelease: wrap(source.getRelease.bind(source)),
     getMaster: wrap(source.getMaster.bind(source)),
-    getMasterVersions: wrap(source.getMasterVersions.bind(source)),
   };
   if (source.findByVideoId) out.findByVideoId = wrap(source.findByVideoId.bind(source));
+  if (source.getImage) out.getImage = wrap(source.getImage.bind(source));
   return out;
 }
 

@@ -4,12 +4,12 @@
 import type { SearchHit } from "../catalog.js";
 import { candidatesOf, mapRelease, matchInfo } from "../map-release.js";
 import { findRelease, type MatchOutcome } from "../match/find.js";
-import type { Strategy } from "../match/ladder.js";
 import { unsplitReadings } from "../match/readings.js";
+import { firstBatch } from "../match/search.js";
 import { normalizeKey } from "../normalize.js";
-import type { MetadataSource } from "../ports.js";
+import type { MetadataSource, TrackSearch } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
-import { recommend } from "../score.js";
+import { recommend } from "../score/index.js";
 import { type Reason, warning } from "../warnings.js";
 import { requestCatalogs } from "./catalog-source.js";
 import { blankMetadata } from "./simple.js";
@@ -37,7 +37,7 @@ function isUnsplit(ctx: StageContext): boolean {
 /** Hooks the LLM layer plugs into Stage 2. */
 export interface DiscogsStageHooks {
   /** Extra search strategies when the ladder finds nothing strong (accurate mode). */
-  moreQueries?: (ctx: StageContext) => (() => Promise<Strategy[]>) | undefined;
+  moreQueries?: (ctx: StageContext) => (() => Promise<TrackSearch[]>) | undefined;
   /** May re-choose among close candidates; returns the outcome to use. */
   select?: (
     ctx: StageContext,
@@ -47,9 +47,6 @@ export interface DiscogsStageHooks {
   describe?: (ctx: StageContext, result: TrackMetadata) => Promise<void>;
 }
 
-/** Discogs requests a track takes at least: a search and a release fetch. */
-const MIN_REQUESTS_PER_TRACK = 2;
-
 /**
  * An interactive request that the API budget cannot serve before its deadline is told so at once,
  * rather than after waiting the whole deadline for nothing. Batch work has no deadline and waits.
@@ -57,7 +54,7 @@ const MIN_REQUESTS_PER_TRACK = 2;
 function budgetRefusal(ctx: StageContext): Reason | null {
   const { budget, sourceKind } = ctx.deps;
   if (!budget || ctx.deadlineAt === null || (sourceKind ?? "api") !== "api") return null;
-  const wait = budget.waitMs(MIN_REQUESTS_PER_TRACK);
+  const wait = budget.waitMs(ctx.deps.settings.policy.minRequestsPerTrack);
   const now = (ctx.deps.now ?? Date.now)();
   if (now + wait < ctx.deadlineAt) return null;
   return {
@@ -128,7 +125,10 @@ async function matchOn(
   if (isUnsplit(ctx)) {
     // No separator to split on: search the whole name, then read it as "artist title" (or "title
     // artist") only with an artist the catalogue returned; verification then judges the title.
-    const hits = await source.search({ q: asGiven.title!, per_page: 50 }, ctx.signal);
+    const batch = await firstBatch(
+      source.findTrackCandidates({ artist: null, title: null, text: asGiven.title! }, ctx.signal),
+    );
+    const hits = batch?.hits ?? [];
     const reading = unsplitReadings(asGiven.title!, hits)[0];
     if (!reading)
       return { result: null, code: "not-found", reason: "no catalogue artist in the unsplit name" };
@@ -143,7 +143,6 @@ async function matchOn(
   let outcome: MatchOutcome & { selectedBy?: "scorer" | "llm" };
   try {
     outcome = await findRelease(ctx.query, source, {
-      weights: settings.weights,
       maxResults: settings.maxResults,
       maxRequests: budget - (seed ? 1 : 0),
       signal: ctx.signal,

@@ -4,8 +4,6 @@
  * Facts never come from the LLM: it chooses among candidates we found, and its answers are validated.
  */
 
-import type { Cluster } from "../album/cluster.js";
-import type { AlbumScored } from "../album/match.js";
 import type { ReleaseTrack } from "../catalog.js";
 import { describeError, LlmError } from "../errors.js";
 import { looksLikeInstruction } from "../extract.js";
@@ -18,12 +16,13 @@ import {
   SelectSchema,
   SplitSchema,
 } from "../llm-tasks.js";
+import type { Cluster } from "../match/cluster.js";
 import type { MatchOutcome } from "../match/find.js";
-import type { Strategy } from "../match/ladder.js";
 import { normalizeKey, normalizeMix, normalizeName, normalizeTitle } from "../normalize.js";
-import type { LlmTask } from "../ports.js";
+import type { LlmTask, TrackSearch } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
-import { calibratedConfidence, recommend } from "../score.js";
+import type { AlbumScored } from "../score/index.js";
+import { calibratedConfidence, recommend } from "../score/index.js";
 import { joinCredits } from "../similarity.js";
 import { EXTRACTION_CONFIDENCE, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
@@ -134,10 +133,8 @@ export async function splitWithLlm(ctx: StageContext): Promise<void> {
   };
 }
 
-const KEYS = ["artist", "track", "release_title", "q", "label", "catno", "year"] as const;
-
-/** Accurate mode: the LLM writes extra search strategies when the ladder found nothing strong. */
-function moreQueries(ctx: StageContext): (() => Promise<Strategy[]>) | undefined {
+/** Accurate mode: the LLM writes extra searches when the ladder found nothing strong; each runs once. */
+function moreQueries(ctx: StageContext): (() => Promise<TrackSearch[]>) | undefined {
   if (ctx.mode !== "accurate") return undefined;
   return async () => {
     const q = ctx.query;
@@ -149,12 +146,20 @@ function moreQueries(ctx: StageContext): (() => Promise<Strategy[]>) | undefined
       count: 3,
       withReasoning: true,
     });
-    return (answer?.queries ?? []).map((raw, i) => {
-      const params: Record<string, string | number> = { per_page: 50 };
-      for (const k of KEYS) if (raw[k]) params[k] = String(raw[k]);
-      return { name: `llm-query-${i + 1}`, params };
-    });
+    return (answer?.queries ?? []).map((raw) => searchOf(raw));
   };
+}
+
+/** One query the LLM wrote, as a search with exactly its facts (validated by QuerySchema). */
+function searchOf(raw: Record<string, string | null>): TrackSearch {
+  const year = raw.year ? Number.parseInt(raw.year, 10) : Number.NaN;
+  const out: TrackSearch = { artist: raw.artist ?? null, title: raw.track ?? null, exact: true };
+  if (raw.release_title) out.album = raw.release_title;
+  if (raw.q) out.text = raw.q;
+  if (raw.label) out.label = raw.label;
+  if (raw.catno) out.catno = raw.catno;
+  if (Number.isInteger(year)) out.year = year;
+  return out;
 }
 
 function evidence(rows: ReleaseTrack[], best: ReleaseTrack | null): SelectCandidate["rows"] {

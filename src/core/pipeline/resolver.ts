@@ -6,7 +6,8 @@ import { extractTrack } from "../extract.js";
 import type { TrackMetadata } from "../schema.js";
 import type { TrackInput, TrackQuery } from "../types.js";
 import { cacheKey } from "./cache-policy.js";
-import { type PipelineDeps, resolveMetadata } from "./resolve.js";
+import type { PipelineDeps } from "./deps.js";
+import { resolveMetadata } from "./resolve.js";
 
 /** A resolve function that coalesces identical requests in flight into one (single-flight). */
 export type Resolver = (

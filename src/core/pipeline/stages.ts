@@ -8,7 +8,7 @@ import type { Candidate, StageRecord, TrackMetadata } from "../schema.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
 import { errorCode, type Reason, type Warning, warning } from "../warnings.js";
 import type { CatalogCounters } from "./catalog-source.js";
-import type { PipelineDeps } from "./resolve.js";
+import type { PipelineDeps } from "./deps.js";
 import { simpleExtraction } from "./simple.js";
 
 /** The reason a stage records when the request's deadline struck. */

@@ -2,7 +2,7 @@
  * Cover images for `discmeta tag --cover`: fetched once per release (an album's files share one fetch,
  * in flight and across runs through the cache), within the Discogs budget the source enforces.
  */
-import type { Cache, CoverImage, MetadataSource } from "../ports.js";
+import type { Cache, CoverImage, ImageSource } from "../ports.js";
 
 /** Covers live in the cache for 30 days, keyed by release. */
 export const COVER_TTL_SECONDS = 30 * 24 * 3600;
@@ -28,7 +28,7 @@ export interface CoverStore {
 }
 
 /** Creates a store over a source that can fetch images, and an optional cache. */
-export function createCoverStore(source: MetadataSource | null, cache: Cache | null): CoverStore {
+export function createCoverStore(source: ImageSource | null, cache: Cache | null): CoverStore {
   const inflight = new Map<number, Promise<CoverImage | null>>();
   let fetched = 0;
   const key = (id: number) => `cover:r${id}`;
@@ -37,7 +37,7 @@ export function createCoverStore(source: MetadataSource | null, cache: Cache | n
     const hit = await cache?.get<CachedCover>(key(releaseId)).catch(() => undefined);
     if (hit && typeof hit.base64 === "string" && typeof hit.mimeType === "string")
       return { mimeType: hit.mimeType, data: new Uint8Array(Buffer.from(hit.base64, "base64")) };
-    if (!source?.getImage) return null;
+    if (!source) return null;
     const image = await source.getImage(url, signal);
     fetched++;
     const value: CachedCover = {

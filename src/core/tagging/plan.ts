@@ -4,7 +4,7 @@
  * Pure functions; facts come only from a Discogs answer.
  */
 import type { TrackMetadata } from "../schema.js";
-import type { Recommendation } from "../score.js";
+import type { Recommendation } from "../score/index.js";
 import { DESCRIPTIVE_FIELDS, TAG_FIELD_NAMES, type TagField, type TagValues } from "./fields.js";
 
 /** What a tag run accepts without asking. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
 import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
 import { createDiscogsSource } from "../../../src/adapters/discogs/source.js";
-import { type SampleFacts, testMetadataSource } from "../../contracts/metadata-source.js";
+import { type SampleFacts, testDiscogsSearch, testMetadataSource } from "../../contracts/metadata-source.js";
 import { startDiscogsSimulator } from "../../fakes/discogs-simulator/index.js";
 import type { Json } from "../../fakes/discogs-simulator/store.js";
 import { DUMP_DIR } from "../../helpers.js";
@@ -30,31 +30,51 @@ beforeAll(async () => {
     ),
   )!;
   const barcode = (withBarcode.identifiers as Json[]).find((i) => i.type === "Barcode")!.value as string;
+  const withVideo = [...sim.store.releases.values()].find((r) => ((r.videos as Json[]) ?? []).length > 0)!;
+  const videoId = /v=([\w-]{11})/.exec(String((withVideo.videos as Json[])[0]!.uri))![1]!;
   facts = {
     master: { id: masterId, versions },
     barcode: { releaseId: Number(withBarcode.id), value: barcode },
+    video: { id: videoId, releaseId: Number(withVideo.id) },
   };
   await sim.close();
 });
 
+async function apiSource() {
+  const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR, rateLimit: { authenticated: 100_000 } });
+  const source = createDiscogsSource({ baseUrl: sim.url, token: "t", userAgent: "discmeta-test/1" });
+  return { sim, source };
+}
+
 testMetadataSource(
   "API client over the simulator",
   async () => {
-    const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR, rateLimit: { authenticated: 100_000 } });
-    const source = createDiscogsSource({ baseUrl: sim.url, token: "t", userAgent: "discmeta-test/1" });
-    return { source, close: () => sim.close() };
+    const { sim, source } = await apiSource();
+    return { source, lookups: () => sim.stats().requests, close: () => sim.close() };
   },
   () => facts!,
+  { video: false, images: true },
 );
 
 testMetadataSource(
   "offline index",
   async () => {
     const source = openIndexSource(INDEX);
-    return { source, close: async () => source.dispose() };
+    return { source, lookups: () => source.searches(), close: async () => source.dispose() };
   },
   () => facts!,
+  { video: true, images: false },
 );
+
+testDiscogsSearch("API client over the simulator", async () => {
+  const { sim, source } = await apiSource();
+  return { search: (p) => source.search(p), close: () => sim.close() };
+});
+
+testDiscogsSearch("offline index", async () => {
+  const source = openIndexSource(INDEX);
+  return { search: (p) => source.search(p), close: async () => source.dispose() };
+});
 
 describe("both sources over the same sample", () => {
   it("answer the same release, field for field (images aside: the dumps blank their addresses)", async () => {
@@ -68,6 +88,23 @@ describe("both sources over the same sample", () => {
         expect(offline.images).toEqual([]);
         expect(online.images?.length).toBeGreaterThan(0);
         expect(offline).toEqual({ ...online, images: [] });
+      }
+    } finally {
+      index.dispose();
+      await sim.close();
+    }
+  });
+
+  it("list a master's versions, earliest first", async () => {
+    const { sim, source: api } = await apiSource();
+    const index = openIndexSource(INDEX);
+    try {
+      const { id, versions } = facts!.master;
+      for (const source of [api, index]) {
+        const list = await source.getMasterVersions(id);
+        expect(list.map((v) => v.id).sort()).toEqual([...versions].sort());
+        const years = list.map((v) => v.year ?? 9999);
+        expect(years).toEqual([...years].sort((a, b) => a - b));
       }
     } finally {
       index.dispose();

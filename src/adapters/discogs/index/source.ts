@@ -1,15 +1,17 @@
 /**
- * The MetadataSource port over the offline index: fielded search with Discogs' semantics (FTS5 finds
- * the candidates, `relevance` confirms and ranks them), releases and masters by id, master versions,
- * and YouTube video ids. Bodies are stored in the API's shape and go through the API's converters.
+ * The release source over the offline index: track and album candidates by the same ladder as the API
+ * (../ladder.ts) over a fielded search with Discogs' semantics (FTS5 finds the candidates, `relevance`
+ * confirms and ranks them), releases and masters by id, master versions, and YouTube video ids. Bodies
+ * are stored in the API's shape and go through the API's converters.
  */
 import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import type { SearchHit, SearchParams } from "../../../core/catalog.js";
+import type { MasterVersion, SearchHit } from "../../../core/catalog.js";
 import { InvalidInputError } from "../../../core/errors.js";
-import type { MetadataSource } from "../../../core/ports.js";
+import type { ReleaseSource, VideoLookup } from "../../../core/ports.js";
 import { toMaster, toMasterVersions, toRelease, toSearchHit } from "../convert.js";
 import { DiscogsNotFoundError } from "../errors.js";
+import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
 import { RawMaster, RawMasterVersions, RawRelease, RawSearchResult } from "../types.js";
 import {
   type DocFields,
@@ -48,9 +50,22 @@ export interface VideoLink {
   title: string;
 }
 
-/** The index as a MetadataSource, plus what only an index can do. */
-export interface IndexSource extends MetadataSource {
+/** The index as a release source with video lookup, plus what only an index can do. */
+export interface IndexSource extends ReleaseSource, VideoLookup {
   readonly kind: "index";
+  /** One fielded search with Discogs' semantics (the ladder's rung; benches and tests call it too). */
+  search(params: SearchParams): Promise<SearchHit[]>;
+  /** Searches answered since the index was opened. */
+  searches(): number;
+  /** A master's versions, sorted by release date (default) or another field. */
+  getMasterVersions(
+    id: number,
+    options?: {
+      page?: number;
+      perPage?: number;
+      sort?: "released" | "title" | "format" | "label" | "catno" | "country";
+    },
+  ): Promise<MasterVersion[]>;
   info(now?: number): IndexInfo;
   /** Releases a YouTube video id is attached to (through the release, or its master's main release). */
   videoLinks(videoId: string): VideoLink[];
@@ -261,7 +276,9 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     return candidateQuery(needed, "ids").all(JSON.stringify(ids ?? [])) as CandidateRow[];
   };
 
+  let searched = 0;
   const search = (params: SearchParams): SearchHit[] => {
+    searched++;
     const get = paramReader(params as Record<string, unknown>);
     if (!hasCriteria(get)) return [];
     const type = params.type;
@@ -307,6 +324,9 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   return {
     kind: "index",
     search: async (params) => search(params),
+    searches: () => searched,
+    findTrackCandidates: (query) => runLadder(trackLadder(query), async (p) => search(p)),
+    findAlbumCandidates: (query) => runLadder(albumLadder(query), async (p) => search(p)),
     async getRelease(id) {
       const body = release(id);
       if (!body) throw notFound("release", id);

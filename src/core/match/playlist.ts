@@ -1,0 +1,119 @@
+/**
+ * Folders read as a whole (a YouTube playlist, a folder of downloads): what one file's name cannot say,
+ * the folder's names say together. A name shared by every file is the artist, whichever side of the
+ * dash it sits on; bare titles (no file names an artist) are searched as tracks and intersected, so the
+ * release most of them land on is the album; mixes of one title point to one single.
+ *
+ * A folder-level reading only proposes: the album scorer judges it on every file, and a file it does not
+ * place is matched alone, as if the folder had said nothing.
+ */
+import type { Release, SearchHit } from "../catalog.js";
+import { NotFoundError } from "../errors.js";
+import { normalizeKey } from "../normalize.js";
+import type { MetadataSource } from "../ports.js";
+import { baseTitle, recordOf } from "../score/index.js";
+import { versionsToFetch } from "./album.js";
+import { type Cluster, type ClusterItem, folderOf } from "./cluster.js";
+import { firstBatch } from "./search.js";
+
+/** Files of a folder that must share a name for it to be read as the artist. */
+const SHARED_SHARE = 0.6;
+/** Distinct titles searched for a bare-title folder, at most. */
+const TITLE_SEARCHES = 4;
+/** Releases fetched for a bare-title folder, at most. */
+const TITLE_RELEASES = 2;
+
+/**
+ * Folder-level readings. In a folder of three or more files named "Title - Artist", the same name
+ * closes most files while the opening names differ: that name is the artist, and those files are read
+ * the other way round. Files whose tags name the artist are never touched.
+ */
+export function readFolders(items: ClusterItem[]): ClusterItem[] {
+  const byFolder = new Map<string, ClusterItem[]>();
+  for (const item of items) {
+    const folder = folderOf(item.input.path);
+    if (folder !== null) byFolder.set(folder, [...(byFolder.get(folder) ?? []), item]);
+  }
+  const swapped = new Set<number>();
+  for (const group of byFolder.values()) {
+    const named = group.filter((i) => i.query.source === "filename" && i.query.artist && i.query.title);
+    if (named.length < 3) continue;
+    const count = (pick: (i: ClusterItem) => string | null) => {
+      const m = new Map<string, number>();
+      for (const i of named) {
+        const k = normalizeKey(pick(i) ?? "");
+        if (k) m.set(k, (m.get(k) ?? 0) + 1);
+      }
+      return m;
+    };
+    const titles = count((i) => i.query.title);
+    const artists = count((i) => i.query.artist);
+    const [shared, n] = [...titles.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+    const artistTop = Math.max(0, ...artists.values());
+    if (n < 3 || n < named.length * SHARED_SHARE || artistTop >= n) continue;
+    for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) swapped.add(i.index);
+  }
+  return items.map((item) =>
+    swapped.has(item.index)
+      ? {
+          ...item,
+          query: {
+            ...item.query,
+            artist: item.query.title,
+            title: item.query.artist,
+            orderUncertain: false,
+            pattern: "folder-swapped",
+          },
+        }
+      : item,
+  );
+}
+
+/**
+ * The releases a cluster's bare titles land on: each distinct title (its mix aside) is searched as a
+ * track, and the records found for two or more titles win, most titles first. A folder of one title's
+ * mixes searches once and offers that search's records: the album scorer then places the mixes.
+ */
+export async function findAcrossTitles(
+  cluster: Cluster,
+  source: MetadataSource,
+  signal?: AbortSignal,
+): Promise<Release[]> {
+  const titles = new Map<string, string>();
+  for (const item of cluster.items) {
+    const t = item.query.title ? baseTitle(item.query.title) : "";
+    if (t && !titles.has(normalizeKey(t))) titles.set(normalizeKey(t), t);
+  }
+  if (titles.size === 0 || cluster.items.length < 2) return [];
+  const seen = new Map<number, { titles: Set<string>; hits: SearchHit[] }>();
+  let searched = 0;
+  for (const [key, title] of titles) {
+    if (searched >= TITLE_SEARCHES) break;
+    searched++;
+    const hits = (await firstBatch(source.findTrackCandidates({ artist: null, title }, signal)))?.hits ?? [];
+    for (const h of hits) {
+      if (h.kind !== "release") continue;
+      const k = recordOf(h.id, h.masterId);
+      const entry = seen.get(k) ?? { titles: new Set<string>(), hits: [] };
+      entry.titles.add(key);
+      entry.hits.push(h);
+      seen.set(k, entry);
+    }
+    const agreed = [...seen.values()].some((e) => e.titles.size >= 2);
+    if (agreed && searched >= 2) break;
+  }
+  const need = titles.size === 1 ? 1 : 2;
+  const records = [...seen.values()]
+    .filter((e) => e.titles.size >= need)
+    .sort((a, b) => b.titles.size - a.titles.size);
+  const hits = records.slice(0, TITLE_RELEASES).flatMap((e) => e.hits);
+  const out: Release[] = [];
+  for (const { id } of versionsToFetch(hits, new Map(), cluster.hints, TITLE_RELEASES)) {
+    try {
+      out.push(await source.getRelease(id, signal));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  return out;
+}
