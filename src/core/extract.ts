@@ -119,9 +119,12 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
   const fromName = parseFilename(input.filename);
   const hints: TrackHints = { ...fromName.hints, ...hintsFromTags(tags) };
   const artistTag = tagArtist(tags);
-  const suspect = isSuspectArtist(artistTag, clean(tags.album)) && fromName.artist !== null;
-  const goodArtist = !isJunkArtist(artistTag) && !suspect ? artistTag : undefined;
   const goodTitle = !isJunkTitle(tags.title) ? clean(tags.title) : undefined;
+  // An artist tag equal to the album is suspect only without a title tag beside it: a full tag pair
+  // beats the file name ("03 - Damaskus - Dakar.ogg" tagged Solitaire / "Damaskus - Dakar", on the
+  // self-titled album "Solitaire").
+  const suspect = !goodTitle && isSuspectArtist(artistTag, clean(tags.album)) && fromName.artist !== null;
+  const goodArtist = !isJunkArtist(artistTag) && !suspect ? artistTag : undefined;
 
   if (goodArtist && goodTitle) {
     // Some rippers write "Artist - Title" into the title tag.

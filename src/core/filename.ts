@@ -93,6 +93,10 @@ const LEADING_NOISE =
 /** A catalogue number that opens a name before two separators: "PLUS8133 - F.U.S.E. - Train-trac". */
 const LEADING_CATNO = /^([A-Z]{2,}\d{3,}[A-Z]?)\s+-\s+(?=\S.* - \S)/;
 /** A tempo left in a video title: "123/Bpm", "124 BPM". */
+/** "Title, from Album": the album a playlist names beside the title (no dash to split on). */
+const FROM_ALBUM = /^(.+?\S),\s+from\s+(?:the\s+(?:album|ep|lp|soundtrack)\s+)?(\S.*)$/i;
+/** "Artist | Album": a bar (ASCII or full-width) inside the artist part of "Artist | Album - Title". */
+const ARTIST_BAR_ALBUM = /^(.+?\S)\s+[|\uff5c\u2502]\s+(\S.*)$/;
 const BPM_NOISE = /\s*\b\d{2,3}\s*\/?\s*bpm\b\s*$/i;
 /** A video file extension left inside a title: "Softshoe.wmv". */
 const VIDEO_EXT = /\.(?:wmv|avi|mp4|flv|mkv|mov|mpe?g)$/i;
@@ -366,6 +370,12 @@ export function parseFilename(filename: string): ParsedFilename {
   }
   const split = splitByPatterns(text);
   if (!split) {
+    // "Blue Hour, from Night Moves": a playlist's name for a track of an album.
+    const from = FROM_ALBUM.exec(text);
+    if (from) {
+      hints.album ??= from[2]!.trim();
+      text = from[1]!;
+    }
     const solo = extractFeaturing(text.replace(/\u241f/g, " "));
     const title = solo.text ? normalizeTitle(solo.text) : null;
     return {
@@ -377,6 +387,12 @@ export function parseFilename(filename: string): ParsedFilename {
       pattern: "none",
       orderUncertain: false,
     };
+  }
+  // "Artist ｜ Album EP - Title": a bar in the artist part sets the album apart.
+  const barred = ARTIST_BAR_ALBUM.exec(split.artist);
+  if (barred) {
+    hints.album ??= barred[2]!.trim();
+    split.artist = barred[1]!.trim();
   }
   // Brackets left in the artist part are asides ("Phil Lynott (Thin Lizzy)"), not the name.
   const a = extractFeaturing(split.artist.replace(/\s*[([][^)\]]*[)\]]/g, "").trim() || split.artist);

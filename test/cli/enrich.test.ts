@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
+import { makeAudio, requireFfmpeg } from "../audio.js";
 import { captureCli } from "../helpers.js";
 
 const AUDIO = join(import.meta.dirname, "../fixtures/audio");
@@ -42,6 +43,35 @@ describe("discmeta enrich", () => {
     expect(c.err()).toMatch(/bundled 810-release sample/);
     expect(lines[0].diagnostics.catalog).toBe("index");
     expect(lines[0].diagnostics.discogsRequests).toBe(0);
+  });
+
+  it("lets a file's tag pair beat its name, and places it on its album (tags beat names)", async () => {
+    requireFfmpeg();
+    const dir = join(CACHE, "Solitaire - Solitaire (1995)");
+    mkdirSync(dir, { recursive: true });
+    const tags = { artist: "Solitaire", album: "Solitaire" };
+    const files = [
+      makeAudio(dir, "03 - Damaskus - Dakar", "ogg vorbis", { ...tags, title: "Damaskus - Dakar" }),
+      makeAudio(dir, "04 - Indian Mantra", "ogg vorbis", { ...tags, title: "Indian Mantra" }),
+    ];
+    const c = capture({});
+    expect(await runCli(["enrich", dir], c.io)).toBe(0);
+    const [dakar, mantra] = c
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(dakar).toMatchObject({
+      file: files[0],
+      artist: "Solitaire",
+      title: "Damaskus - Dakar",
+      source: "discogs",
+      discogs: { releaseId: 59 },
+      trackPosition: "3",
+      match: { recommendation: "strong" },
+      albumMatch: { releaseId: 59, items: 2 },
+    });
+    expect(mantra).toMatchObject({ discogs: { releaseId: 59 }, trackPosition: "4" });
   });
 
   it("recurses into folders, in a stable order", async () => {

@@ -89,17 +89,25 @@ describe("Stage 1 extraction", () => {
     expect(isSuspectArtist("Weezer", "Pinkerton")).toBe(false);
   });
 
-  it("lets the filename's artist beat an artist equal to the album, and keeps it otherwise", () => {
-    const fromName = extractTrack({
+  it("lets a full tag pair beat the file name, and the file name beat a lone artist equal to the album", () => {
+    // Tags beat names: a dash in the file name, or in the tagged title, says nothing against the tags.
+    const tagged = extractTrack({
+      filename: "03 - Damaskus - Dakar.ogg",
+      path: "Solitaire - Solitaire (1995)/03 - Damaskus - Dakar.ogg",
+      tags: { artist: "Solitaire", album: "Solitaire", title: "Damaskus - Dakar" },
+    });
+    expect(tagged).toMatchObject({ artist: "Solitaire", title: "Damaskus - Dakar", source: "tags" });
+    const pair = extractTrack({
       filename: "Rivers Cuomo - Buddy Holly.mp3",
       tags: { artist: "Weezer", album: "Weezer", title: "Buddy Holly" },
     });
-    expect(fromName).toMatchObject({ artist: "Rivers Cuomo", title: "Buddy Holly", source: "filename" });
-    const kept = extractTrack({
-      filename: "03 Track.mp3",
-      tags: { artist: "Weezer", album: "Weezer", title: "Buddy Holly" },
+    expect(pair).toMatchObject({ artist: "Weezer", title: "Buddy Holly", source: "tags" });
+    // With no title tag, an artist tag equal to the album is what rippers write: the file name wins.
+    const lone = extractTrack({
+      filename: "Rivers Cuomo - Buddy Holly.mp3",
+      tags: { artist: "Weezer", album: "Weezer" },
     });
-    expect(kept).toMatchObject({ artist: "Weezer", title: "Buddy Holly", source: "tags" });
+    expect(lone).toMatchObject({ artist: "Rivers Cuomo", title: "Buddy Holly", source: "filename" });
   });
 
   it("prefers a good title tag to the filename's title", () => {

@@ -145,8 +145,13 @@ function factsOf(items: ClusterItem[], folder: string | null): Omit<Cluster, "id
       evidence: "folder",
     };
   }
+  // The album the files' names carry ("Title, from Album", "Artist | Album - Title").
+  const named = mode(
+    items.map((i) => i.query.hints.album ?? null),
+    key,
+  );
   return {
-    album: null,
+    album: named.share >= 0.5 ? named.value : null,
     artist: itemArtist.share >= 0.6 ? itemArtist.value : null,
     year: yearTag.share >= 0.5 ? yearTag.value : null,
     evidence: "items",

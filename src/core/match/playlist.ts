@@ -53,20 +53,29 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
     if (n < 3 || n < named.length * SHARED_SHARE || artistTop >= n) continue;
     for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) swapped.add(i.index);
   }
-  return items.map((item) =>
-    swapped.has(item.index)
-      ? {
-          ...item,
-          query: {
-            ...item.query,
-            artist: item.query.title,
-            title: item.query.artist,
-            orderUncertain: false,
-            pattern: "folder-swapped",
-          },
-        }
-      : item,
-  );
+  return items.map((item) => (swapped.has(item.index) ? swap(item) : item));
+}
+
+/** A playlist's leading number ("3 Night Train"): the file's place in the folder, not the title's. */
+const LEADING_NUMBER = /^(\d{1,3})[.)]?\s+(?=\S)/;
+
+/** The file read the other way round: the closing name is the artist, the opening one the title. */
+function swap(item: ClusterItem): ClusterItem {
+  const q = item.query;
+  const opening = q.artist ?? "";
+  const n = LEADING_NUMBER.exec(opening);
+  const hints = n && !q.hints.trackNumber ? { ...q.hints, trackNumber: Number(n[1]) } : q.hints;
+  return {
+    ...item,
+    query: {
+      ...q,
+      artist: q.title,
+      title: n ? opening.slice(n[0].length) : opening,
+      hints,
+      orderUncertain: false,
+      pattern: "folder-swapped",
+    },
+  };
 }
 
 /**

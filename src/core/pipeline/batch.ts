@@ -236,7 +236,7 @@ async function evidenceOf(
   if (named.length === 0) return findAcrossTitles(cluster, source, signal);
   const votes = new Map<number, { id: number; n: number }>();
   for (const item of named.slice(0, VOTE_SAMPLE)) {
-    const result = await resolveOne({ ...item.input, mode }, { signal });
+    const result = await resolveOne({ ...item.input, mode }, { signal, ...folderReading(item) });
     singles.set(item.index, result);
     const d = result.source === "discogs" ? result.discogs : null;
     if (!d || result.match?.recommendation === "none") continue;
@@ -396,6 +396,14 @@ async function cachedAnswer(
 }
 
 /**
+ * The folder's reading of a file, when it read the file otherwise than the file alone ("Title - Artist"
+ * read the other way round); the single-track pipeline still weighs the file's own reading beside it.
+ */
+function folderReading(item: ClusterItem): { query?: ClusterItem["query"] } {
+  return item.query.pattern === "folder-swapped" ? { query: item.query } : {};
+}
+
+/**
  * Resolves a batch. Album answers are cached under each file's usual key; everything else goes through
  * `resolveOne` (the single-track pipeline, with its own cache, deadline and stages).
  */
@@ -430,7 +438,10 @@ export async function resolveBatch(
   }
   const rest = items.filter((i) => results[i.index] === undefined);
   await pool(rest, options.concurrency ?? 4, async (item) => {
-    answer(item.index, await resolveOne({ ...item.input, mode }, { signal: options.signal }));
+    answer(
+      item.index,
+      await resolveOne({ ...item.input, mode }, { signal: options.signal, ...folderReading(item) }),
+    );
   });
   return results as TrackMetadata[];
 }

@@ -1,0 +1,154 @@
+/**
+ * Folders read as a whole, through the real container against the Discogs simulator (real dump data,
+ * real response shapes): playlists of bare titles, of one title's mixes, of "Title - Artist" names, and
+ * of names that carry their album; album-placed files with a verdict of their own; and a mixed folder
+ * that costs no more than its tracks one by one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWindowLimiter } from "../../src/adapters/discogs/rate-limit.js";
+import { createDiscogsSource } from "../../src/adapters/discogs/source.js";
+import { loadConfig } from "../../src/config.js";
+import { type Container, createContainer } from "../../src/container.js";
+import type { TrackMetadata } from "../../src/core/schema.js";
+import type { TrackInput } from "../../src/core/types.js";
+import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
+import { DUMP_DIR } from "../helpers.js";
+
+let sim: DiscogsSimulator;
+let container: Container;
+
+beforeAll(async () => {
+  sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR, rateLimit: { authenticated: 1e9 } });
+  const config = loadConfig({
+    DISCOGS_API_URL: sim.url,
+    DISCOGS_USER_TOKEN: "t",
+    METADATA_MODE: "fast",
+    METADATA_USE_LLM_FALLBACK: "false",
+    METADATA_CACHE_ENABLED: "false",
+    METADATA_TIMEOUT_MS: "0",
+  });
+  const source = createDiscogsSource({
+    baseUrl: sim.url,
+    token: "t",
+    userAgent: "discmeta-test/1",
+    limiter: createWindowLimiter({ limit: 1e9 }),
+  });
+  container = createContainer(config, { source, cache: null });
+});
+afterAll(async () => {
+  await container.dispose();
+  await sim.close();
+});
+
+const folder = (name: string, files: string[]): TrackInput[] =>
+  files.map((filename) => ({ filename, path: `${name}/${filename}` }));
+
+const STOCKHOLM = ["Östermalm", "Vasastaden", "Kungsholmen", "Södermalm", "Norrmalm", "Gamla Stan"];
+const requests = (answers: TrackMetadata[]) => answers.reduce((s, a) => s + a.diagnostics.discogsRequests, 0);
+
+function expectAlbum(answers: TrackMetadata[], releaseId: number) {
+  for (const a of answers) {
+    expect(a).toMatchObject({ source: "discogs", discogs: { releaseId } });
+    expect(a.albumMatch?.releaseId).toBe(releaseId);
+    expect(a.match?.recommendation).not.toBe("none");
+    expect(a.confidence).toBeGreaterThanOrEqual(0.7);
+  }
+}
+
+describe("playlists read as a whole", () => {
+  it("places a folder of bare titles on the release their searches share", async () => {
+    const inputs = folder(
+      "Playlist 1",
+      STOCKHOLM.slice(0, 4).map((t) => `${t}.opus`),
+    );
+    // Matched one by one, no file names an artist: nothing is searched, nothing answered.
+    const alone = await container.resolveBatch(inputs, { albums: false });
+    expect(alone.every((a) => a.source === "simple")).toBe(true);
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 1);
+    expect(answers.map((a) => a.title)).toEqual(STOCKHOLM.slice(0, 4));
+    expect(answers[0]!.albumMatch?.strategy).toBe("track-votes");
+  });
+
+  it("points the mixes of one title to their single", async () => {
+    const mixes = [
+      "Pure (Mig's Petalpusher Vocal)",
+      "Pure (Aquanote Tidal Mix)",
+      "Pure (Jay's Undercover Dub)",
+    ];
+    const answers = await container.resolveBatch(
+      folder(
+        "Playlist 2",
+        mixes.map((t) => `${t}.opus`),
+      ),
+    );
+    expectAlbum(answers, 9);
+    expect(answers.map((a) => a.mix)).toEqual([
+      "Mig's Petalpusher Vocal",
+      "Aquanote Tidal Mix",
+      "Jay's Undercover Dub",
+    ]);
+  });
+
+  it("reads 'Title - Artist' folders the other way round when one name closes every file", async () => {
+    const inputs = folder(
+      "Playlist 3",
+      STOCKHOLM.slice(0, 4).map((t, i) => `${i + 1} ${t} - The Persuader.opus`),
+    );
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 1);
+    expect(answers.map((a) => a.artist)).toEqual(Array(4).fill("The Persuader"));
+    expect(answers.map((a) => a.title)).toEqual(STOCKHOLM.slice(0, 4));
+  });
+
+  it("reads the album a name carries: 'Title, from Album' and 'Artist ｜ Album - Title'", async () => {
+    const from = await container.resolveBatch(
+      folder(
+        "Playlist 4",
+        STOCKHOLM.slice(0, 3).map((t) => `${t}, from Stockholm (1999).opus`),
+      ),
+    );
+    expectAlbum(from, 1);
+    expect(from[0]!.albumMatch?.strategy).toBe("album-search");
+    const barred = await container.resolveBatch(
+      folder(
+        "Playlist 5",
+        STOCKHOLM.slice(2, 5).map((t) => `The Persuader ｜ Stockholm - ${t}.opus`),
+      ),
+    );
+    expectAlbum(barred, 1);
+  });
+});
+
+describe("album answers and their cost", () => {
+  it("gives each placed file a track-level verdict that means what it says", async () => {
+    const inputs = folder(
+      "The Persuader - Stockholm (1999)",
+      STOCKHOLM.map((t, i) => `${String(i + 1).padStart(2, "0")} - ${t}.mp3`),
+    );
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 1);
+    for (const a of answers) {
+      expect(a.match?.recommendation).toBe("strong");
+      expect(a.albumMatch?.recommendation).toBe("strong");
+    }
+    // One search and one release fetch for the album (the search row tells the master's year).
+    expect(requests(answers)).toBeLessThanOrEqual(3);
+  });
+
+  it("costs no more for a mixed folder than for its tracks one by one, for the same answers", async () => {
+    const names = [
+      "The Persuader - Östermalm.mp3",
+      "Mateo & Matos - Groove 4 U.mp3",
+      "Blue Six - Pure.mp3",
+      "Larry Heard - Missing You.mp3",
+      "Kevin Yost - If She Only Knew.mp3",
+    ];
+    const inputs = folder("Downloads", names);
+    const albums = await container.resolveBatch(inputs);
+    const singles = await container.resolveBatch(inputs, { albums: false });
+    expect(albums.map((a) => a.discogs?.releaseId)).toEqual(singles.map((a) => a.discogs?.releaseId));
+    expect(requests(albums)).toBeLessThanOrEqual(requests(singles));
+    expect(albums.every((a) => a.albumMatch === null)).toBe(true);
+  });
+});
