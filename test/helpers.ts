@@ -1,6 +1,8 @@
 /** Shared test helpers: paths to the bundled data and fixtures. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { ArtistCredit, Release, ReleaseFormat } from "../src/core/catalog.js";
+import { parseTracklist, type TracklistRow } from "../src/core/release.js";
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -45,3 +47,32 @@ export function captureCli(
 /** An answer's warning messages, joined, for matching words in them. */
 export const warningText = (r: { warnings: readonly { message: string }[] }): string =>
   r.warnings.map((w) => w.message).join(" ");
+
+/** A tracklist row as the tests write it: a position and a title, the rest optional. */
+export interface RowSpec {
+  position: string;
+  title?: string;
+  durationSec?: number | null;
+  artists?: ArtistCredit[];
+  type?: TracklistRow["type"];
+  subTracks?: RowSpec[];
+}
+
+const toRow = (r: RowSpec): TracklistRow => ({
+  position: r.position,
+  type: r.type ?? "track",
+  title: r.title ?? r.position,
+  durationSec: r.durationSec ?? null,
+  artists: r.artists ?? [],
+  extraArtists: [],
+  subTracks: (r.subTracks ?? []).map(toRow),
+});
+
+/** A release's tracklist and media, parsed by the core's parser as the adapters parse them. */
+export function tracklistOf(
+  rows: readonly RowSpec[],
+  formats: readonly ReleaseFormat[] = [],
+): Pick<Release, "tracklist" | "media"> {
+  const parsed = parseTracklist(rows.map(toRow), formats);
+  return { tracklist: parsed.tracks, media: parsed.media };
+}

@@ -15,7 +15,11 @@ export interface ArtistCredit {
   tracks?: string | null;
 }
 
-/** One playable row of a tracklist (index tracks are flattened into their sub-tracks). */
+/**
+ * One playable track of a release, parsed once where the release is converted (core/release.ts): its
+ * position as printed, its medium and number by count within the medium, and its parsed title. Parts of
+ * one track (sub-tracks) are one track; an index suite of parts is one track titled by the index.
+ */
 export interface ReleaseTrack {
   position: string;
   title: string;
@@ -23,13 +27,16 @@ export interface ReleaseTrack {
   /** Track-level artists (compilations), empty when the release artists apply. */
   artists: ArtistCredit[];
   extraArtists: ArtistCredit[];
-  /** The heading or index title this row sits under, if any. */
+  /** The heading or index title this track sits under, if any. */
   group: string | null;
-  /**
-   * The title parsed once, where the release is converted (never per ranking): the title without its
-   * mix, the mix ("Original Mix" = null), and the title without any bracketed part.
-   */
-  parsed?: ParsedRowTitle;
+  /** The medium it is on (1-based), or null when the release does not say (a 2 × CD numbered 1..20). */
+  disc: number | null;
+  /** Its number by count within its medium (or within the release when the medium is unknown). */
+  number: number;
+  /** The titles of its parts, when it is made of sub-tracks or an index suite; else empty. */
+  parts: string[];
+  /** The title parsed once: without its mix, the mix ("Original Mix" = null), the base, featuring. */
+  parsed: ParsedRowTitle;
 }
 
 /** A tracklist row's title, parsed by the filename grammar. */
@@ -37,6 +44,19 @@ export interface ParsedRowTitle {
   title: string;
   mix: string | null;
   base: string;
+  featuring: string[];
+}
+
+/** One medium of a release: a disc, a record, a cassette, a DVD. */
+export interface Medium {
+  /** 1-based, in tracklist order. */
+  disc: number;
+  /** The medium's format when the positions or formats say it ("CD", "DVD", "Vinyl"); else null. */
+  format: string | null;
+  /** The medium's title: a heading before its first track. */
+  title: string | null;
+  /** Playable tracks on it. */
+  trackCount: number;
 }
 
 /** A release's format entry. */
@@ -69,6 +89,8 @@ export interface Release {
   genres: string[];
   styles: string[];
   tracklist: ReleaseTrack[];
+  /** The media the tracks are on; empty when the release does not say (one count, several discs). */
+  media: Medium[];
   /** Track-independent credits (e.g. "Featuring"). */
   extraArtists: ArtistCredit[];
   url: string;

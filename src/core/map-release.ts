@@ -3,11 +3,10 @@
  * Descriptive fields stay empty here; the LLM's describe task may fill them later.
  */
 import type { ArtistCredit, Release, ReleaseTrack } from "./catalog.js";
-import { parseTitleText } from "./filename.js";
 import { dedupe, stripDiscogsSuffix } from "./normalize.js";
 import { formatText, releaseDetails } from "./release-details.js";
 import type { Candidate, MatchInfo, TrackMetadata } from "./schema.js";
-import type { Recommendation, Scored } from "./score/index.js";
+import { type Recommendation, roundPenalties, type Scored } from "./score/index.js";
 import { isVarious, joinCredits } from "./similarity.js";
 import type { TrackQuery } from "./types.js";
 
@@ -32,11 +31,6 @@ function trackCredits(release: Release, row: ReleaseTrack): ArtistCredit[] {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Penalties as answers show them, to three decimals. */
-function roundPenalties(penalties: Readonly<Partial<Record<string, number>>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(penalties).map(([k, v]) => [k, round3(Number(v))]));
-}
 
 /** The match block of the response. */
 export function matchInfo(
@@ -67,7 +61,7 @@ export function mapRelease(
   const release = chosen.candidate.release!;
   const row = chosen.row!;
   const { main, featuring } = splitFeaturedCredits(trackCredits(release, row));
-  const parsed = parseTitleText(row.title);
+  const parsed = row.parsed;
   const creditFeat = row.extraArtists
     .filter((c) => FEAT_ROLE.test(c.role))
     .map((c) => stripDiscogsSuffix(c.name));

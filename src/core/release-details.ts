@@ -26,39 +26,31 @@ export function formatText(formats: readonly ReleaseFormat[]): string | null {
   return text === "" ? null : text;
 }
 
-/** "1-3", "CD2-05", "2.4": a position that names its disc. */
-const DISC_POSITION = /^(?:cd|dvd|disc|disk|lp)?\s*(\d{1,2})\s*[-.]\s*(\d{1,3})$/i;
-
-/** Media on a release: the sum of its format quantities (a 2 × LP is 2). */
-function mediaCount(release: Release): number {
-  return release.formats.reduce((n, f) => n + (Number.isFinite(f.qty) && f.qty > 0 ? f.qty : 1), 0);
-}
-
 /**
- * Track and disc numbers of a row. Positions that name their disc ("2-05") number tracks within the
- * disc; otherwise tracks are numbered in tracklist order (vinyl sides A1, A2, B1 are 1, 2, 3) and the
- * disc is 1 of 1 only when the release is a single medium.
+ * Track and disc numbers of a track, and its disc's title, as the release's parsed tracklist says them
+ * (core/release.ts): the track's number by count within its medium, of the medium's tracks; the medium
+ * of the media. A release whose positions and formats leave the disc unknown (a 2 × CD numbered 1..20)
+ * numbers tracks across the release and gives no disc.
  */
 export function numbering(
   release: Release,
   row: ReleaseTrack,
-): Pick<ReleaseDetails, "trackNumber" | "trackTotal" | "discNumber" | "discTotal"> {
-  const rows = release.tracklist;
-  const index = rows.indexOf(row);
-  const discs = rows.map((r) => DISC_POSITION.exec(r.position.trim()));
-  const own = index >= 0 ? discs[index] : DISC_POSITION.exec(row.position.trim());
-  if (own && discs.every((d) => d !== null)) {
-    const disc = Number(own[1]);
-    const onDisc = discs.filter((d) => Number(d![1]) === disc).length;
-    const discTotal = Math.max(...discs.map((d) => Number(d![1])));
-    return { trackNumber: Number(own[2]), trackTotal: onDisc, discNumber: disc, discTotal };
-  }
-  const single = mediaCount(release) === 1;
+): Pick<ReleaseDetails, "trackNumber" | "trackTotal" | "discNumber" | "discTotal" | "discTitle"> {
+  const medium = row.disc !== null ? release.media.find((m) => m.disc === row.disc) : undefined;
+  if (!medium)
+    return {
+      trackNumber: row.number,
+      trackTotal: release.tracklist.length > 0 ? release.tracklist.length : null,
+      discNumber: null,
+      discTotal: null,
+      discTitle: null,
+    };
   return {
-    trackNumber: index >= 0 ? index + 1 : null,
-    trackTotal: rows.length > 0 ? rows.length : null,
-    discNumber: single ? 1 : null,
-    discTotal: single ? 1 : null,
+    trackNumber: row.number,
+    trackTotal: medium.trackCount,
+    discNumber: medium.disc,
+    discTotal: release.media.length,
+    discTitle: medium.title,
   };
 }
 

@@ -38,6 +38,8 @@ export const ReleaseDetailsSchema = z.object({
   trackTotal: z.number().int().positive().nullable(),
   discNumber: z.number().int().positive().nullable(),
   discTotal: z.number().int().positive().nullable(),
+  /** The disc's own title (a heading before its first track, or the medium's title), when it has one. */
+  discTitle: z.string().nullable().default(null),
   /** Credits of the track and of the release that cover it (remixer, producer, writer, featuring...). */
   credits: z.array(z.object({ role: z.string(), name: z.string(), scope: z.enum(["track", "release"]) })),
   /** The tracklist, short form: "A1 Title". */

@@ -10,6 +10,7 @@ import { extractTrack } from "../../src/core/extract.js";
 import { findRelease, type MatchOptions } from "../../src/core/match/find.js";
 import { normalizeKey } from "../../src/core/normalize.js";
 import type { MetadataSource } from "../../src/core/ports.js";
+import { tracklistOf } from "../helpers.js";
 
 type Spec = {
   id: number;
@@ -36,14 +37,7 @@ function release(s: Spec): Release {
     formats: [{ name: "Vinyl", qty: 1, descriptions: s.formats ?? ['12"'], text: null }],
     genres: ["Electronic"],
     styles: ["House"],
-    tracklist: s.tracks.map((title, i) => ({
-      position: `A${i + 1}`,
-      title,
-      durationSec: null,
-      artists: [],
-      extraArtists: [],
-      group: null,
-    })),
+    ...tracklistOf(s.tracks.map((title, i) => ({ position: `A${i + 1}`, title }))),
     extraArtists: [],
     url: `https://www.discogs.com/release/${s.id}`,
     status: "Accepted",

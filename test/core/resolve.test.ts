@@ -33,6 +33,7 @@ function slowStage(ms: number, runs: { n: number }): Stage {
         trackNumber: 1,
         trackTotal: 1,
         discNumber: 1,
+        discTitle: null,
         discTotal: 1,
         credits: [],
         tracklist: ["A B"],

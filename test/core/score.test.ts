@@ -17,20 +17,14 @@ import {
 } from "../../src/core/score/index.js";
 import { artistSimilarity, textSimilarity } from "../../src/core/similarity.js";
 import type { TrackQuery } from "../../src/core/types.js";
+import { tracklistOf } from "../helpers.js";
 
 const credit = (name: string, join = "") => ({ id: null, name, anv: null, join, role: "" });
 const track = (
   title: string,
   durationSec: number | null = null,
   artists: ReturnType<typeof credit>[] = [],
-): ReleaseTrack => ({
-  position: "A1",
-  title,
-  durationSec,
-  artists,
-  extraArtists: [],
-  group: null,
-});
+): ReleaseTrack => tracklistOf([{ position: "A1", title, durationSec, artists }]).tracklist[0]!;
 function release(over: Partial<Release> = {}): Release {
   return {
     id: 1,
@@ -45,6 +39,7 @@ function release(over: Partial<Release> = {}): Release {
     genres: ["Funk / Soul"],
     styles: ["Soul"],
     tracklist: [track("Say A Prayer", 372)],
+    media: [{ disc: 1, format: "Vinyl", title: null, trackCount: 1 }],
     extraArtists: [],
     url: "https://www.discogs.com/release/1",
     status: "Accepted",

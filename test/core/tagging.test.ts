@@ -21,7 +21,7 @@ import {
   diffValues,
 } from "../../src/core/tagging/plan.js";
 import { parseReviewFile, reviewItems } from "../../src/core/tagging/review.js";
-import { apiSample } from "../helpers.js";
+import { apiSample, tracklistOf } from "../helpers.js";
 
 /** Rick Astley – Never Gonna Give You Up, 12" (release 1503102): a real API body. */
 const rick = toRelease(RawRelease.parse(apiSample("release-1503102.json")));
@@ -29,15 +29,6 @@ const rick = toRelease(RawRelease.parse(apiSample("release-1503102.json")));
 function release(over: Partial<Release>): Release {
   return { ...rick, ...over };
 }
-const row = (position: string, title = position) => ({
-  position,
-  title,
-  durationSec: null,
-  artists: [],
-  extraArtists: [],
-  group: null,
-});
-
 describe("release details", () => {
   it("prints the format as Discogs does", () => {
     expect(formatText(rick.formats)).toBe('Vinyl, 12", 45 RPM, Maxi-Single');
@@ -47,38 +38,51 @@ describe("release details", () => {
     expect(formatText([])).toBeNull();
   });
 
-  it("numbers vinyl sides in order, and disc-prefixed positions per disc", () => {
-    const vinyl = release({ tracklist: [row("A1"), row("A2"), row("B1")] });
+  it("numbers tracks from the parsed tracklist: vinyl sides in order, disc-prefixed positions per disc", () => {
+    const vinyl = release(
+      tracklistOf([{ position: "A1" }, { position: "A2" }, { position: "B1" }], rick.formats),
+    );
     expect(numbering(vinyl, vinyl.tracklist[2]!)).toEqual({
       trackNumber: 3,
       trackTotal: 3,
       discNumber: 1,
       discTotal: 1,
+      discTitle: null,
     });
+    const cdFormats = [{ name: "CD", qty: 2, descriptions: [], text: null }];
     const cds = release({
-      formats: [{ name: "CD", qty: 2, descriptions: [], text: null }],
-      tracklist: [row("1-1"), row("1-2"), row("2-1"), row("2-2"), row("2-3")],
+      formats: cdFormats,
+      ...tracklistOf(
+        ["1-1", "1-2", "2-1", "2-2", "2-3"].map((position) => ({ position })),
+        cdFormats,
+      ),
     });
     expect(numbering(cds, cds.tracklist[3]!)).toEqual({
       trackNumber: 2,
       trackTotal: 3,
       discNumber: 2,
       discTotal: 2,
+      discTitle: null,
     });
-    // Two media with no disc in the positions: the disc is unknown, not guessed.
+    // Sides pair into records: a 2 × LP's side C is the second disc's first track.
+    const lpFormats = [{ name: "Vinyl", qty: 2, descriptions: [], text: null }];
     const lp2 = release({
-      formats: [{ name: "Vinyl", qty: 2, descriptions: [], text: null }],
-      tracklist: [row("A"), row("B"), row("C"), row("D")],
+      formats: lpFormats,
+      ...tracklistOf(
+        ["A", "B", "C", "D"].map((position) => ({ position })),
+        lpFormats,
+      ),
     });
     expect(numbering(lp2, lp2.tracklist[2]!)).toMatchObject({
-      trackNumber: 3,
-      discNumber: null,
-      discTotal: null,
+      trackNumber: 1,
+      trackTotal: 2,
+      discNumber: 2,
+      discTotal: 2,
     });
   });
 
   it("applies a release credit to the tracks it names, ranges included", () => {
-    const r = release({ tracklist: [row("A1"), row("A2"), row("A3"), row("B1")] });
+    const r = release(tracklistOf(["A1", "A2", "A3", "B1"].map((position) => ({ position }))));
     expect(creditCovers("A1 to A3", r.tracklist[1]!, r)).toBe(true);
     expect(creditCovers("A1 to A3", r.tracklist[3]!, r)).toBe(false);
     expect(creditCovers("A2, B1", r.tracklist[3]!, r)).toBe(true);

@@ -12,7 +12,7 @@ import type {
   SearchHit,
 } from "../../core/catalog.js";
 import { parseDuration, parseYear } from "../../core/normalize.js";
-import { parseRowTitle } from "../../core/score/index.js";
+import { parseTracklist, type TracklistRow } from "../../core/release.js";
 import type {
   RawArtistCredit,
   RawMaster,
@@ -38,39 +38,23 @@ export function toArtistCredit(a: RawArtistCredit): ArtistCredit {
   return credit;
 }
 
-/**
- * Flattens a tracklist: headings become the `group` of the rows after them; index tracks are replaced
- * by their sub-tracks (grouped under the index title), or kept as one row when they have none.
- */
-export function flattenTracklist(rows: readonly RawTrack[]): ReleaseTrack[] {
-  const out: ReleaseTrack[] = [];
-  let heading: string | null = null;
-  for (const row of rows) {
-    const type = row.type_ ?? "track";
-    if (type === "heading") {
-      heading = nonEmpty(row.title);
-      continue;
-    }
-    const subs = row.sub_tracks ?? [];
-    if (type === "index" && subs.length > 0) {
-      for (const sub of subs) out.push(toTrack(sub, nonEmpty(row.title) ?? heading, row));
-      continue;
-    }
-    out.push(toTrack(row, heading));
-  }
-  return out;
-}
-
-function toTrack(row: RawTrack, group: string | null, parent?: RawTrack): ReleaseTrack {
+/** A raw row, its credits converted, as the core's tracklist parser reads it. */
+function toRow(row: RawTrack): TracklistRow {
+  const type = row.type_ === "heading" || row.type_ === "index" ? row.type_ : "track";
   return {
     position: row.position ?? "",
+    type,
     title: row.title ?? "",
     durationSec: parseDuration(row.duration ?? undefined) ?? null,
-    artists: (row.artists ?? parent?.artists ?? []).map(toArtistCredit),
+    artists: (row.artists ?? []).map(toArtistCredit),
     extraArtists: (row.extraartists ?? []).map(toArtistCredit),
-    group,
-    // Parsed once here, at the edge: the scorer compares these keys for every ranking.
-    parsed: parseRowTitle(row.title ?? ""),
+    subTracks: (row.sub_tracks ?? []).map((sub) => {
+      const converted = toRow(sub);
+      // A part without artists of its own is the index track's.
+      return converted.artists.length > 0
+        ? converted
+        : { ...converted, artists: (row.artists ?? []).map(toArtistCredit) };
+    }),
   };
 }
 
@@ -86,6 +70,7 @@ function toFormat(f: NonNullable<RawRelease["formats"]>[number]): ReleaseFormat 
 
 /** GET /releases/{id} -> Release. */
 export function toRelease(r: RawRelease, webBase = "https://www.discogs.com"): Release {
+  const formats = (r.formats ?? []).map(toFormat);
   const year = r.year && r.year > 0 ? r.year : (parseYear(r.released ?? undefined) ?? null);
   return {
     id: r.id,
@@ -96,10 +81,10 @@ export function toRelease(r: RawRelease, webBase = "https://www.discogs.com"): R
     released: nonEmpty(r.released),
     country: nonEmpty(r.country),
     labels: (r.labels ?? []).map((l) => ({ name: l.name, catno: nonEmpty(l.catno) })),
-    formats: (r.formats ?? []).map(toFormat),
+    formats,
     genres: r.genres ?? [],
     styles: r.styles ?? [],
-    tracklist: flattenTracklist(r.tracklist ?? []),
+    ...tracklistOf(r.tracklist ?? [], formats),
     extraArtists: (r.extraartists ?? []).map(toArtistCredit),
     url: r.uri?.startsWith("http") ? r.uri : `${webBase}/release/${r.id}`,
     status: nonEmpty(r.status),
@@ -109,6 +94,15 @@ export function toRelease(r: RawRelease, webBase = "https://www.discogs.com"): R
         : null,
     images: toImages(r.images),
   };
+}
+
+/** The tracklist parsed once, here at the edge, into playable tracks and media (core/release.ts). */
+function tracklistOf(
+  rows: readonly RawTrack[],
+  formats: ReleaseFormat[],
+): Pick<Release, "tracklist" | "media"> {
+  const parsed = parseTracklist(rows.map(toRow), formats);
+  return { tracklist: parsed.tracks, media: parsed.media };
 }
 
 /** The images that have an address (the dumps blank them), the primary first. */

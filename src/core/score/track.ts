@@ -3,8 +3,8 @@
  * duration), with the release-level ones (release.ts), summed by the one distance (distance.ts).
  */
 import type { ParsedRowTitle, Release, ReleaseTrack } from "../catalog.js";
-import { parseTitleText } from "../filename.js";
 import type { TrackWeights } from "../policy.js";
+import { baseTitle } from "../release.js";
 import { artistSimilarity, comparable, textSimilarity } from "../similarity.js";
 import type { TrackQuery } from "../types.js";
 import { clamp01 as clamp, type Penalties, weightedDistance } from "./distance.js";
@@ -22,27 +22,9 @@ export interface Scored {
   row: ReleaseTrack | null;
 }
 
-/** Parses a row title once: its title without the mix, the mix, and the title without brackets. */
-export function parseRowTitle(title: string): ParsedRowTitle {
-  const parsed = parseTitleText(title);
-  return { title: parsed.title ?? title, mix: parsed.mix, base: baseTitle(title) };
-}
-
-/** Mix of a tracklist row: "Got 2 Get (Vocal Mix)" -> "Vocal Mix"; "Original Mix" -> null. */
+/** A row's parsed title: its title without the mix, the mix, and the title without brackets. */
 export function rowMix(row: ReleaseTrack): ParsedRowTitle {
-  // Rows from an adapter come parsed; a row built by hand is parsed here, once.
-  row.parsed ??= parseRowTitle(row.title);
   return row.parsed;
-}
-
-/** A title without any bracketed part: "Rosalita (Come Out Tonight)" -> "Rosalita". */
-export function baseTitle(title: string): string {
-  return (
-    title
-      .replace(/\s*[([{][^)\]}]*[)\]}]/g, " ")
-      .replace(/\s+/g, " ")
-      .trim() || title
-  );
 }
 
 /** How well a query title matches a row title, ignoring the row's mix and other brackets. */
@@ -51,7 +33,9 @@ export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
   const full = Math.max(textSimilarity(title, rowTitle), textSimilarity(title, row.title));
   // A bracketed subtitle on one side only ("Rosalita (Come Out Tonight)") costs a little, not a lot.
   const base = textSimilarity(baseTitle(title), rowMix(row).base) * 0.95;
-  return Math.max(full, base, prefixSimilarity(title, rowTitle));
+  // A file named after one part of a track of parts (a suite's movement) is that track, nearly.
+  const part = Math.max(0, ...row.parts.map((p) => textSimilarity(title, p) * 0.95));
+  return Math.max(full, base, part, prefixSimilarity(title, rowTitle));
 }
 
 /**
