@@ -175,6 +175,23 @@ export function extractTrack(input: TrackInput): TrackQuery & { pattern: string 
     title = `${artist}-${title}`;
     artist = null;
   }
+  // "James Brown - Say It Loud (1969)/01 - Say It Loud - I'm Black.mp3": a numbered file in an album
+  // folder whose opening name is not the folder's artist holds a dash of its title's own. Not for a
+  // compilation's folder, whose files do name their artists.
+  if (
+    facts?.artist &&
+    !/^various(?: artists)?$/i.test(facts.artist) &&
+    artist &&
+    title &&
+    fromName.pattern === "spaced-dash" &&
+    fromName.hints.trackNumber !== undefined &&
+    !goodTitle &&
+    normalizeKey(artist) !== normalizeKey(facts.artist) &&
+    !normalizeKey(artist).includes(normalizeKey(facts.artist))
+  ) {
+    title = `${artist} - ${title}`;
+    artist = null;
+  }
   if (artist && title) {
     return {
       artist,

@@ -116,8 +116,11 @@ describe("discmeta tag on an album of every format", () => {
         artist: ["The Persuader"],
         title: [titles[i]],
         album: ["Stockholm"],
-        trackNumber: [String(i + 1)],
-        trackTotal: ["6"],
+        // A 2 × LP, sides A to D: sides pair into records, each track numbered on its record.
+        trackNumber: [String((i % 3) + 1)],
+        trackTotal: ["3"],
+        discNumber: [String(Math.floor(i / 3) + 1)],
+        discTotal: ["2"],
         discogsReleaseId: ["1"],
         label: ["Svek"],
         catalogNumber: ["SK032"],

@@ -101,6 +101,16 @@ describe("playlists read as a whole", () => {
     expect(answers.map((a) => a.title)).toEqual(STOCKHOLM.slice(0, 4));
   });
 
+  it("reads an opening that every unsplit name shares as the artist, and drops a shared closing", async () => {
+    const inputs = folder(
+      "Playlist 6",
+      STOCKHOLM.slice(0, 3).map((t) => `THE PERSUADER ${t} Svek SK032.opus`),
+    );
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 1);
+    expect(answers.map((a) => a.title)).toEqual(STOCKHOLM.slice(0, 3));
+  });
+
   it("reads the album a name carries: 'Title, from Album' and 'Artist ｜ Album - Title'", async () => {
     const from = await container.resolveBatch(
       folder(

@@ -8,7 +8,6 @@ import type {
   Release,
   ReleaseFormat,
   ReleaseImage,
-  ReleaseTrack,
   SearchHit,
 } from "../../core/catalog.js";
 import { parseDuration, parseYear } from "../../core/normalize.js";

@@ -9,7 +9,7 @@
  */
 import type { Release, SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
-import { normalizeKey } from "../normalize.js";
+import { normalizeKey, normalizeName, normalizeTitle } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import { baseTitle } from "../release.js";
 import { recordOf } from "../score/index.js";
@@ -54,7 +54,50 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
     if (n < 3 || n < named.length * SHARED_SHARE || artistTop >= n) continue;
     for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) swapped.add(i.index);
   }
-  return items.map((item) => (swapped.has(item.index) ? swap(item) : item));
+  const prefixed = new Map<number, ClusterItem>();
+  for (const group of byFolder.values())
+    for (const item of sharedPrefix(group)) prefixed.set(item.index, item);
+  return items.map((item) => prefixed.get(item.index) ?? (swapped.has(item.index) ? swap(item) : item));
+}
+
+/** Words a folder's shared opening may have, at most (an artist's name, not a sentence). */
+const PREFIX_WORDS = 4;
+
+/**
+ * Unsplit names that open with the same words ("RUNNING WILD Tear Down The Walls", "RUNNING WILD
+ * Chains And Leather"): in three or more files of a folder, those words are the artist and the rest the
+ * title; words that close every one of them ("Loudeast Records 005") are dropped from the titles.
+ */
+function sharedPrefix(group: readonly ClusterItem[]): ClusterItem[] {
+  const unsplit = group.filter((i) => !i.query.artist && i.query.title && i.query.source !== "tags");
+  if (unsplit.length < 3 || unsplit.length < group.length * SHARED_SHARE) return [];
+  const words = unsplit.map((i) => i.query.title!.split(/\s+/));
+  const keys = words.map((w) => w.map((x) => normalizeKey(x)));
+  const common = (pick: (k: string[], n: number) => string | undefined) => {
+    let n = 0;
+    while (n < PREFIX_WORDS && keys.every((k) => pick(k, n) && pick(k, n) === pick(keys[0]!, n))) n++;
+    return n;
+  };
+  const head = common((k, n) => k[n]);
+  if (head === 0) return [];
+  const tail = common((k, n) => (k.length - 1 - n > head ? k[k.length - 1 - n] : undefined));
+  return unsplit.flatMap((item, i) => {
+    const title = words[i]!.slice(head, words[i]!.length - tail).join(" ");
+    if (!title) return [];
+    return [
+      {
+        ...item,
+        query: {
+          ...item.query,
+          artist: normalizeName(words[i]!.slice(0, head).join(" ")),
+          title: normalizeTitle(title),
+          orderUncertain: true,
+          source: "filename" as const,
+          pattern: "folder-prefix",
+        },
+      },
+    ];
+  });
 }
 
 /** A playlist's leading number ("3 Night Train"): the file's place in the folder, not the title's. */
@@ -126,4 +169,15 @@ export async function findAcrossTitles(
     }
   }
   return out;
+}
+
+/**
+ * The folder's reading of a file, when it read the file otherwise than the file alone ("Title - Artist"
+ * read the other way round, an opening shared by the folder's names read as the artist); the
+ * single-track pipeline still weighs the file's own reading beside it (the other readings of a name).
+ */
+export function folderQuery(item: ClusterItem): { query?: ClusterItem["query"] } {
+  return item.query.pattern === "folder-swapped" || item.query.pattern === "folder-prefix"
+    ? { query: item.query }
+    : {};
 }

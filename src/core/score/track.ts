@@ -33,8 +33,8 @@ export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
   const full = Math.max(textSimilarity(title, rowTitle), textSimilarity(title, row.title));
   // A bracketed subtitle on one side only ("Rosalita (Come Out Tonight)") costs a little, not a lot.
   const base = textSimilarity(baseTitle(title), rowMix(row).base) * 0.95;
-  // A file named after one part of a track of parts (a suite's movement) is that track, nearly.
-  const part = Math.max(0, ...row.parts.map((p) => textSimilarity(title, p) * 0.95));
+  // A file named after one part of a track of parts (a suite's movement) is that track.
+  const part = Math.max(0, ...row.parts.map((p) => textSimilarity(title, p)));
   return Math.max(full, base, part, prefixSimilarity(title, rowTitle));
 }
 
