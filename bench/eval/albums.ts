@@ -16,6 +16,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { importDump } from "../../src/adapters/discogs/dump/index.js";
+import { extractTrack } from "../../src/core/extract.js";
+import { readFolders } from "../../src/core/match/playlist.js";
+import { baseTitle } from "../../src/core/release.js";
 import type { TrackMetadata } from "../../src/core/schema.js";
 import type { RawTags, TrackInput } from "../../src/core/types.js";
 import { startDiscogsSimulator } from "../../test/fakes/discogs-simulator/index.js";
@@ -158,6 +161,20 @@ function row(name: string, folders: number, s: { albums: Judged[]; singles: Judg
   return `| ${name} | ${folders} | ${s.albums.length} | ${pct(s.albums, "master")} | ${pct(s.singles, "master")} | ${pct(s.albums, "exact")} | ${pct(s.singles, "exact")} | ${wrongAmongConfident(s.albums)} | ${wrongAmongConfident(s.singles)} | ${req(s.albums)} | ${req(s.singles)} | ${share}% |`;
 }
 
+/** The class of a playlist folder, by what its names show once read per file and per folder. */
+function playlistClass(inputs: readonly TrackInput[]): string {
+  const items = readFolders(inputs.map((input, index) => ({ index, input, query: extractTrack(input) })));
+  const share = (p: (q: (typeof items)[number]["query"]) => boolean) =>
+    items.filter((i) => p(i.query)).length / Math.max(1, items.length);
+  if (share((q) => q.pattern === "folder-swapped") >= 0.5) return "title - artist names";
+  if (share((q) => q.pattern === "folder-prefix") >= 0.5) return "a shared opening (unsplit names)";
+  if (share((q) => Boolean(q.hints.album)) >= 0.5) return "names that carry the album";
+  const bases = new Set(items.map((i) => (i.query.title ? baseTitle(i.query.title).toLowerCase() : "")));
+  if (bases.size === 1 && items.length >= 2) return "mixes of one title";
+  if (share((q) => !q.artist) >= 0.5) return "bare titles (most name no artist)";
+  return "artist - title names";
+}
+
 async function main() {
   const { values } = parseArgs({ options: { limit: { type: "string" } } });
   const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
@@ -171,6 +188,7 @@ async function main() {
   });
   const container = evalContainer(sim, {});
   const rows: string[] = [];
+  const classes = new Map<string, { folders: number; albums: Judged[]; singles: Judged[] }>();
   try {
     const misses: unknown[] = [];
     for (const family of families) {
@@ -184,10 +202,18 @@ async function main() {
             await container.resolveBatch(inputs, { albums: true, concurrency: 8 }),
             await container.resolveBatch(inputs, { albums: false, concurrency: 8 }),
           ];
+          const name = family === "youtube" ? playlistClass(inputs) : null;
+          const cls = name ? (classes.get(name) ?? { folders: 0, albums: [], singles: [] }) : null;
+          if (name && cls) {
+            cls.folders++;
+            classes.set(name, cls);
+          }
           folder.cases.forEach((c, i) => {
             const a = judge(c, albums[i]!);
             stats.albums.push(a);
             stats.singles.push(judge(c, singles[i]!));
+            cls?.albums.push(a);
+            cls?.singles.push(judge(c, singles[i]!));
             if (albums[i]!.albumMatch) albumAnswers++;
             if (!a.exact && half === "dev")
               misses.push({
@@ -216,7 +242,18 @@ async function main() {
     `### Album mode vs single tracks (fast mode, simulator with distractors, ${new Date().toISOString().slice(0, 10)})\n\n` +
       "| family | folders | files | master level, albums | master level, singles | exact, albums | exact, singles | wrong among confident, albums | wrong among confident, singles | requests/track, albums | requests/track, singles | answered by an album |\n" +
       "|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
-      `${rows.join("\n")}\n`,
+      `${rows.join("\n")}\n\n` +
+      "YouTube playlists by class (both halves):\n\n" +
+      "| class | folders | files | master level, albums | master level, singles | wrong among confident, albums | requests/track, albums |\n" +
+      "|---|---|---|---|---|---|---|\n" +
+      [...classes.entries()]
+        .sort((a, b) => b[1].albums.length - a[1].albums.length)
+        .map(
+          ([name, c]) =>
+            `| ${name} | ${c.folders} | ${c.albums.length} | ${pct(c.albums, "master")} | ${pct(c.singles, "master")} | ${wrongAmongConfident(c.albums)} | ${req(c.albums)} |`,
+        )
+        .join("\n") +
+      "\n",
   );
 }
 

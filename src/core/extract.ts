@@ -4,7 +4,7 @@
  */
 
 import { parseFilename, parseTitleText } from "./filename.js";
-import { folderOf, parseFolderName } from "./match/cluster.js";
+import { folderOf, parseFolderName } from "./folder.js";
 import {
   cleanText,
   dedupe,

@@ -85,6 +85,8 @@ export interface Policy {
     forcedSlack: number;
     /** A file left over may share a row with a file placed within this much of its own cost. */
     shareSlack: number;
+    /** What a placement costs more on a row whose number is not the file's (a tie-breaker). */
+    numberSlack: number;
     /** Files placed with a track distance above this are matched alone instead. */
     placementAccept: number;
     /** Releases fetched per album search, at most. */
@@ -128,6 +130,7 @@ export const DEFAULT_POLICY: Policy = {
     unplacedCost: 0.45,
     forcedSlack: 0.1,
     shareSlack: 0.05,
+    numberSlack: 0.005,
     placementAccept: 0.3,
     maxReleases: 2,
     llmCloseMargin: 0.05,

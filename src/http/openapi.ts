@@ -62,6 +62,7 @@ export const EXAMPLE_ANSWER = {
     trackTotal: 3,
     discNumber: 1,
     discTotal: 1,
+    discTitle: null,
     credits: [],
     tracklist: ["A1 Say A Prayer", "A2 Lonely Road", "B1 Fire Dance"],
     coverUrl: null,

@@ -3,8 +3,9 @@ import { toRelease } from "../../src/adapters/discogs/convert.js";
 import { RawRelease } from "../../src/adapters/discogs/types.js";
 import type { Release } from "../../src/core/catalog.js";
 import { extractTrack } from "../../src/core/extract.js";
+import { parseFolderName } from "../../src/core/folder.js";
 import { scoreClusterOn } from "../../src/core/match/album.js";
-import { type ClusterItem, clusterItems, parseFolderName } from "../../src/core/match/cluster.js";
+import { type ClusterItem, clusterItems } from "../../src/core/match/cluster.js";
 import {
   assignItems,
   recommendAlbum,

@@ -146,6 +146,21 @@ describe("album answers and their cost", () => {
     expect(requests(answers)).toBeLessThanOrEqual(3);
   });
 
+  it("places titles too plain to search for ('Untitled') on their album, by their numbers", async () => {
+    const tags = { artist: "Paul Klaui", album: "Appointments With Infinity", title: "Untitled" };
+    const inputs = [1, 2, 3].map((n) => ({
+      filename: `0${n} Track.mp3`,
+      path: `Appointments/0${n} Track.mp3`,
+      tags,
+    }));
+    // Alone, "Untitled" is no title to search for.
+    const alone = await container.resolveBatch(inputs, { albums: false });
+    expect(alone.every((a) => a.source === "simple")).toBe(true);
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 1586414);
+    expect(answers.map((a) => a.release?.trackNumber)).toEqual([1, 2, 3]);
+  });
+
   it("costs no more for a mixed folder than for its tracks one by one, for the same answers", async () => {
     const names = [
       "The Persuader - Östermalm.mp3",

@@ -3,6 +3,8 @@
  * then split by album tag, and a folder named "Artist - Album (Year)" lends its artist, album and year
  * to files that lack them. What does not form a group of two or more stays a single track.
  */
+import { isJunkTitle } from "../extract.js";
+import { folderOf, parseFolderName } from "../folder.js";
 import { cleanText, normalizeKey } from "../normalize.js";
 import type { AlbumFacts } from "../score/index.js";
 import type { TrackHints, TrackInput, TrackQuery } from "../types.js";
@@ -21,9 +23,14 @@ export interface ClusterItem {
  * the track's own credits answer.
  */
 export function trackQueryOf(item: ClusterItem): TrackQuery & { pattern: string } {
-  return item.query.pattern === "folder+filename" || item.query.pattern === "album+filename"
-    ? { ...item.query, artist: null }
-    : item.query;
+  const q =
+    item.query.pattern === "folder+filename" || item.query.pattern === "album+filename"
+      ? { ...item.query, artist: null }
+      : item.query;
+  // A title tag too plain to search for ("Untitled", "13", "1984") still names its row on its album,
+  // better than whatever the file name says ("01 Track.mp3").
+  const plain = cleanText(item.input.tags?.title ?? "");
+  return plain && isJunkTitle(plain) ? { ...q, title: plain } : q;
 }
 
 /** A likely album: the items, and what they agree on. */
@@ -39,52 +46,6 @@ export interface Cluster extends AlbumFacts {
   evidence: "tags" | "folder" | "items";
   /** Hints the files agree on (the year), for the release-level penalties. */
   hints: TrackHints;
-}
-
-/** What a folder name says: "Artist - Album (1999)", "Artist - 1999 - Album", "1999 - Album". */
-export interface FolderFacts {
-  artist: string | null;
-  album: string | null;
-  year: number | null;
-}
-
-const FOLDER_PATTERNS: readonly { re: RegExp; map: (m: RegExpExecArray) => FolderFacts }[] = [
-  {
-    re: /^(.+?) - ((?:19|20)\d\d) - (.+)$/,
-    map: (m) => ({ artist: m[1]!, album: m[3]!, year: Number(m[2]) }),
-  },
-  {
-    re: /^(.+?) - (.+?)\s*[([]((?:19|20)\d\d)[)\]]$/,
-    map: (m) => ({ artist: m[1]!, album: m[2]!, year: Number(m[3]) }),
-  },
-  { re: /^((?:19|20)\d\d) - (.+)$/, map: (m) => ({ artist: null, album: m[2]!, year: Number(m[1]) }) },
-  { re: /^(.+?) - (.+)$/, map: (m) => ({ artist: m[1]!, album: m[2]!, year: null }) },
-];
-
-/**
- * Reads a folder name. A name without a separator ("Playlist 17", "Downloads") says nothing: it is not
- * taken for an album title.
- */
-export function parseFolderName(name: string): FolderFacts {
-  const text = cleanText(name.replace(/[_]+/g, " ")).replace(
-    /\s*[[{](?:FLAC|MP3|WEB|\d+k?bps)[^\]}]*[\]}]/gi,
-    "",
-  );
-  for (const p of FOLDER_PATTERNS) {
-    const m = p.re.exec(text);
-    if (m) {
-      const facts = p.map(m);
-      return { artist: facts.artist?.trim() || null, album: facts.album?.trim() || null, year: facts.year };
-    }
-  }
-  return { artist: null, album: null, year: null };
-}
-
-/** The folder part of a relative path ("A - B (1999)/01 - X.flac" -> "A - B (1999)"), or null. */
-export function folderOf(path: string | undefined): string | null {
-  if (!path) return null;
-  const parts = path.split(/[/\\]/);
-  return parts.length > 1 ? parts.slice(0, -1).join("/") : null;
 }
 
 /** The most common value and its share, ignoring empty ones. */

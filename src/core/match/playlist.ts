@@ -9,12 +9,13 @@
  */
 import type { Release, SearchHit } from "../catalog.js";
 import { NotFoundError } from "../errors.js";
+import { folderOf } from "../folder.js";
 import { normalizeKey, normalizeName, normalizeTitle } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import { baseTitle } from "../release.js";
 import { recordOf } from "../score/index.js";
 import { versionsToFetch } from "./album.js";
-import { type Cluster, type ClusterItem, folderOf } from "./cluster.js";
+import type { Cluster, ClusterItem } from "./cluster.js";
 import { firstBatch } from "./search.js";
 
 /** Files of a folder that must share a name for it to be read as the artist. */
@@ -54,10 +55,41 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
     if (n < 3 || n < named.length * SHARED_SHARE || artistTop >= n) continue;
     for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) swapped.add(i.index);
   }
-  const prefixed = new Map<number, ClusterItem>();
-  for (const group of byFolder.values())
-    for (const item of sharedPrefix(group)) prefixed.set(item.index, item);
-  return items.map((item) => prefixed.get(item.index) ?? (swapped.has(item.index) ? swap(item) : item));
+  const read = new Map<number, ClusterItem>();
+  for (const group of byFolder.values()) {
+    for (const item of sharedPrefix(group)) read.set(item.index, item);
+    const current = group.map((i) => read.get(i.index) ?? (swapped.has(i.index) ? swap(i) : i));
+    for (const item of sharedBracket(current)) read.set(item.index, item);
+  }
+  return items.map((item) => read.get(item.index) ?? (swapped.has(item.index) ? swap(item) : item));
+}
+
+/** A bracket closing a title: "Lay Some Happiness On Me (Country, My Way)". */
+const TRAILING_BRACKET = /\s*[([]([^()[\]]+)[)\]]$/;
+/** What a playlist repeats after every title that is no album: a remaster, a video, a quality. */
+const NOT_AN_ALBUM =
+  /\b(?:remaster(?:ed)?|official|video|audio|lyrics?|hq|hd|live|full album|mono|stereo)\b/i;
+
+/**
+ * A bracket that closes most titles of a folder (three or more) names their album ("Nancy Sinatra -
+ * Highway Song (Country, My Way)"): it leaves the titles and becomes their album hint.
+ */
+function sharedBracket(group: readonly ClusterItem[]): ClusterItem[] {
+  const closing = group.map((i) =>
+    i.query.source !== "tags" && i.query.title ? TRAILING_BRACKET.exec(i.query.title) : null,
+  );
+  const counts = new Map<string, number>();
+  for (const m of closing) if (m) counts.set(normalizeKey(m[1]!), (counts.get(normalizeKey(m[1]!)) ?? 0) + 1);
+  const [shared, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+  if (!shared || n < 3 || n < group.length * SHARED_SHARE) return [];
+  return group.flatMap((item, i) => {
+    const m = closing[i];
+    if (!m || normalizeKey(m[1]!) !== shared) return [];
+    const title = item.query.title!.slice(0, m.index).trim();
+    if (!title) return [];
+    const album = NOT_AN_ALBUM.test(m[1]!) ? {} : { album: m[1]!.trim() };
+    return [{ ...item, query: { ...item.query, title, hints: { ...item.query.hints, ...album } } }];
+  });
 }
 
 /** Words a folder's shared opening may have, at most (an artist's name, not a sentence). */
@@ -133,7 +165,7 @@ export async function findAcrossTitles(
   signal?: AbortSignal,
 ): Promise<Release[]> {
   const titles = new Map<string, string>();
-  for (const item of cluster.items) {
+  for (const item of cluster.items.filter((i) => !i.query.artist)) {
     const t = item.query.title ? baseTitle(item.query.title) : "";
     if (t && !titles.has(normalizeKey(t))) titles.set(normalizeKey(t), t);
   }

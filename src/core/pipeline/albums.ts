@@ -210,6 +210,7 @@ async function evidenceOf(
   singles: Map<number, TrackMetadata>,
 ): Promise<Release[]> {
   const named = cluster.items.filter((i) => i.query.artist && i.query.title);
+  const bare = cluster.items.filter((i) => !i.query.artist && i.query.title);
   if (named.length === 0) return findAcrossTitles(cluster, source, signal);
   const votes = new Map<number, { id: number; n: number }>();
   for (const item of named.slice(0, VOTE_SAMPLE)) {
@@ -225,8 +226,12 @@ async function evidenceOf(
     if (v.n >= 2) break;
   }
   const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];
+  // No file matched alone: a folder of mostly bare titles ("Overture", "Summertime", one "The Wake:
+  // Porgy's Prayer") is still read by its titles. A folder of named files costs nothing more.
+  if (!best)
+    return bare.length >= 2 && bare.length >= named.length ? findAcrossTitles(cluster, source, signal) : [];
   // One vote among several files that each went their own way is no album: nothing more is spent.
-  if (!best || (best.n < 2 && named.length > 1 && votes.size > 1)) return [];
+  if (best.n < 2 && named.length > 1 && votes.size > 1) return [];
   const release = await releaseOrNull(source, best.id, signal);
   return release ? [release] : [];
 }

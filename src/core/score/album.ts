@@ -62,7 +62,12 @@ export function placementCost(
   policy: Policy = DEFAULT_POLICY,
 ): number {
   if (!query.title) return 1;
-  return weightedDistance(trackPenalties(candidate, query, row), policy.weights.track);
+  const cost = weightedDistance(trackPenalties(candidate, query, row), policy.weights.track);
+  // Among rows that fit alike ("Untitled" on an album of untitled tracks), the file's number decides.
+  const n = query.hints.trackNumber;
+  const numbered =
+    n === undefined || n === row.number || n === (candidate.release?.tracklist.indexOf(row) ?? -2) + 1;
+  return numbered ? cost : cost + policy.album.numberSlack;
 }
 
 /**
