@@ -209,7 +209,7 @@ async function planFile(
   }
   if (current instanceof MetadataError) return { ...base, reason: current.message };
   const desired = desiredValues(answer, policy);
-  const changes = diffValues(current.values, desired);
+  const changes = diffValues(current.values, desired, current.format);
   const wantsCover = opts.cover === true && !current.hasCover && Boolean(answer.release?.coverUrl);
   if (changes.length === 0 && !wantsCover) return { ...base, status: "unchanged" };
   if (!opts.write) return { ...base, status: "would-change", changes, cover: wantsCover };

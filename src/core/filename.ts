@@ -80,6 +80,9 @@ export const FILENAME_PATTERNS: readonly SplitPattern[] = [
 /** Bracketed phrases that are noise, never part of a title. */
 const NOISE =
   /^(?:official(?: music| hd| lyric)? (?:video(?: clip)?|audio|clip|visuali[sz]er)|official|audio|video|music video|lyrics?|lyric video|with lyrics|w\/ lyrics|visuali[sz]er|hd(?: audio)?|hq|4k|1080p|720p|full ?hd|free (?:dl|download)|download|out now|teaser|preview|excerpt|clip officiel|video ?clip(?: oficial)?|video oficial|explicit|clean|audio only|premiere|original video(?: hq)?|official video hq|remastered video|full album|fullalbum|complete album|master,? mono|mono|stereo|[cp©℗]|hq audio|audio hq|(?:official )?videoclip|youtube|(?:with )?lyrics in (?:the )?description|tradu[cç][aã]o|traducci[oó]n|traduction|subtitulad[oa]|legendado|vinyl(?: lp| rip| record)?|lp|cd ?rip|(?:nicht )?offizielles video)$/i;
+/** A remaster note in brackets, with or without its year. */
+const REMASTER =
+  /^(?:(?:19|20)\d{2}\s+)?(?:digital(?:ly)?\s+)?remaster(?:ed)?(?:\s+(?:version|edition))?(?:\s+(?:19|20)\d{2})?$/i;
 /** Unbracketed trailing noise. */
 const TRAILING_NOISE =
   /\s*(?:[-|~]\s*)?\b(?:official (?:music )?(?:video(?: clip)?|audio)|music video|lyric video|w\/ lyrics|(?:with )?lyrics in (?:the )?description|with lyrics|lyrics|youtube|hq audio|cd ?rip|vinyl rip|visuali[sz]er|full ?hd|hd|hq|4k|teaser|video ?clip|video|full ?album)\s*~?\s*$/i;
@@ -198,11 +201,14 @@ function readLabelBracket(inner: string, hints: TrackHints): boolean {
   return true;
 }
 
-type BracketKind = "noise" | "hint" | "mix" | "feat" | "keep";
+type BracketKind = "noise" | "hint" | "mix" | "edition" | "feat" | "keep";
 
 /** Decides what a bracketed phrase is, filling hints as a side effect. */
 function classifyBracket(inner: string, hints: TrackHints, square: boolean): BracketKind {
   if (!inner || NOISE.test(inner)) return "noise";
+  // "(Remastered 2010)", "[2013 Remaster]": the same recording, newly mastered; its year is not the
+  // track's, and it is no mix, though it closes the title as a mix does.
+  if (REMASTER.test(inner)) return "edition";
   if (/^(?:feat\.?|ft\.?|featuring|with)\s/i.test(inner)) return "feat";
   const year = /^(?:19|20)\d{2}$/.test(inner) ? Number(inner) : undefined;
   if (year !== undefined) {
@@ -245,7 +251,8 @@ function stripBrackets(
   let firstHintAt = -1;
   const brackets = findBrackets(text);
   const kinds = brackets.map((b) => classifyBracket(b.text, hints, text[b.start] === "["));
-  const mixAt = brackets.find((_b, i) => kinds[i] === "mix")?.start ?? Number.POSITIVE_INFINITY;
+  const mixAt =
+    brackets.find((_b, i) => kinds[i] === "mix" || kinds[i] === "edition")?.start ?? Number.POSITIVE_INFINITY;
   for (let i = brackets.length - 1; i >= 0; i--) {
     const b = brackets[i]!;
     const kind = kinds[i]!;

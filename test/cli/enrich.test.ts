@@ -72,6 +72,19 @@ describe("discmeta enrich", () => {
       albumMatch: { releaseId: 59, items: 2 },
     });
     expect(mantra).toMatchObject({ discogs: { releaseId: 59 }, trackPosition: "4" });
+    expect(dakar.diagnostics.indexLookups + mantra.diagnostics.indexLookups).toBeGreaterThan(0);
+    // A rerun is answered from the cache, and reports what it spent: nothing.
+    const again = capture({});
+    expect(await runCli(["enrich", dir], again.io)).toBe(0);
+    for (const line of again
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))) {
+      expect(line).toMatchObject({ cached: true, discogs: { releaseId: 59 } });
+      expect(line.diagnostics).toMatchObject({ discogsRequests: 0, indexLookups: 0, llmCalls: 0 });
+      expect(line.diagnostics.stages.every((s: { ms: number }) => s.ms === 0)).toBe(true);
+    }
   });
 
   it("recurses into folders, in a stable order", async () => {

@@ -151,6 +151,39 @@ describe("discmeta tag on an album of every format", () => {
   });
 });
 
+describe("a rerun settles", () => {
+  it("after --write, a rerun with the same cache shows 0 changes and sends 0 searches", async () => {
+    // Every format, a catalogue number with a slash in ID3v2.3 (Solitaire, release 59: "PS 08/63"),
+    // and a file held for review.
+    const parent = join(ROOT, "settle");
+    const stockholm = makeAlbum(parent);
+    const dir = join(parent, "Solitaire - Solitaire (1995)");
+    mkdirSync(dir, { recursive: true });
+    const tags = { artist: "Solitaire", album: "Solitaire" };
+    makeAudio(dir, "01 - In-Out", "mp3 (ID3v2.3)", { ...tags, title: "In/Out" });
+    makeAudio(dir, "02 - Mad Mood", "mp3 (ID3v2.3)", { ...tags, title: "Mad Mood" });
+    const heldDir = join(parent, "Singles");
+    mkdirSync(heldDir, { recursive: true });
+    makeAudio(heldDir, "Nobody Known - Östermalm", "mp3 (ID3v2.4)");
+    const cache = mkdtempSync(join(ROOT, "cache-"));
+    const reviewFile = join(ROOT, "settle-review.json");
+    const first = capture(cache);
+    expect(await runCli(["tag", "--json", "--write", "--review-file", reviewFile, parent], first.io)).toBe(0);
+    const written = first.lines().filter((l) => l.status === "written");
+    expect(written).toHaveLength(stockholm.length + 2);
+    expect(first.lines().filter((l) => l.status === "review")).toHaveLength(1);
+    const solitaire = await reader.readValues(join(dir, "01 - In-Out.mp3"));
+    expect(solitaire.values.catalogNumber).toEqual(["PS 08/63"]);
+    sim.resetStats();
+    const again = capture(cache);
+    expect(await runCli(["tag", "--json", "--review-file", reviewFile, parent], again.io)).toBe(0);
+    const statuses = again.lines().map((l) => l.status);
+    expect(statuses.filter((s) => s === "unchanged")).toHaveLength(stockholm.length + 2);
+    expect(statuses.filter((s) => s === "would-change")).toEqual([]);
+    expect(searches()).toBe(0);
+  });
+});
+
 describe("files that cannot be written fail alone", () => {
   it("a read-only and a corrupt file fail with their reasons; the rest are written; exit code 1", async () => {
     const dir = join(ROOT, "mixed", "The Persuader - Stockholm (1999)");

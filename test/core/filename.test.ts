@@ -76,7 +76,9 @@ const CASES: Case[] = [
   ],
   ["Artist - Title (Dub)", "Artist", "Title", { mix: "Dub" }],
   ["Artist - Title (Live)", "Artist", "Title", { mix: "Live" }],
-  ["Artist - Title (Remastered 2010)", "Artist", "Title", { mix: "Remastered 2010" }],
+  // A remaster note is the same recording, newly mastered: no mix, and its year is not the track's.
+  ["Artist - Title (Remastered 2010)", "Artist", "Title", { mix: null }],
+  ["Whisky River [2013 Remaster]", null, "Whisky River", { mix: null }],
   [
     "Culture Beat - Pay No Mind (ft Kim Sanders)",
     "Culture Beat",

@@ -20,6 +20,8 @@ import { firstBatch } from "./search.js";
 
 /** Files of a folder that must share a name for it to be read as the artist. */
 const SHARED_SHARE = 0.6;
+/** Files of a folder that must close with the same bracket for it to be read as their album. */
+const BRACKET_SHARE = 0.3;
 /** Distinct titles searched for a bare-title folder, at most. */
 const TITLE_SEARCHES = 4;
 /** Releases fetched for a bare-title folder, at most. */
@@ -81,7 +83,8 @@ function sharedBracket(group: readonly ClusterItem[]): ClusterItem[] {
   const counts = new Map<string, number>();
   for (const m of closing) if (m) counts.set(normalizeKey(m[1]!), (counts.get(normalizeKey(m[1]!)) ?? 0) + 1);
   const [shared, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
-  if (!shared || n < 3 || n < group.length * SHARED_SHARE) return [];
+  // A bracket repeated word for word is strong evidence: a third of the folder is enough.
+  if (!shared || n < 3 || n < group.length * BRACKET_SHARE) return [];
   return group.flatMap((item, i) => {
     const m = closing[i];
     if (!m || normalizeKey(m[1]!) !== shared) return [];

@@ -25,8 +25,8 @@ import type { StageContext } from "./stages.js";
 
 /** Album verdicts that may answer for their files. */
 const ACCEPTED = new Set(["strong", "medium"]);
-/** Files of a cluster that names no album matched alone, at most, for the album's evidence. */
-const VOTE_SAMPLE = 4;
+/** Files of a cluster that names no album matched alone at once, for the album's evidence. */
+const VOTE_WAVE = 4;
 
 /** Splits a count over n items: the remainder goes to the first ones, so the sum is exact. */
 function share(total: number, n: number, i: number): number {
@@ -213,17 +213,25 @@ async function evidenceOf(
   const bare = cluster.items.filter((i) => !i.query.artist && i.query.title);
   if (named.length === 0) return findAcrossTitles(cluster, source, signal);
   const votes = new Map<number, { id: number; n: number }>();
-  for (const item of named.slice(0, VOTE_SAMPLE)) {
-    const result = await resolveOne({ ...item.input, mode }, { signal, ...folderQuery(item) });
-    singles.set(item.index, result);
+  const vote = (result: TrackMetadata) => {
     const d = result.source === "discogs" ? result.discogs : null;
-    if (!d || result.match?.recommendation === "none") continue;
+    if (!d || result.match?.recommendation === "none") return;
     const key = d.masterId ?? -d.releaseId;
     const v = votes.get(key) ?? { id: d.releaseId, n: 0 };
     v.n++;
     votes.set(key, v);
-    // Two files on one record is enough to try it: the assignment of every file then judges it.
-    if (v.n >= 2) break;
+  };
+  // Files are matched alone a few at a time until two land on one record (enough to try it: the
+  // assignment of every file then judges it). Each answer stands for its file, so sampling more files
+  // costs nothing a folder of unrelated tracks would not spend anyway.
+  for (let at = 0; at < named.length; at += VOTE_WAVE) {
+    const wave = named.slice(at, at + VOTE_WAVE);
+    const results = await Promise.all(
+      wave.map((item) => resolveOne({ ...item.input, mode }, { signal, ...folderQuery(item) })),
+    );
+    wave.forEach((item, i) => singles.set(item.index, results[i]!));
+    results.forEach(vote);
+    if ([...votes.values()].some((v) => v.n >= 2)) break;
   }
   const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];
   // No file matched alone: a folder of mostly bare titles ("Overture", "Summertime", one "The Wake:

@@ -80,6 +80,25 @@ export async function finishAnswer(
   return valid;
 }
 
+/**
+ * An answer read from the cache, as this run gives it: marked cached, and reporting what this run spent
+ * on it (no request, no lookup, no LLM call, no stage time), not what the run that made it spent.
+ */
+export function fromCache(result: TrackMetadata): TrackMetadata {
+  return {
+    ...result,
+    cached: true,
+    diagnostics: {
+      ...result.diagnostics,
+      stages: result.diagnostics.stages.map((r) => ({ ...r, ms: 0 })),
+      discogsRequests: 0,
+      indexLookups: 0,
+      llmCalls: 0,
+      llmTasks: [],
+    },
+  };
+}
+
 /** Scrubs secrets out of every free text of an answer that comes from outside (warnings, reasons). */
 export function scrub(result: TrackMetadata, redact: (text: string) => string): void {
   result.warnings = result.warnings.map((w) => ({ ...w, message: redact(w.message) }));

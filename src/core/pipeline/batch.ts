@@ -10,7 +10,7 @@ import { folderQuery, readFolders } from "../match/playlist.js";
 import type { TrackMetadata } from "../schema.js";
 import type { Mode, TrackInput } from "../types.js";
 import { answerAlbum } from "./albums.js";
-import { finishAnswer } from "./answer.js";
+import { finishAnswer, fromCache } from "./answer.js";
 import { cacheKey, usableCached } from "./cache-policy.js";
 import type { PipelineDeps } from "./deps.js";
 import type { Resolver } from "./resolver.js";
@@ -51,7 +51,7 @@ async function cachedAnswer(
   try {
     const hit = usableCached(await deps.cache.get<TrackMetadata>(cacheKey(item.query)), mode);
     if (hit?.source !== "discogs") return undefined;
-    return finishAnswer(deps, { ...hit, cached: true }, { mode, cacheKey: null });
+    return finishAnswer(deps, fromCache(hit), { mode, cacheKey: null });
   } catch {
     return undefined;
   }

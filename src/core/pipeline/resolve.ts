@@ -6,7 +6,7 @@ import { extractTrack } from "../extract.js";
 import type { StageRecord, TrackMetadata } from "../schema.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
 import { warning } from "../warnings.js";
-import { finishAnswer } from "./answer.js";
+import { finishAnswer, fromCache } from "./answer.js";
 import { cacheKey, degradedOf, isCacheable, readCache } from "./cache-policy.js";
 import { catalogOf } from "./catalog-source.js";
 import type { PipelineDeps } from "./deps.js";
@@ -92,21 +92,19 @@ async function resolveWithin(
     const skipped = cached.warnings.filter((w) => w.code === "stage-skipped" || w.code === "stage-failed");
     return finishAnswer(
       deps,
-      {
+      fromCache({
         ...fresh,
-        cached: true,
         warnings: [...ctx.warnings, ...skipped, ...fresh.warnings],
         diagnostics: { ...cached.diagnostics, extraction: fresh.diagnostics.extraction },
-      },
+      }),
       { mode, cacheKey: null },
     );
   }
   if (cached)
-    return finishAnswer(
-      deps,
-      { ...cached, cached: true, warnings: [...ctx.warnings, ...cached.warnings] },
-      { mode, cacheKey: null },
-    );
+    return finishAnswer(deps, fromCache({ ...cached, warnings: [...ctx.warnings, ...cached.warnings] }), {
+      mode,
+      cacheKey: null,
+    });
 
   const records: StageRecord[] = [];
   const stages = deps.stages ?? [SIMPLE_STAGE];

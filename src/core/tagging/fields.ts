@@ -102,6 +102,16 @@ export interface NativeTag {
   value: unknown;
 }
 
+/** Fields that may hold several values; every other field holds one. */
+export const MULTI_VALUED: ReadonlySet<TagField> = new Set<TagField>([
+  "genre",
+  "style",
+  "remixer",
+  "producer",
+  "composer",
+  "mood",
+]);
+
 /** Multi-valued fields that MP4 keeps in one standard atom, joined with "; ". */
 export const MP4_JOINED: ReadonlySet<TagField> = new Set<TagField>(["genre", "composer"]);
 
@@ -132,9 +142,12 @@ export function valuesFromNative(format: TagFormat, tags: readonly NativeTag[]):
     byKey.set(key, [...(byKey.get(key) ?? []), name]);
   }
   const out: TagValues = {};
+  // ID3v2.3 one-value fields keep their pieces untrimmed, to be joined back as written (below).
+  const isPair = (field: TagField) => NUMBER_PAIRS.some((p) => p.includes(field as never));
+  const joinLater = (field: TagField) => format === "id3v23" && !MULTI_VALUED.has(field) && !isPair(field);
   const push = (field: TagField, v: string) => {
     if (v.trim() === "") return;
-    out[field] = [...(out[field] ?? []), v.trim()];
+    out[field] = [...(out[field] ?? []), joinLater(field) ? v : v.trim()];
   };
   for (const tag of tags) {
     const fields = byKey.get(lookupKey(format, tag.id));
@@ -156,5 +169,24 @@ export function valuesFromNative(format: TagFormat, tags: readonly NativeTag[]):
       if (field === pair[1] && of) push(field, String(Number(of) || of));
     }
   }
+  // ID3v2.3 has no value separator but "/", and readers split every text frame on it: a one-value
+  // field ("PS 08/63") is joined back as it was written.
+  for (const field of TAG_FIELD_NAMES) {
+    const vs = out[field];
+    if (vs && joinLater(field)) out[field] = [vs.join("/").trim()];
+  }
   return out;
+}
+
+/**
+ * A field's values as ID3v2.3 can tell them apart: one frame, joined with "/" or ";", which a reader
+ * splits again (and trims) wherever a value had a separator of its own ("Funk / Soul", "A / B").
+ * Compared in this form, a rerun settles.
+ */
+export function id3v23Joined(values: readonly string[]): string {
+  return values
+    .join("/")
+    .split(/[/;]/)
+    .map((v) => v.trim())
+    .join("/");
 }

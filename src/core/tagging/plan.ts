@@ -5,7 +5,14 @@
  */
 import type { TrackMetadata } from "../schema.js";
 import type { Recommendation } from "../score/index.js";
-import { DESCRIPTIVE_FIELDS, TAG_FIELD_NAMES, type TagField, type TagValues } from "./fields.js";
+import {
+  DESCRIPTIVE_FIELDS,
+  id3v23Joined,
+  TAG_FIELD_NAMES,
+  type TagField,
+  type TagFormat,
+  type TagValues,
+} from "./fields.js";
 
 /** What a tag run accepts without asking. */
 export interface TagPolicy {
@@ -166,13 +173,15 @@ function same(field: TagField, from: readonly string[], to: readonly string[]): 
 }
 
 /** The fields whose value would change, in table order. Fields the answer leaves out are never cleared. */
-export function diffValues(current: TagValues, desired: TagValues): TagChange[] {
+export function diffValues(current: TagValues, desired: TagValues, format?: TagFormat): TagChange[] {
   const changes: TagChange[] = [];
   for (const field of TAG_FIELD_NAMES) {
     const to = desired[field];
     if (!to) continue;
     const from = current[field] ?? [];
-    if (!same(field, from, to)) changes.push({ field, from, to });
+    // ID3v2.3 splits a frame on "/" and trims the pieces: values are the same when their joined text is.
+    const v23Same = format === "id3v23" && !NUMERIC.has(field) && id3v23Joined(from) === id3v23Joined(to);
+    if (!v23Same && !same(field, from, to)) changes.push({ field, from, to });
   }
   return changes;
 }
