@@ -3,7 +3,8 @@
  * in input order. Folders are matched as albums (one lookup per album) unless --singles. Batch work
  * waits for the Discogs budget rather than dropping a track to a deadline.
  */
-import { basename } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type Container, createContainer, ensureSampleIndex } from "../container.js";
 import type { TrackMetadata } from "../core/schema.js";
@@ -58,22 +59,42 @@ export async function batchConfig(
     const sample = await ensureSampleIndex(first.cache.dir);
     if (sample) {
       env.DISCOGS_INDEX_PATH = sample.path;
-      note(
-        "no DISCOGS_USER_TOKEN and no DISCOGS_INDEX_PATH: matching against the bundled 810-release sample " +
-          "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or build the full offline index with " +
-          "`discmeta index build --releases discogs_YYYYMMDD_releases.xml.gz` (see the README).",
-      );
+      if (firstNotice(first.cache.dir, "bundled-sample", opts))
+        note(
+          "no DISCOGS_USER_TOKEN and no DISCOGS_INDEX_PATH: matching against the bundled 810-release sample " +
+            "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or build the full offline index with " +
+            "`discmeta index build --releases discogs_YYYYMMDD_releases.xml.gz` (see the README).",
+        );
       return loadConfig(env);
     }
   }
   return first;
 }
 
-/** Startup warnings worth showing for these options. */
+/**
+ * Whether an informational notice is new to this cache folder; it is then remembered there, so each
+ * is printed once per folder (always with -v).
+ */
+export function firstNotice(cacheDir: string, kind: string, opts: { verbose?: boolean }): boolean {
+  if (opts.verbose) return true;
+  const marker = join(cacheDir, "notices", kind);
+  if (existsSync(marker)) return false;
+  try {
+    mkdirSync(join(cacheDir, "notices"), { recursive: true });
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  } catch {
+    // A cache folder we cannot write to only costs the memory of having said it.
+  }
+  return true;
+}
+
+/** Startup warnings worth showing for these options; "the LLM is off" once per cache folder. */
 export function startupNotes(config: AppConfig, opts: EnrichCliOptions): string[] {
-  return config.startupWarnings.filter(
-    (w) => !(w.startsWith("LLM disabled") && (opts.llm === false || config.mode === "fast")),
-  );
+  return config.startupWarnings.filter((w) => {
+    if (!w.startsWith("LLM disabled")) return true;
+    if (opts.llm === false || config.mode === "fast") return false;
+    return firstNotice(config.cache.dir, "llm-disabled", opts);
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { extname, join, relative, resolve } from "node:path";
 
-/** Extensions we treat as audio. */
+/** Extensions we treat as audio: every one `tag` can write (a test holds the two lists together), and more. */
 export const AUDIO_EXTENSIONS = new Set([
   ".mp3",
   ".flac",
@@ -12,6 +12,7 @@ export const AUDIO_EXTENSIONS = new Set([
   ".oga",
   ".opus",
   ".m4a",
+  ".m4b",
   ".mp4",
   ".aac",
   ".wav",

@@ -55,6 +55,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .command("enrich")
     .description("print each audio file's metadata as JSON, one object per line")
     .argument("<paths...>", "audio files or folders (folders are walked recursively)")
+    .option("--json", "one JSON object per line (the default; accepted as `tag` accepts it)")
     .option("--pretty", "indented JSON for humans")
     .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
     .option("--no-discogs", "skip the Discogs stage")

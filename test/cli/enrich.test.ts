@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { WRITABLE_EXTENSIONS } from "../../src/adapters/tags/taglib.js";
+import { AUDIO_EXTENSIONS } from "../../src/cli/files.js";
 import { runCli } from "../../src/cli/program.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
 import { makeAudio, requireFfmpeg } from "../audio.js";
@@ -85,6 +87,30 @@ describe("discmeta enrich", () => {
       expect(line.diagnostics).toMatchObject({ discogsRequests: 0, indexLookups: 0, llmCalls: 0 });
       expect(line.diagnostics.stages.every((s: { ms: number }) => s.ms === 0)).toBe(true);
     }
+  });
+
+  it("accepts --json as tag does, and collects every extension tag can write (.m4b too)", async () => {
+    const c = capture();
+    expect(await runCli(["enrich", "--json", join(AUDIO, "Mateo & Matos - Groove 4 U.mp3")], c.io)).toBe(0);
+    expect(JSON.parse(c.out().trim())).toMatchObject({ artist: "Mateo & Matos" });
+    for (const ext of WRITABLE_EXTENSIONS) expect(AUDIO_EXTENSIONS.has(ext)).toBe(true);
+  });
+
+  it("prints its notices (the bundled sample, the LLM off) once per cache folder, or always with -v", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "discmeta-notices-"));
+    const env = { DISCMETA_CACHE_DIR: cache, METADATA_MODE: "balanced" };
+    const file = join(AUDIO, "Mateo & Matos - Groove 4 U.mp3");
+    const first = captureCli(env);
+    expect(await runCli(["enrich", file], first.io)).toBe(0);
+    expect(first.err()).toMatch(/bundled 810-release sample/);
+    expect(first.err()).toMatch(/LLM disabled/);
+    const second = captureCli(env);
+    expect(await runCli(["enrich", file], second.io)).toBe(0);
+    expect(second.err()).not.toMatch(/bundled 810-release sample|LLM disabled/);
+    const verbose = captureCli(env);
+    expect(await runCli(["enrich", "-v", file], verbose.io)).toBe(0);
+    expect(verbose.err()).toMatch(/bundled 810-release sample/);
+    rmSync(cache, { recursive: true, force: true });
   });
 
   it("recurses into folders, in a stable order", async () => {

@@ -118,7 +118,7 @@ export function testMetadataSource(
         break;
       }
       const misses = await all(subject.source.findAlbumCandidates({ artist: "Zzyzx", album: "Qwertyuiop" }));
-      expect(misses.map((b) => b.strategy)).toEqual(["album-search", "album-q"]);
+      expect(misses.map((b) => b.strategy)).toEqual(["album-search", "album-q", "album-title"]);
       expect(misses.every((b) => b.hits.length === 0)).toBe(true);
     });
 

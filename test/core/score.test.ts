@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { distinctiveWord, trackLadder } from "../../src/adapters/discogs/ladder.js";
+import { albumLadder, distinctiveWord, trackLadder } from "../../src/adapters/discogs/ladder.js";
 import type { Release, ReleaseTrack, SearchHit } from "../../src/core/catalog.js";
 import { dashReadings, splitByArtist, unsplitReadings } from "../../src/core/match/readings.js";
 import { trackSearchOf } from "../../src/core/match/search.js";
@@ -261,6 +261,19 @@ describe("query ladder", () => {
         },
       },
     ]);
+  });
+
+  it("climbs an album's ladder down to its main artist and its title's words", () => {
+    const names = albumLadder({
+      artist: "Frédéric Chopin, Maurizio Pollini",
+      album: "Etudes ∙ Préludes _ Polonaises",
+    });
+    expect(names.map((s) => s.name)).toEqual(["album-search", "album-q", "album-main-artist", "album-title"]);
+    expect(names[2]!.params).toMatchObject({
+      artist: "Frédéric Chopin",
+      release_title: "Etudes Préludes Polonaises",
+    });
+    expect(albumLadder({ artist: null, album: "Stockholm" }).map((s) => s.name)).toEqual(["album-search"]);
   });
 
   it("never puts the mix in a query", () => {

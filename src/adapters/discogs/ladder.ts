@@ -100,7 +100,11 @@ export function trackLadder(q: TrackSearch): Strategy[] {
   return out;
 }
 
-/** The ladder for an album: artist and release title, then both as free words. */
+/**
+ * The ladder for an album: artist and release title, both as free words, the main artist of several
+ * ("Frédéric Chopin, Maurizio Pollini"), then the title's words alone (an artist spelt otherwise).
+ * Its punctuation ("Etudes ∙ Préludes / Polonaises") is no word Discogs must find.
+ */
 export function albumLadder(q: AlbumSearch): Strategy[] {
   const out: Strategy[] = [
     {
@@ -108,7 +112,19 @@ export function albumLadder(q: AlbumSearch): Strategy[] {
       params: { ...(q.artist ? { artist: q.artist } : {}), release_title: q.album, per_page: PER_PAGE },
     },
   ];
-  if (q.artist) out.push({ name: "album-q", params: { q: `${q.artist} ${q.album}`, per_page: PER_PAGE } });
+  if (!q.artist) return out;
+  out.push({ name: "album-q", params: { q: `${q.artist} ${q.album}`, per_page: PER_PAGE } });
+  const words = q.album
+    .replace(/[^\p{L}\p{N}'’.&+-]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  const names = splitArtists(q.artist);
+  if (names.length > 1 && words)
+    out.push({
+      name: "album-main-artist",
+      params: { artist: names[0]!, release_title: words, per_page: PER_PAGE },
+    });
+  if (words) out.push({ name: "album-title", params: { release_title: words, per_page: PER_PAGE } });
   return out;
 }
 
