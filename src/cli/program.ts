@@ -8,7 +8,7 @@ import { VERSION } from "../version.js";
 import { runEnrich } from "./enrich.js";
 import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
-import { DEFAULT_REVIEW_FILE, runTag } from "./tag.js";
+import { runTag } from "./tag.js";
 import { runWorker } from "./worker.js";
 
 export { VERSION };
@@ -81,7 +81,10 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("--write", "apply the changes (atomically; audio and other tags are never touched)")
     .option("--json", "print the plan as JSON lines, one per file")
     .option("--review", "on a terminal, ask about each uncertain file or album")
-    .option("--review-file <file>", "where uncertain items go off a terminal", DEFAULT_REVIEW_FILE)
+    .option(
+      "--review-file <file>",
+      "where uncertain items go off a terminal (default: a file per library in the cache folder; merged, never lost)",
+    )
     .option("--apply <review-file>", "write the choices made in a review file")
     .option("--cover", "embed the release's cover when a file has none (one fetch per release)")
     .option("--with-descriptions", "also write the LLM's descriptive fields (bpm, key, mood, description)")

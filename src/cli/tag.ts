@@ -3,8 +3,9 @@
  * each file the diff of its tags against the match. A dry run unless --write. Uncertain matches go to
  * review: asked on a terminal with --review, else written to a review file that `--apply` reads back.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
-import { extname, resolve as resolvePath } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve as resolvePath } from "node:path";
 import type { Container } from "../container.js";
 import { MetadataError } from "../core/errors.js";
 import type { CoverImage, TagReader } from "../core/ports.js";
@@ -21,6 +22,7 @@ import {
 } from "../core/tagging/plan.js";
 import {
   type Choice,
+  mergeReview,
   parseReviewFile,
   REVIEW_HELP,
   type ReviewEntry,
@@ -52,8 +54,19 @@ export interface TagCliOptions extends EnrichCliOptions {
   minRecommendation?: TagPolicy["minRecommendation"];
 }
 
-/** Where uncertain items go off a terminal, unless --review-file says otherwise. */
-export const DEFAULT_REVIEW_FILE = "discmeta-review.json";
+/**
+ * Where uncertain items go off a terminal, unless --review-file says otherwise: a file per library in
+ * the state folder (the cache folder), named after the library, so a rerun finds its decisions again.
+ */
+export function defaultReviewFile(stateDir: string, paths: readonly string[]): string {
+  const roots = paths.map((p) => resolvePath(p)).sort();
+  const hash = createHash("sha256").update(roots.join("\n")).digest("hex").slice(0, 8);
+  const name =
+    basename(roots[0] ?? "library")
+      .replace(/[^\p{L}\p{N}._-]+/gu, "-")
+      .slice(0, 60) || "library";
+  return join(stateDir, "reviews", `${name}-${hash}.json`);
+}
 
 /** What happened to one file. */
 export type FileStatus = "unchanged" | "would-change" | "written" | "review" | "failed";
@@ -75,6 +88,8 @@ interface TagRun {
   policy: TagPolicy;
   container: Container;
   reporter: Reporter;
+  /** The state folder (the cache folder): review files live here unless --review-file says. */
+  stateDir: string;
 }
 
 /** Runs `tag`; returns the exit code. */
@@ -99,6 +114,7 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
       },
       container,
       reporter,
+      stateDir: config.cache.dir,
     };
     if (opts.apply) return applyReviewFile(opts.apply, run, io);
     return tagPaths(paths, run, io);
@@ -143,7 +159,13 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
   }
   const items = reviewItems(toReview.map((e) => ({ ...e, path: resolvePath(e.path) })));
   const left = await reviewInteractively(items, run, io, outcomes);
-  if (left.length > 0) await saveReview(left, opts.reviewFile ?? DEFAULT_REVIEW_FILE, run);
+  const settled = new Set(
+    outcomes
+      .filter((o) => o.status === "written" || o.status === "unchanged")
+      .map((o) => resolvePath(o.file)),
+  );
+  const reviewFile = opts.reviewFile ?? defaultReviewFile(run.stateDir, paths);
+  await saveReview(left, reviewFile, run, settled);
   return finish(
     outcomes,
     run,
@@ -366,15 +388,55 @@ function failedOutcome(file: string, reason: string): FileOutcome {
   return { file, status: "failed", releaseId: null, recommendation: null, changes: [], cover: false, reason };
 }
 
-/** Writes the review file atomically; tells the user how to apply it. */
-async function saveReview(items: ReviewItem[], path: string, run: TagRun): Promise<void> {
-  const file: ReviewFile = { version: 1, help: REVIEW_HELP, created: new Date().toISOString(), items };
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
-  await rename(tmp, path);
+/**
+ * Saves the run's review items, merged with what the file already holds (nothing undecided is lost),
+ * atomically; tells the user where, and how to apply it. A file there that is not a review file is
+ * never replaced.
+ */
+async function saveReview(
+  items: ReviewItem[],
+  path: string,
+  run: TagRun,
+  settled: ReadonlySet<string> | "replace" = new Set(),
+): Promise<void> {
+  let existing: ReviewItem[] = [];
+  const text = await readFile(path, "utf8").catch(() => null);
+  if (text !== null && settled !== "replace") {
+    try {
+      existing = parseReviewFile(text).items;
+    } catch (err) {
+      run.reporter.message(
+        `not saving the review items: "${path}" is not a review file we can merge into (${(err as Error).message}); move it away or pass --review-file`,
+        "error",
+      );
+      return;
+    }
+  }
+  const merged = settled === "replace" ? items : mergeReview(existing, items, settled);
+  if (merged.length === 0 && text === null) return;
+  const file: ReviewFile = {
+    version: 1,
+    help: REVIEW_HELP,
+    created: new Date().toISOString(),
+    items: merged,
+  };
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  const undecided = merged.filter((i) => i.choice === null).length;
+  if (merged.length === 0) {
+    run.reporter.message(`nothing left to review; ${path} is empty`, "info");
+    return;
+  }
   run.reporter.message(
-    `${items.length} item${items.length === 1 ? "" : "s"} to review in ${path}: set each "choice", then run ` +
-      `discmeta tag --apply ${path}${run.opts.write ? " --write" : ""}`,
+    `${merged.length} item${merged.length === 1 ? "" : "s"} to review (${undecided} undecided) saved in ${path}` +
+      `${run.opts.write ? "" : " (dry run: your files were not written)"}: set each "choice", then run ` +
+      `discmeta tag --apply ${JSON.stringify(path)}${run.opts.write ? " --write" : ""}`,
     "info",
   );
 }
@@ -389,14 +451,25 @@ async function applyReviewFile(path: string, run: TagRun, io: CliIo): Promise<nu
     return 2;
   }
   const decided = review.items.filter((i) => i.choice !== null);
+  // The summary counts what this run did: one step per file of a decided item.
+  const reporter = createReporter(io, {
+    total: decided.reduce((n, i) => n + i.files.length, 0),
+    verbosity: verbosityOf(run.opts),
+    label: "file",
+    status: () => run.container.budgetStatus(),
+  });
+  run = { ...run, reporter };
   const outcomes = await applyChoices(decided, run);
-  for (const o of outcomes) show(o, run);
+  for (const o of outcomes) {
+    show(o, run);
+    reporter.step(o.status === "failed" ? "failed" : o.releaseId === null ? "fallback" : "matched");
+  }
   const skipped = decided.filter((i) => i.choice === "skip").reduce((n, i) => n + i.files.length, 0);
   // What failed stays to be chosen again; what was written or skipped leaves the file.
   const failed = new Set(outcomes.filter((o) => o.status === "failed").map((o) => o.file));
   const left = review.items.filter((i) => i.choice === null || i.files.some((f) => failed.has(f)));
   // A dry run leaves the file as it is, to be applied with --write.
-  if (run.opts.write) await saveReview(left, path, run);
+  if (run.opts.write) await saveReview(left, path, run, "replace");
   return finish(outcomes, run, undefined, false, skipped);
 }
 

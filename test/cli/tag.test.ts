@@ -8,6 +8,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -221,7 +222,7 @@ describe("review", () => {
     const c = capture();
     expect(await runCli(["tag", "--json", "--write", "--review-file", reviewPath, path], c.io)).toBe(0);
     expect(c.lines()[0]!.status).toBe("review");
-    expect(c.err()).toMatch(/1 item to review in .*review\.json.*--apply/);
+    expect(c.err()).toMatch(/1 item to review \(1 undecided\) saved in .*review\.json.*--apply/);
     const review = parseReviewFile(readFileSync(reviewPath, "utf8"));
     expect(review.items).toHaveLength(1);
     expect(review.items[0]!.files).toEqual([path]);
@@ -234,6 +235,8 @@ describe("review", () => {
     const a = capture();
     expect(await runCli(["tag", "--json", "--write", "--apply", reviewPath], a.io)).toBe(0);
     expect(a.lines()[0]).toMatchObject({ file: path, status: "written", releaseId: 1 });
+    // The summary counts what --apply did.
+    expect(a.err()).toMatch(/1 file in .*1 written/);
     expect(searches()).toBe(0);
     const { values } = await reader.readValues(path);
     expect(values).toMatchObject({
@@ -263,6 +266,46 @@ describe("review", () => {
     const b = capture();
     expect(await runCli(["tag", "--apply", reviewPath], b.io)).toBe(2);
     expect(b.err()).toMatch(/cannot apply ".*": review file: /);
+  });
+
+  it("keeps the review file in the state folder by default, and a new run loses no decision", async () => {
+    const lib = join(ROOT, "review-merge");
+    const one = join(lib, "one");
+    const two = join(lib, "two");
+    mkdirSync(one, { recursive: true });
+    mkdirSync(two, { recursive: true });
+    const a = makeAudio(one, "Nobody Known - Östermalm", "mp3 (ID3v2.4)");
+    const b = makeAudio(two, "Nobody Known - Vasastaden", "mp3 (ID3v2.4)");
+    const cache = mkdtempSync(join(ROOT, "cache-"));
+    const first = capture(cache);
+    expect(await runCli(["tag", "--json", lib], first.io)).toBe(0);
+    const saved = /saved in (\S+\.json)/.exec(first.err())?.[1];
+    expect(saved).toBeDefined();
+    expect(saved!.startsWith(join(cache, "reviews"))).toBe(true);
+    expect(first.err()).toMatch(
+      /2 items to review \(2 undecided\) saved in .*dry run: your files were not written/,
+    );
+    // Nothing lands in the current folder.
+    expect(readdirSync(process.cwd()).filter((f) => f.startsWith("discmeta-review"))).toEqual([]);
+    // The user decides one item; a run over part of the library keeps both.
+    const review = parseReviewFile(readFileSync(saved!, "utf8"));
+    review.items.find((i) => i.files[0] === a)!.choice = "skip";
+    writeFileSync(saved!, JSON.stringify(review));
+    const again = capture(cache);
+    expect(await runCli(["tag", "--json", "--review-file", saved!, one], again.io)).toBe(0);
+    const after = parseReviewFile(readFileSync(saved!, "utf8"));
+    expect(after.items.map((i) => [i.files[0], i.choice])).toEqual(
+      expect.arrayContaining([
+        [a, "skip"],
+        [b, null],
+      ]),
+    );
+    // A file there that is not a review file is never replaced.
+    writeFileSync(saved!, "not json");
+    const refused = capture(cache);
+    expect(await runCli(["tag", "--json", "--review-file", saved!, one], refused.io)).toBe(0);
+    expect(refused.err()).toMatch(/not saving the review items: .* is not a review file/);
+    expect(readFileSync(saved!, "utf8")).toBe("not json");
   });
 
   it("on a terminal, --review asks and writes the choice at once", async () => {

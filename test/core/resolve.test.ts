@@ -88,6 +88,38 @@ describe("resolveMetadata", () => {
     await cache.dispose();
   });
 
+  it("keeps a cached miss's candidates on offer (a review item needs them)", async () => {
+    const cache = createMemoryCache();
+    const candidate = {
+      releaseId: 7,
+      masterId: null,
+      artist: "T-Fire",
+      album: "Say A Prayer",
+      year: 1979,
+      country: "Nigeria",
+      format: "Vinyl",
+      position: "A1",
+      track: "Say A Prayer",
+      distance: 0.4,
+      recommendation: "none" as const,
+      penalties: { artist: 0.5 },
+    };
+    const offering: Stage = {
+      name: "discogs",
+      skipReason: () => null,
+      run: async (ctx) => {
+        ctx.candidates = [candidate];
+        return { result: null, code: "low-confidence", reason: "low confidence 0.5 < 0.7 (none)" };
+      },
+    };
+    const deps = { settings, cache, stages: [offering, SIMPLE_STAGE] };
+    const first = await resolveMetadata({ filename: "T-Fire - Say A Prayer.flac" }, deps);
+    expect(first.candidates).toEqual([candidate]);
+    const again = await resolveMetadata({ filename: "T-Fire - Say A Prayer.flac" }, deps);
+    expect(again).toMatchObject({ cached: true, candidates: [candidate] });
+    await cache.dispose();
+  });
+
   it("never caches an answer cut short by the deadline, and says so", async () => {
     const cache = createMemoryCache();
     const runs = { n: 0 };

@@ -229,8 +229,10 @@ async function evidenceOf(
     const results = await Promise.all(
       wave.map((item) => resolveOne({ ...item.input, mode }, { signal, ...folderQuery(item) })),
     );
-    wave.forEach((item, i) => singles.set(item.index, results[i]!));
-    results.forEach(vote);
+    for (const [i, item] of wave.entries()) {
+      singles.set(item.index, results[i]!);
+      vote(results[i]!);
+    }
     if ([...votes.values()].some((v) => v.n >= 2)) break;
   }
   const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];

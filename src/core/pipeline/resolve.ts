@@ -94,6 +94,8 @@ async function resolveWithin(
       deps,
       fromCache({
         ...fresh,
+        // What the catalogue offered stays on offer (a review item needs its candidates).
+        candidates: cached.candidates,
         warnings: [...ctx.warnings, ...skipped, ...fresh.warnings],
         diagnostics: { ...cached.diagnostics, extraction: fresh.diagnostics.extraction },
       }),

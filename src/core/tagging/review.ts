@@ -121,6 +121,30 @@ function mergeCandidates(answers: readonly TrackMetadata[]): Candidate[] {
   return [...best.values()].sort((x, y) => x.distance - y.distance).slice(0, 5);
 }
 
+/**
+ * A new run's review items merged into the file's: nothing undecided is lost. A fresh item keeps the
+ * choice the user already wrote for the same files; an item of the file this run did not see (another
+ * part of the library) stays as it is; an item whose files this run settled (written, or nothing to
+ * change) leaves.
+ */
+export function mergeReview(
+  existing: readonly ReviewItem[],
+  fresh: readonly ReviewItem[],
+  settled: ReadonlySet<string>,
+): ReviewItem[] {
+  const key = (files: readonly string[]) => [...files].sort().join("\n");
+  const before = new Map(existing.map((i) => [key(i.files), i]));
+  const seen = new Set(fresh.flatMap((i) => i.files));
+  const merged = fresh.map((i) => {
+    const old = before.get(key(i.files));
+    return old && old.choice !== null ? { ...i, choice: old.choice } : i;
+  });
+  const kept = existing.filter(
+    (i) => !i.files.some((f) => seen.has(f)) && !i.files.every((f) => settled.has(f)),
+  );
+  return [...merged, ...kept];
+}
+
 /** Reads a review file's text; throws with a message naming what is wrong. */
 export function parseReviewFile(text: string): ReviewFile {
   let json: unknown;
