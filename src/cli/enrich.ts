@@ -168,19 +168,44 @@ async function enrichAll(
     results[i] = format({ file: files[i]!.path, ...result }, opts.pretty);
     flush();
   };
+  // Ctrl-C: stop matching, print what is finished, then the summary; a second Ctrl-C quits at once.
+  const controller = new AbortController();
+  let interrupted = false;
+  const stopListening = io.onInterrupt?.(() => {
+    if (interrupted) return io.exitNow?.(130);
+    interrupted = true;
+    reporter.message("interrupted: printing what is finished (Ctrl-C again to quit at once)", "error");
+    controller.abort(new DOMException("interrupted", "AbortError"));
+  });
   try {
     await container.resolveBatch(
       inputs.map((x) => x.input),
-      { mode: opts.mode, albums: opts.singles !== true, concurrency: opts.concurrency ?? 4, onAnswer },
+      {
+        mode: opts.mode,
+        albums: opts.singles !== true,
+        concurrency: opts.concurrency ?? 4,
+        onAnswer,
+        signal: controller.signal,
+      },
     );
   } catch (err) {
     // Not expected (the pipeline degrades instead of throwing): every file still unanswered failed.
-    for (let i = 0; i < files.length; i++) {
+    for (let i = 0; i < files.length && !interrupted; i++) {
       if (results[i] !== undefined) continue;
       reporter.message(`${files[i]!.path}: failed: ${(err as Error).message}`, "error");
       reporter.step("failed");
       results[i] = null;
     }
+  } finally {
+    stopListening?.();
+  }
+  if (interrupted) {
+    // Every finished answer, in input order, though one before it never finished.
+    for (let i = printed; i < files.length; i++)
+      if (typeof results[i] === "string") reporter.output(`${results[i]}\n`);
+    const done = results.filter((r) => r !== undefined).length;
+    reporter.finish([`interrupted after ${done} of ${files.length}`]);
+    return 130;
   }
   flush();
   const requests = container.budgetStatus().requests;

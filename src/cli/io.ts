@@ -15,6 +15,10 @@ export interface CliIo {
   /** Reads one answer at a prompt (the review flow); absent off a terminal. */
   prompt?: (question: string) => Promise<string>;
   now?: () => number;
+  /** Calls `handler` on each interrupt (Ctrl-C); returns how to stop listening. Absent: none come. */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** Ends the process at once with `code` (a second Ctrl-C). */
+  exitNow?: (code: number) => void;
 }
 
 /** How chatty the CLI is: -q errors only, -v per-file details. */

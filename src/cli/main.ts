@@ -31,6 +31,11 @@ runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   ...(prompt ? { prompt } : {}),
+  onInterrupt: (handler) => {
+    process.on("SIGINT", handler);
+    return () => process.off("SIGINT", handler);
+  },
+  exitNow: (code) => process.exit(code),
 }).then(
   (code: number) => {
     rl?.close();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,7 +7,8 @@ import { AUDIO_EXTENSIONS } from "../../src/cli/files.js";
 import { runCli } from "../../src/cli/program.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
 import { makeAudio, requireFfmpeg } from "../audio.js";
-import { captureCli } from "../helpers.js";
+import { startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
+import { captureCli, DUMP_DIR } from "../helpers.js";
 
 const AUDIO = join(import.meta.dirname, "../fixtures/audio");
 const CACHE = mkdtempSync(join(tmpdir(), "discmeta-cli-"));
@@ -111,6 +112,63 @@ describe("discmeta enrich", () => {
     expect(await runCli(["enrich", "-v", file], verbose.io)).toBe(0);
     expect(verbose.err()).toMatch(/bundled 810-release sample/);
     rmSync(cache, { recursive: true, force: true });
+  });
+
+  it("on Ctrl-C prints what is finished, then the summary, and exits 130; a second Ctrl-C quits at once", async () => {
+    const sim = await startDiscogsSimulator({ dumpDir: DUMP_DIR, faults: { latencyMs: 60 } });
+    try {
+      const out: string[] = [];
+      const err: string[] = [];
+      const exits: number[] = [];
+      let interrupt: (() => void) | undefined;
+      const io = {
+        stdout: {
+          write: (s: string) => {
+            out.push(s);
+            // The first answer printed: the user presses Ctrl-C, twice.
+            if (out.length === 1) setTimeout(() => (interrupt?.(), interrupt?.()), 0);
+            return true;
+          },
+        },
+        stderr: { write: (s: string) => err.push(s) },
+        env: {
+          DISCMETA_CACHE_DIR: mkdtempSync(join(tmpdir(), "discmeta-sigint-")),
+          DISCOGS_API_URL: sim.url,
+          DISCOGS_USER_TOKEN: "t",
+          METADATA_MODE: "fast",
+        },
+        onInterrupt: (handler: () => void) => {
+          interrupt = handler;
+          return () => {
+            interrupt = undefined;
+          };
+        },
+        exitNow: (code: number) => exits.push(code),
+      };
+      const names = [
+        "The Persuader - Östermalm",
+        "Mateo & Matos - Groove 4 U",
+        "Blue Six - Pure",
+        "Larry Heard - Missing You",
+      ];
+      const dir = mkdtempSync(join(tmpdir(), "discmeta-sigint-files-"));
+      for (const n of names)
+        copyFileSync(join(AUDIO, "Mateo & Matos - Groove 4 U.mp3"), join(dir, `${n}.mp3`));
+      const code = await runCli(["enrich", "--singles", "--concurrency", "1", dir], io);
+      expect(code).toBe(130);
+      const lines = out
+        .join("")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(lines.length).toBeLessThan(names.length);
+      expect(err.join("")).toMatch(/interrupted: printing what is finished/);
+      expect(err.join("")).toMatch(/interrupted after \d+ of 4/);
+      expect(exits).toEqual([130]);
+    } finally {
+      await sim.close();
+    }
   });
 
   it("recurses into folders, in a stable order", async () => {

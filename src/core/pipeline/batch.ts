@@ -86,6 +86,8 @@ export async function resolveBatch(
   if (albumsOn) {
     const { clusters } = clusterItems(open);
     for (const cluster of clusters) {
+      // A caller that gave up (an interrupted run) gets no more lookups.
+      options.signal?.throwIfAborted();
       const answers = await answerAlbum(cluster, deps, mode, resolveOne, options.signal);
       for (const [index, result] of answers) answer(index, result);
     }
