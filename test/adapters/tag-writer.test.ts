@@ -46,6 +46,7 @@ const ALL: TagValues = {
   trackTotal: ["3"],
   discNumber: ["1"],
   discTotal: ["1"],
+  discTitle: ["The Studio Album"],
   year: ["1987"],
   originalYear: ["1987"],
   label: ["RCA"],

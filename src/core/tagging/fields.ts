@@ -26,6 +26,13 @@ const FACTS = {
   trackTotal: { id3v24: "TRCK", id3v23: "TRCK", vorbis: "TRACKTOTAL", mp4: "trkn" },
   discNumber: { id3v24: "TPOS", id3v23: "TPOS", vorbis: "DISCNUMBER", mp4: "disk" },
   discTotal: { id3v24: "TPOS", id3v23: "TPOS", vorbis: "DISCTOTAL", mp4: "disk" },
+  // ID3v2.3 has no set-subtitle frame (TSST is v2.4's): a user text frame of the same name.
+  discTitle: {
+    id3v24: "TSST",
+    id3v23: "TXXX:DISCSUBTITLE",
+    vorbis: "DISCSUBTITLE",
+    mp4: freeform("DISCSUBTITLE"),
+  },
   year: { id3v24: "TDRC", id3v23: "TYER", vorbis: "DATE", mp4: "©day" },
   originalYear: { id3v24: "TDOR", id3v23: "TORY", vorbis: "ORIGINALDATE", mp4: freeform("ORIGINALDATE") },
   label: { id3v24: "TPUB", id3v23: "TPUB", vorbis: "LABEL", mp4: freeform("LABEL") },

@@ -104,6 +104,7 @@ export function desiredValues(answer: TrackMetadata, policy: Pick<TagPolicy, "wi
     trackTotal: num(d?.trackTotal),
     discNumber: num(d?.discNumber),
     discTotal: num(d?.discTotal),
+    discTitle: text(d?.discTitle),
     year: num(answer.year),
     originalYear: num(answer.originalYear),
     label: text(answer.label),
