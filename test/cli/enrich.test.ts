@@ -126,7 +126,11 @@ describe("discmeta enrich", () => {
           write: (s: string) => {
             out.push(s);
             // The first answer printed: the user presses Ctrl-C, twice.
-            if (out.length === 1) setTimeout(() => (interrupt?.(), interrupt?.()), 0);
+            if (out.length === 1)
+              setTimeout(() => {
+                interrupt?.();
+                interrupt?.();
+              }, 0);
             return true;
           },
         },
