@@ -3,7 +3,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { createMemoryCache } from "./adapters/cache/memory.js";
 import { createRedisCache, newRedis, type RedisCache } from "./adapters/cache/redis.js";
 import { createSqliteCache } from "./adapters/cache/sqlite.js";
@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from "./adapters/metrics/prometheus.js";
 import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/queue/bullmq.js";
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import { createTaglibWriter } from "./adapters/tags/taglib.js";
-import { type AppConfig, secretsOf } from "./config.js";
+import { type AppConfig, loadConfig, secretsOf } from "./config.js";
 import { ConfigError, describeError } from "./core/errors.js";
 import { extractTrack } from "./core/extract.js";
 import { clusterItems } from "./core/match/cluster.js";
@@ -205,14 +205,14 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
       };
     },
     async ready() {
-      const checks: Record<string, string> = { config: "ok" };
+      const checks: Record<string, string> = { config: "ok", catalog: catalogueOf(config) };
       // An open circuit is reported, not a failed readiness: the service still answers (degraded).
       if (deps.breaker)
         checks.discogs = deps.breaker.state() === "closed" ? "ok" : `circuit ${deps.breaker.state()}`;
       if (cache && "ping" in cache)
         checks.redis = (await (cache as RedisCache).ping()) ? "ok" : "unreachable";
       return {
-        ok: Object.entries(checks).every(([k, v]) => v === "ok" || k === "discogs"),
+        ok: Object.entries(checks).every(([k, v]) => v === "ok" || k === "discogs" || k === "catalog"),
         checks,
       };
     },
@@ -389,6 +389,31 @@ export async function ensureSampleIndex(cacheDir: string): Promise<{ path: strin
   });
   renameSync(own, path);
   return { path, built: true };
+}
+
+/**
+ * The configuration with the embedded default catalogue, as the CLI and the service both start: with
+ * Discogs wanted but neither a token nor an index, the bundled sample's index (built on first use in
+ * the cache folder) answers. `env` is the environment `config` was loaded from.
+ */
+export async function withDefaultCatalogue(
+  env: Record<string, string | undefined>,
+  config: AppConfig,
+): Promise<{ config: AppConfig; sample: boolean }> {
+  const wantsDiscogs = env.METADATA_USE_DISCOGS?.toLowerCase() !== "false";
+  if (!wantsDiscogs || config.discogs.token || config.discogs.indexPath) return { config, sample: false };
+  const sample = await ensureSampleIndex(config.cache.dir);
+  if (!sample) return { config, sample: false };
+  return { config: loadConfig({ ...env, DISCOGS_INDEX_PATH: sample.path }), sample: true };
+}
+
+/** Which catalogue answers, in words for logs and /ready. */
+export function catalogueOf(config: AppConfig): string {
+  if (config.discogs.disabledReason) return `none (${config.discogs.disabledReason})`;
+  const index = config.discogs.indexPath;
+  if (index && basename(index) === SAMPLE_INDEX_FILE) return "the bundled 810-release sample index";
+  if (index) return config.discogs.token ? `offline index ${index}, then the API` : `offline index ${index}`;
+  return "the Discogs API";
 }
 
 /** Reads an index's facts for `discmeta index info`. */

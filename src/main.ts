@@ -3,12 +3,13 @@
  * and dispose connections.
  */
 import { loadConfig, loadDotEnv, redactConfig, secretsOf } from "./config.js";
-import { createContainer, makeRedactor } from "./container.js";
+import { catalogueOf, createContainer, makeRedactor, withDefaultCatalogue } from "./container.js";
 import { buildServer } from "./http/server.js";
 
 try {
   loadDotEnv();
-  const config = loadConfig();
+  // The same default as the CLI's: with neither a token nor an index, the bundled sample answers.
+  const { config } = await withDefaultCatalogue(process.env, loadConfig());
   // One redactor for logs and answers: whole secrets, masked echoes of them, key-shaped text.
   const redact = makeRedactor(secretsOf(config));
   const container = createContainer(config);
@@ -26,7 +27,8 @@ try {
     },
   });
   for (const w of config.startupWarnings) app.log.warn(w);
-  app.log.info({ config: redactConfig(config) }, "configuration");
+  app.log.info({ config: redactConfig(config), catalogue: catalogueOf(config) }, "configuration");
+  app.log.info(`catalogue: ${catalogueOf(config)}`);
   await app.listen({ port: config.http.port, host: config.http.host });
   app.log.info({ startupMs: Math.round(process.uptime() * 1000) }, "ready");
   let stopping = false;

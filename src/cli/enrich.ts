@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type AppConfig, loadConfig } from "../config.js";
-import { type Container, createContainer, ensureSampleIndex } from "../container.js";
+import { type Container, createContainer, withDefaultCatalogue } from "../container.js";
 import type { TrackMetadata } from "../core/schema.js";
 import type { Mode, RawTags, TrackInput } from "../core/types.js";
 import { unreadableTags } from "../core/warnings.js";
@@ -53,22 +53,14 @@ export async function batchConfig(
   if (opts.mode) env.METADATA_MODE = opts.mode;
   env.METADATA_TIMEOUT_MS = opts.timeout !== undefined ? String(opts.timeout) : "0";
   if (!env.METADATA_CACHE_DRIVER && !env.REDIS_URL && !env.REDIS_HOST) env.METADATA_CACHE_DRIVER = "sqlite";
-  const first = loadConfig(env);
-  const wantsDiscogs = env.METADATA_USE_DISCOGS?.toLowerCase() !== "false";
-  if (wantsDiscogs && !first.discogs.token && !first.discogs.indexPath) {
-    const sample = await ensureSampleIndex(first.cache.dir);
-    if (sample) {
-      env.DISCOGS_INDEX_PATH = sample.path;
-      if (firstNotice(first.cache.dir, "bundled-sample", opts))
-        note(
-          "no DISCOGS_USER_TOKEN and no DISCOGS_INDEX_PATH: matching against the bundled 810-release sample " +
-            "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or build the full offline index with " +
-            "`discmeta index build --releases discogs_YYYYMMDD_releases.xml.gz` (see the README).",
-        );
-      return loadConfig(env);
-    }
-  }
-  return first;
+  const first = await withDefaultCatalogue(env, loadConfig(env));
+  if (first.sample && firstNotice(first.config.cache.dir, "bundled-sample", opts))
+    note(
+      "no DISCOGS_USER_TOKEN and no DISCOGS_INDEX_PATH: matching against the bundled 810-release sample " +
+        "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or build the full offline index with " +
+        "`discmeta index build --releases discogs_YYYYMMDD_releases.xml.gz` (see the README).",
+    );
+  return first.config;
 }
 
 /**
