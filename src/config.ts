@@ -187,6 +187,8 @@ export interface AppConfig {
     source: "api" | "index" | "index+api" | null;
     /** Requests per window: Discogs allows 60 with a token, 25 without. */
     rateLimit: number;
+    /** The limit the user set (DISCOGS_RATE_LIMIT), which the server's headers never raise; null: none. */
+    rateLimitCeiling: number | null;
     /** The moving window, ms: 60 000 on Discogs; shorter only for tests against the simulator. */
     rateLimitWindowMs: number;
     /** Share one budget through Redis with every process using the same token (when Redis is set). */
@@ -320,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       indexPath: e.DISCOGS_INDEX_PATH,
       source,
       rateLimit: e.DISCOGS_RATE_LIMIT || (e.DISCOGS_USER_TOKEN ? 60 : 25),
+      rateLimitCeiling: e.DISCOGS_RATE_LIMIT || null,
       rateLimitWindowMs: e.DISCOGS_RATE_LIMIT_WINDOW_MS,
       sharedBudget: e.DISCOGS_SHARED_BUDGET && Boolean(redisUrl),
     },

@@ -231,7 +231,11 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
  */
 function makeLimiter(config: AppConfig): RateLimiter {
   const d = config.discogs;
-  const local = createWindowLimiter({ limit: d.rateLimit, windowMs: d.rateLimitWindowMs });
+  const local = createWindowLimiter({
+    limit: d.rateLimit,
+    windowMs: d.rateLimitWindowMs,
+    ceiling: d.rateLimitCeiling,
+  });
   if (!d.sharedBudget || !config.cache.redisUrl) return local;
   const key = createHash("sha256")
     .update(d.token ?? "anonymous")

@@ -107,6 +107,11 @@ export function createWindowLimiter(options: {
   limit: number;
   windowMs?: number;
   timing?: Timing;
+  /**
+   * A limit the user set (DISCOGS_RATE_LIMIT): the limit in force is then the lower of it and the
+   * server's word. Without one, the server's word rules.
+   */
+  ceiling?: number | null;
 }): RateLimiter {
   const windowMs = options.windowMs ?? 60_000;
   const timing = options.timing ?? REAL_TIMING;
@@ -170,8 +175,9 @@ export function createWindowLimiter(options: {
       });
     },
     update(h) {
-      // The server knows its own limit better than our default does.
-      if (h.limit !== undefined && h.limit > 0) limit = h.limit;
+      // The server knows its own limit better than our default does, but never beats the user's.
+      if (h.limit !== undefined && h.limit > 0)
+        limit = options.ceiling ? Math.min(h.limit, options.ceiling) : h.limit;
       const now = timing.now();
       prune(now);
       const serverUsed = h.used ?? (h.remaining !== undefined && h.limit ? h.limit - h.remaining : undefined);

@@ -8,6 +8,7 @@ import {
 } from "../../../src/adapters/discogs/errors.js";
 import { createWindowLimiter } from "../../../src/adapters/discogs/rate-limit.js";
 import { createDiscogsSource } from "../../../src/adapters/discogs/source.js";
+import { loadConfig } from "../../../src/config.js";
 import { AbortedError, UpstreamError } from "../../../src/core/errors.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../../fakes/discogs-simulator/index.js";
 import { DUMP_DIR } from "../../helpers.js";
@@ -271,6 +272,29 @@ describe("rate limiting", () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it("honours DISCOGS_RATE_LIMIT below the server's word: the lower of the two is in force", async () => {
+    const config = loadConfig({ DISCOGS_USER_TOKEN: TOKEN, DISCOGS_RATE_LIMIT: "6" });
+    expect(config.discogs).toMatchObject({ rateLimit: 6, rateLimitCeiling: 6 });
+    expect(loadConfig({ DISCOGS_USER_TOKEN: TOKEN }).discogs.rateLimitCeiling).toBeNull();
+    const limiter = createWindowLimiter({ limit: 6, ceiling: config.discogs.rateLimitCeiling });
+    const client = createDiscogsClient({ baseUrl: sim.url, token: TOKEN, userAgent: "t/1", limiter });
+    const stop = new AbortController();
+    let answered = 0;
+    // Ten different releases (identical requests in flight would be coalesced into one).
+    const ids = [1, 9, 10, 11, 12, 38, 52, 53, 55, 58];
+    const calls = ids.map((id) => client.getRelease(id, stop.signal).then(() => answered++));
+    await new Promise((r) => setTimeout(r, 1000));
+    // The simulator's headers say 60 a minute; the user's 6 holds.
+    expect(limiter.limit).toBe(6);
+    expect(answered).toBe(6);
+    stop.abort();
+    await Promise.allSettled(calls);
+    // Without a setting, the server's word rules (it may raise the default).
+    const open = createWindowLimiter({ limit: 6 });
+    open.update({ limit: 60 });
+    expect(open.limit).toBe(60);
   });
 
   it("learns from the headers that another worker used the window", async () => {
