@@ -69,6 +69,16 @@ function createGate(size: number) {
   };
 }
 
+/** Request ids a server makes itself, when the client sent none worth keeping. */
+let requestCounter = 0;
+
+/** A request id from the client's X-Request-Id: safe characters only, at most 64; else one of ours. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  const raw = Array.isArray(header) ? header[0] : header;
+  const clean = (raw ?? "").replace(/[^A-Za-z0-9._:-]/g, "").slice(0, 64);
+  return clean || `req-${(++requestCounter).toString(36)}`;
+}
+
 /** Builds the server over a container. */
 export async function buildServer(
   container: Container,
@@ -78,7 +88,10 @@ export async function buildServer(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestIdHeader: "x-request-id",
+    // A client's X-Request-Id is kept for tracing, but as a bounded token: at most 64 safe characters,
+    // never 8 KB of whatever it sent into every log line.
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers["x-request-id"]),
   }).withTypeProvider<ZodTypeProvider>();
   // Only JSON and multipart: anything else is a 415, not a string to make sense of.
   app.removeContentTypeParser("text/plain");

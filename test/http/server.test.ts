@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createContainer } from "../../src/container.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
-import { buildServer } from "../../src/http/server.js";
+import { buildServer, requestIdOf } from "../../src/http/server.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
 import { DUMP_DIR, FIXTURES, warningText } from "../helpers.js";
 
@@ -287,6 +287,30 @@ describe("operational routes", () => {
     const res = await app.inject({ url: "/ready" });
     expect(res.statusCode).toBe(503);
     expect(res.json().checks.redis).toBe("unreachable");
+  });
+
+  it("keeps a client's X-Request-Id as a bounded token, never 8 KB of it in the log", async () => {
+    const lines: string[] = [];
+    const config = loadConfig({ METADATA_USE_DISCOGS: "false", METADATA_CACHE_ENABLED: "false" });
+    const container = createContainer(config);
+    const logged = await buildServer(container, {
+      logger: { level: "info", stream: { write: (l: string) => lines.push(l) } },
+    });
+    try {
+      const huge = `abc-123${"x".repeat(8 * 1024)}`;
+      const res = await logged.inject({ method: "GET", url: "/health", headers: { "x-request-id": huge } });
+      expect(res.statusCode).toBe(200);
+      await logged.inject({ method: "GET", url: "/nope", headers: { "x-request-id": "trace-42" } });
+      const ids = lines.map((l) => JSON.parse(l).reqId as string | undefined).filter(Boolean);
+      expect(ids).toContain("trace-42");
+      expect(Math.max(...ids.map((id) => id!.length))).toBeLessThanOrEqual(64);
+      expect(lines.join("")).not.toContain("x".repeat(100));
+    } finally {
+      await logged.close();
+      await container.dispose();
+    }
+    expect(requestIdOf("a b<script>")).toBe("abscript");
+    expect(requestIdOf(undefined)).toMatch(/^req-/);
   });
 
   it("serves over a real socket", async () => {
