@@ -164,6 +164,10 @@ describe("LLM tasks and budgets", () => {
       expect(split.diagnostics.extraction.source).toBe("llm");
       expect(split.mix).toBeNull();
       expect(warningText(split)).toMatch(/its mix is not in the filename/);
+      // Words of the name, but not its two parts (Missing / You of "Larry Heard Missing You"): refused.
+      const scattered = await make().resolve({ filename: "Larry Heard Missing You.mp3", mode: "balanced" });
+      expect(scattered.diagnostics.extraction.source).not.toBe("llm");
+      expect(warningText(scattered)).toMatch(/not the name's two parts/);
       const only = await make().resolve({ filename: "Nobody Known - Nothing Like It.mp3", mode: "balanced" });
       expect(only.source).toBe("llm");
       expect(only).toMatchObject({ country: null, label: null, album: null, year: null });

@@ -116,6 +116,22 @@ export async function splitWithLlm(ctx: StageContext): Promise<void> {
     );
     return;
   }
+  // A split is two contiguous runs of the name's words that make the whole name, one after the other:
+  // "Larry Heard Missing You" may be Larry Heard / Missing You, never Missing / You.
+  // Compared without spaces, so a name written as one word ("DaysSincePast") splits too.
+  const compact = (x: string) => normalizeKey(x).replace(/ /g, "");
+  const whole = compact(q.title ?? "");
+  const [a, t] = [compact(answer.artist), compact(answer.title)];
+  if (whole !== "" && whole !== `${a}${t}` && whole !== `${t}${a}`) {
+    ctx.warnings.push(
+      warning(
+        "llm-split-rejected",
+        "llm",
+        "llm split rejected: its artist and title are not the name's two parts",
+      ),
+    );
+    return;
+  }
   // Every field obeys the same rule: a mix the filename does not spell is the model's invention.
   const mix = answer.mix && inName(answer.mix) ? normalizeMix(answer.mix) : null;
   if (answer.mix && !mix && !isOriginalMixText(answer.mix))

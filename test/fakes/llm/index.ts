@@ -55,7 +55,14 @@ export function answerFor(
   invent = false,
 ): unknown {
   const injected = gullible && JSON.stringify(data).includes("Ignore previous instructions");
-  if (invent && task === "split") return { artist: "Days", title: "SincePast", mix: "HACKED MIX" };
+  if (invent && task === "split") {
+    // Words of a longer name, but not its two parts: one title word as the artist, another as the title.
+    const words = String(data.filename ?? "")
+      .replace(/\.[a-z0-9]+$/i, "")
+      .split(/\s+/);
+    if (words.length >= 4) return { artist: words[2], title: words[3], mix: null };
+    return { artist: "Days", title: "SincePast", mix: "HACKED MIX" };
+  }
   if (invent && task === "llm-only")
     return {
       ...(answerFor(task, data, false) as object),
