@@ -14,6 +14,35 @@ import { type OwnRedis, startOwnRedis } from "../redis-server.js";
 let redis: OwnRedis | undefined;
 afterAll(() => redis?.stop());
 
+describe("Redis down from the start, with the shared budget on", () => {
+  it("answers, and prints no '[ioredis] Unhandled error event' trace for each reconnect", async () => {
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => {
+      printed.push(args.map(String).join(" "));
+    };
+    const index = await ensureSampleIndex(DIR);
+    const container = createContainer(
+      loadConfig({
+        REDIS_URL: "redis://127.0.0.1:9",
+        DISCOGS_SHARED_BUDGET: "true",
+        DISCOGS_USER_TOKEN: "t",
+        DISCOGS_API_URL: "http://127.0.0.1:9",
+        DISCOGS_INDEX_PATH: index!.path,
+      }),
+    );
+    try {
+      const r = await container.resolve({ filename: "The Persuader - Östermalm.mp3" });
+      expect(["simple", "discogs"]).toContain(r.source);
+      await new Promise((res) => setTimeout(res, 300));
+    } finally {
+      await container.dispose();
+      console.error = original;
+    }
+    expect(printed.filter((l) => l.includes("Unhandled error event"))).toEqual([]);
+  });
+});
+
 describe("Redis outage mid-run", () => {
   it("keeps answering while Redis is down, and caches again when it is back", async () => {
     redis = await startOwnRedis();

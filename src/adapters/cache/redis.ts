@@ -15,7 +15,11 @@ const require = createRequire(import.meta.url);
  */
 export function newRedis(url: string, options: RedisOptions): Redis {
   const { Redis: Client } = require("ioredis") as typeof import("ioredis");
-  return new Client(url, options);
+  const client = new Client(url, options);
+  // A down Redis is reported by the commands that fail (each caller degrades, with its reason): an
+  // "error" event without a listener would print a stack trace for every reconnect attempt.
+  client.on("error", () => undefined);
+  return client;
 }
 
 /** Options of the Redis cache. */

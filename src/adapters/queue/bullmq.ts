@@ -16,7 +16,10 @@ const require = createRequire(import.meta.url);
 const bullmq = () => require("bullmq") as typeof import("bullmq");
 const newRedis = (url: string, options: RedisOptions): Redis => {
   const { Redis: Client } = require("ioredis") as typeof import("ioredis");
-  return new Client(url, options);
+  const client = new Client(url, options);
+  // Failures surface through the commands (jobs answer 503); no stack trace per reconnect attempt.
+  client.on("error", () => undefined);
+  return client;
 };
 
 /** Options shared by the queue and the worker. */
