@@ -4,8 +4,8 @@
  * review: asked on a terminal with --review, else written to a review file that `--apply` reads back.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve as resolvePath } from "node:path";
+import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import type { Container } from "../container.js";
 import { MetadataError } from "../core/errors.js";
 import type { CoverImage, TagReader } from "../core/ports.js";
@@ -165,7 +165,8 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
       .map((o) => resolvePath(o.file)),
   );
   const reviewFile = opts.reviewFile ?? defaultReviewFile(run.stateDir, paths);
-  await saveReview(left, reviewFile, run, settled);
+  const roots = await Promise.all(paths.map((p) => realpath(p).catch(() => resolvePath(p))));
+  await saveReview(left, reviewFile, run, settled, roots);
   return finish(
     outcomes,
     run,
@@ -384,6 +385,16 @@ async function applyChoices(items: readonly ReviewItem[], run: TagRun): Promise<
   return out;
 }
 
+/** True when `file`, symlinks resolved, is one of `roots` or inside one of them. */
+async function confined(file: string, roots: readonly string[]): Promise<boolean> {
+  const real = await realpath(file).catch(() => null);
+  if (real === null) return false;
+  return roots.some((root) => {
+    const rel = relative(root, real);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  });
+}
+
 function failedOutcome(file: string, reason: string): FileOutcome {
   return { file, status: "failed", releaseId: null, recommendation: null, changes: [], cover: false, reason };
 }
@@ -398,12 +409,16 @@ async function saveReview(
   path: string,
   run: TagRun,
   settled: ReadonlySet<string> | "replace" = new Set(),
+  roots: readonly string[] = [],
 ): Promise<void> {
   let existing: ReviewItem[] = [];
+  let knownRoots: string[] = [];
   const text = await readFile(path, "utf8").catch(() => null);
-  if (text !== null && settled !== "replace") {
+  if (text !== null) {
     try {
-      existing = parseReviewFile(text).items;
+      const before = parseReviewFile(text);
+      knownRoots = before.roots;
+      if (settled !== "replace") existing = before.items;
     } catch (err) {
       run.reporter.message(
         `not saving the review items: "${path}" is not a review file we can merge into (${(err as Error).message}); move it away or pass --review-file`,
@@ -418,6 +433,7 @@ async function saveReview(
     version: 1,
     help: REVIEW_HELP,
     created: new Date().toISOString(),
+    roots: [...new Set([...knownRoots, ...roots])].sort(),
     items: merged,
   };
   await mkdir(dirname(path), { recursive: true });
@@ -450,16 +466,27 @@ async function applyReviewFile(path: string, run: TagRun, io: CliIo): Promise<nu
     io.stderr.write(`discmeta: cannot apply "${path}": ${(err as Error).message}\n`);
     return 2;
   }
-  const decided = review.items.filter((i) => i.choice !== null);
+  // Only files inside the folders the review was made for, symlinks resolved: a tampered file names
+  // nothing else.
+  const refused: FileOutcome[] = [];
+  const decided: ReviewItem[] = [];
+  for (const item of review.items.filter((i) => i.choice !== null)) {
+    const inside: string[] = [];
+    for (const f of item.files) {
+      if (await confined(f, review.roots)) inside.push(f);
+      else refused.push(failedOutcome(f, "outside the folders this review file was made for; refused"));
+    }
+    if (inside.length > 0) decided.push({ ...item, files: inside });
+  }
   // The summary counts what this run did: one step per file of a decided item.
   const reporter = createReporter(io, {
-    total: decided.reduce((n, i) => n + i.files.length, 0),
+    total: refused.length + decided.reduce((n, i) => n + i.files.length, 0),
     verbosity: verbosityOf(run.opts),
     label: "file",
     status: () => run.container.budgetStatus(),
   });
   run = { ...run, reporter };
-  const outcomes = await applyChoices(decided, run);
+  const outcomes = [...refused, ...(await applyChoices(decided, run))];
   for (const o of outcomes) {
     show(o, run);
     reporter.step(o.status === "failed" ? "failed" : o.releaseId === null ? "fallback" : "matched");

@@ -10,11 +10,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMusicMetadataReader } from "../../src/adapters/tags/music-metadata.js";
 import { runCli } from "../../src/cli/program.js";
@@ -266,6 +268,34 @@ describe("review", () => {
     const b = capture();
     expect(await runCli(["tag", "--apply", reviewPath], b.io)).toBe(2);
     expect(b.err()).toMatch(/cannot apply ".*": review file: /);
+  });
+
+  it("--apply writes no file outside the folders the review was made for, symlinks resolved", async () => {
+    const inside = uncertain("review-confined");
+    const outsideDir = mkdtempSync(join(tmpdir(), "discmeta-outside-"));
+    const outside = makeAudio(outsideDir, "Nobody Known - Östermalm", "mp3 (ID3v2.4)");
+    const link = join(dirname(inside), "link.mp3");
+    symlinkSync(outside, link);
+    const reviewPath = join(ROOT, "review-confined.json");
+    await runCli(["tag", "--json", "--review-file", reviewPath, inside], capture().io);
+    const review = parseReviewFile(readFileSync(reviewPath, "utf8"));
+    expect(review.roots).toEqual([realpathSync(inside)]);
+    // A tampered file: the item now names a file elsewhere, and a link from inside to it.
+    review.items[0]!.files.push(outside, link);
+    review.items[0]!.choice = 1;
+    writeFileSync(reviewPath, JSON.stringify(review));
+    const before = readFileSync(outside);
+    const a = capture();
+    expect(await runCli(["tag", "--json", "--write", "--apply", reviewPath], a.io)).toBe(1);
+    const byFile = Object.fromEntries(a.lines().map((l) => [l.file, l]));
+    expect(byFile[inside]?.status).toBe("written");
+    for (const f of [outside, link])
+      expect(byFile[f]).toMatchObject({
+        status: "failed",
+        reason: expect.stringMatching(/outside the folders/),
+      });
+    expect(readFileSync(outside).equals(before)).toBe(true);
+    rmSync(outsideDir, { recursive: true, force: true });
   });
 
   it("keeps the review file in the state folder by default, and a new run loses no decision", async () => {

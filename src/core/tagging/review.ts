@@ -43,6 +43,11 @@ export const ReviewFileSchema = z.object({
   version: z.literal(1),
   help: z.string(),
   created: z.string(),
+  /**
+   * The folders (and files) the runs that made this file were given, symlinks resolved: `--apply` writes
+   * no file outside them, whatever the items say.
+   */
+  roots: z.array(z.string().min(1)).default([]),
   items: z.array(ReviewItemSchema),
 });
 export type ReviewFile = z.infer<typeof ReviewFileSchema>;
