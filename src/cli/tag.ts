@@ -4,7 +4,7 @@
  * review: asked on a terminal with --review, else written to a review file that `--apply` reads back.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import type { Container } from "../container.js";
 import { MetadataError } from "../core/errors.js";
@@ -123,7 +123,7 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
 
 async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<number> {
   const { container, opts } = first;
-  const { files: found, missing, skipped } = await collectAudioFiles(paths);
+  const { files: found, missing, skipped, temps } = await collectAudioFiles(paths);
   // The progress line counts files matched, now that they are known.
   const reporter = createReporter(io, {
     total: found.length,
@@ -134,6 +134,7 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
   const run: TagRun = { ...first, reporter };
   for (const m of missing) reporter.message(`cannot read "${m.path}": ${m.reason}`, "error");
   for (const s of skipped) reporter.message(`skipped "${s}": not an audio file`, "info");
+  await removeStaleTemps(temps, reporter);
   const writable = new Set(container.tagWriter.extensions);
   const files = found.filter((f) => {
     if (writable.has(extname(f.path).toLowerCase())) return true;
@@ -383,6 +384,19 @@ async function applyChoices(items: readonly ReviewItem[], run: TagRun): Promise<
     }
   }
   return out;
+}
+
+/** A temporary file older than this was left by a write that was killed; a live write takes seconds. */
+const STALE_TEMP_MS = 60_000;
+
+/** Removes the tag writer's temporary files that a killed write left behind (a live one is kept). */
+async function removeStaleTemps(temps: readonly string[], reporter: Reporter): Promise<void> {
+  for (const temp of temps) {
+    const info = await stat(temp).catch(() => null);
+    if (!info || Date.now() - info.mtimeMs < STALE_TEMP_MS) continue;
+    await rm(temp, { force: true });
+    reporter.message(`removed "${temp}", a temporary file an interrupted write left behind`, "info");
+  }
 }
 
 /** True when `file`, symlinks resolved, is one of `roots` or inside one of them. */

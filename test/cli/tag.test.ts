@@ -6,6 +6,7 @@
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -13,6 +14,7 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -184,6 +186,31 @@ describe("a rerun settles", () => {
     expect(statuses.filter((s) => s === "unchanged")).toHaveLength(stockholm.length + 2);
     expect(statuses.filter((s) => s === "would-change")).toEqual([]);
     expect(searches()).toBe(0);
+  });
+});
+
+describe("a killed write's temporary file", () => {
+  it("is never collected, and the next tag run removes a stale one (a live one is left alone)", async () => {
+    const dir = join(ROOT, "temps", "The Persuader - Stockholm (1999)");
+    mkdirSync(dir, { recursive: true });
+    const real = makeAudio(dir, "01 - Östermalm", "flac");
+    const stale = join(dir, ".01 - Östermalm.flac.discmeta-0a1b2c3d.flac");
+    const live = join(dir, ".01 - Östermalm.flac.discmeta-4e5f6a7b.flac");
+    copyFileSync(real, stale);
+    copyFileSync(real, live);
+    const old = new Date(Date.now() - 5 * 60_000);
+    utimesSync(stale, old, old);
+    const c = capture();
+    expect(await runCli(["tag", "--json", dir], c.io)).toBe(0);
+    expect(c.lines().map((l) => l.file)).toEqual([real]);
+    expect(c.err()).toMatch(
+      /removed ".*discmeta-0a1b2c3d\.flac", a temporary file an interrupted write left behind/,
+    );
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    const e = capture();
+    expect(await runCli(["enrich", dir], e.io)).toBe(0);
+    expect(e.lines().map((l) => l.file)).toEqual([real]);
   });
 });
 
