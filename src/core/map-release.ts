@@ -6,7 +6,7 @@ import type { ArtistCredit, Release, ReleaseTrack } from "./catalog.js";
 import { dedupe, stripDiscogsSuffix } from "./normalize.js";
 import { formatText, releaseDetails } from "./release-details.js";
 import type { Candidate, MatchInfo, TrackMetadata } from "./schema.js";
-import { type Recommendation, roundPenalties, type Scored } from "./score/index.js";
+import { type Recommendation, round3, roundPenalties, type Scored } from "./score/index.js";
 import { isVarious, joinCredits } from "./similarity.js";
 import type { TrackQuery } from "./types.js";
 
@@ -29,8 +29,6 @@ function trackCredits(release: Release, row: ReleaseTrack): ArtistCredit[] {
   if (row.artists.length > 0) return row.artists;
   return isVarious(release.artists) ? [] : release.artists;
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The match block of the response. */
 export function matchInfo(

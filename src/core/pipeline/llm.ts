@@ -22,7 +22,7 @@ import { normalizeKey, normalizeMix, normalizeName, normalizeTitle } from "../no
 import type { LlmTask, TrackSearch } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
 import type { AlbumScored } from "../score/index.js";
-import { calibratedConfidence, recommend } from "../score/index.js";
+import { calibratedConfidence, recommend, round3 } from "../score/index.js";
 import { joinCredits } from "../similarity.js";
 import { EXTRACTION_CONFIDENCE, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
@@ -210,7 +210,7 @@ async function select(
       label: r.labels[0]?.name ?? null,
       formats: r.formats.flatMap((f) => [f.name, ...f.descriptions]),
       rows: evidence(r.tracklist, s.row),
-      scorerDistance: Math.round(s.distance * 1000) / 1000,
+      scorerDistance: round3(s.distance),
     };
   });
   const q = ctx.query;
@@ -227,7 +227,7 @@ async function select(
   if (!answer) return outcome;
   if (answer.selected_index === null) {
     // The model sees no fit: keep the scorer's pick but trust it less.
-    return { ...outcome, confidence: Math.round(outcome.confidence * 0.6 * 1000) / 1000 };
+    return { ...outcome, confidence: round3(outcome.confidence * 0.6) };
   }
   if (answer.selected_index >= top.length) {
     ctx.warnings.push(
@@ -251,7 +251,7 @@ async function select(
     ranked: reordered,
     best: chosen,
     recommendation: recommend(chosen, ctx.deps.settings.policy),
-    confidence: Math.round(blended * 1000) / 1000,
+    confidence: round3(blended),
     selectedBy: answer.selected_index === 0 ? "scorer" : "llm",
   };
 }
@@ -276,7 +276,7 @@ export async function selectAlbum(
     rows: s.release.tracklist
       .slice(0, 12)
       .map((r) => ({ position: r.position, title: r.title, duration: null })),
-    scorerDistance: Math.round(s.distance * 1000) / 1000,
+    scorerDistance: round3(s.distance),
   }));
   const answer = await call<{ selected_index: number | null; confidence: number }>(
     ctx,
@@ -432,7 +432,7 @@ export function createLlmOnlyStage(): Stage {
       applyDescription(result, answer);
       result.source = "llm";
       const cap = ctx.deps.settings.policy.llmOnlyMaxConfidence;
-      result.confidence = Math.round(Math.min(cap, answer.confidence) * 1000) / 1000;
+      result.confidence = round3(Math.min(cap, answer.confidence));
       result.warnings.push(
         warning("llm-facts", "llm", "facts proposed by the LLM, not confirmed by Discogs"),
       );

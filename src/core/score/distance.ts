@@ -30,9 +30,10 @@ export function weightedDistance<K extends string>(
   return total > 0 ? sum / total : (options.empty ?? 0);
 }
 
+/** A figure as answers show it: rounded to three decimals. */
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 /** Penalties as answers show them: rounded to three decimals. */
 export function roundPenalties(penalties: Readonly<Penalties>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(penalties).map(([k, v]) => [k, Math.round(Number(v) * 1000) / 1000]),
-  );
+  return Object.fromEntries(Object.entries(penalties).map(([k, v]) => [k, round3(Number(v))]));
 }

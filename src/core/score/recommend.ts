@@ -4,7 +4,7 @@
  * best rival record (Picard's), and the confidence curve. Every number comes from the policy table.
  */
 import { DEFAULT_POLICY, type Policy } from "../policy.js";
-import { clamp01 as clamp } from "./distance.js";
+import { clamp01 as clamp, round3 } from "./distance.js";
 import type { Scored } from "./track.js";
 
 /** Recommendation levels, best first. */
@@ -106,5 +106,5 @@ export function confidenceOf(
   const m = policy.margins;
   if (margin !== null && margin < m.tie) conf *= m.tieFactor;
   else if (margin !== null && margin < m.close) conf *= m.closeFactor;
-  return Math.round(clamp(conf) * 1000) / 1000;
+  return round3(clamp(conf));
 }
