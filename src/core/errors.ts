@@ -59,6 +59,16 @@ export class AbortedError extends MetadataError {
   override readonly name = "AbortedError" as const;
 }
 
+/** What `fetch` answers, or null when the catalogue has no such thing (any other fault is thrown). */
+export async function nullIfNotFound<T>(fetch: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
 /** Turns any thrown value into a short, secret-free reason for diagnostics. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;

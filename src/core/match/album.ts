@@ -5,7 +5,7 @@
  * landed on (the caller's evidence, so a folder that is no album costs nothing extra).
  */
 import type { Master, Release, SearchHit } from "../catalog.js";
-import { NotFoundError } from "../errors.js";
+import { nullIfNotFound } from "../errors.js";
 import { DEFAULT_POLICY, type Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import {
@@ -59,16 +59,6 @@ export function scoreClusterOn(
   return scoreAlbum(placeables(cluster), cluster, release, masterYear, policy);
 }
 
-/** A release by id, or null when the catalogue has none (any other fault is thrown). */
-async function fetchOrNull<T>(fetch: () => Promise<T>): Promise<T | null> {
-  try {
-    return await fetch();
-  } catch (err) {
-    if (err instanceof NotFoundError) return null;
-    throw err;
-  }
-}
-
 /** The original year of a master: known from a search row or the files, else one fetch. */
 export async function masterYearOf(
   masterId: number | null,
@@ -79,7 +69,7 @@ export async function masterYearOf(
   if (!masterId) return { year: null, requests: 0 };
   const year = known.get(masterId);
   if (year !== undefined) return { year, requests: 0 };
-  const master: Master | null = await fetchOrNull(() => source.getMaster(masterId, signal));
+  const master: Master | null = await nullIfNotFound(() => source.getMaster(masterId, signal));
   return { year: master?.year ?? null, requests: 1 };
 }
 
@@ -93,7 +83,7 @@ export function versionsToFetch(
   masterYears: ReadonlyMap<number, number>,
   hints: Cluster["hints"],
   limit: number,
-): { id: number; masterId: number | null }[] {
+): number[] {
   const groups = new Map<number, { hit: SearchHit; cost: number }>();
   const earliest = new Map<number, number>();
   for (const h of hits)
@@ -112,7 +102,7 @@ export function versionsToFetch(
     if (!prev || cost < prev.cost || (cost === prev.cost && better(h, prev.hit)))
       groups.set(key, { hit: h, cost });
   }
-  return [...groups.values()].slice(0, limit).map((g) => ({ id: g.hit.id, masterId: g.hit.masterId }));
+  return [...groups.values()].slice(0, limit).map((g) => g.hit.id);
 }
 
 function better(a: SearchHit, b: SearchHit): boolean {
@@ -138,7 +128,7 @@ function masterYearsOf(hits: readonly SearchHit[]): Map<number, number> {
  */
 async function scoreFetched(
   cluster: Cluster,
-  ids: readonly { id: number; masterId: number | null }[],
+  ids: readonly number[],
   masterYears: Map<number, number>,
   source: MetadataSource,
   opts: AlbumMatchOptions,
@@ -146,9 +136,9 @@ async function scoreFetched(
   const policy = opts.policy ?? DEFAULT_POLICY;
   const scored: AlbumScored<ClusterItem>[] = [];
   let requests = 0;
-  for (const { id } of ids) {
+  for (const id of ids) {
     requests++;
-    const release = await fetchOrNull(() => source.getRelease(id, opts.signal));
+    const release = await nullIfNotFound(() => source.getRelease(id, opts.signal));
     if (!release) continue;
     const year = await masterYearOf(release.masterId, masterYears, source, opts.signal);
     requests += year.requests;
@@ -233,13 +223,7 @@ export async function matchAlbum(
   const named = namedRelease(cluster);
   let requests = 0;
   if (named !== null) {
-    const found = await scoreFetched(
-      cluster,
-      [{ id: named, masterId: null }],
-      taggedMasterYears(cluster),
-      source,
-      opts,
-    );
+    const found = await scoreFetched(cluster, [named], taggedMasterYears(cluster), source, opts);
     const out = outcomeOf(found.scored, cluster, found.requests, "release-id", policy);
     // The files' own word holds when the release places them; otherwise match as for any album.
     if (out.best && out.recommendation !== "none") return out;

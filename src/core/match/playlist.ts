@@ -8,7 +8,7 @@
  * place is matched alone, as if the folder had said nothing.
  */
 import type { Release, SearchHit } from "../catalog.js";
-import { NotFoundError } from "../errors.js";
+import { nullIfNotFound } from "../errors.js";
 import { folderOf } from "../folder.js";
 import { normalizeKey, normalizeName, normalizeTitle } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
@@ -28,9 +28,11 @@ const TITLE_SEARCHES = 4;
 const TITLE_RELEASES = 2;
 
 /**
- * Folder-level readings. In a folder of three or more files named "Title - Artist", the same name
- * closes most files while the opening names differ: that name is the artist, and those files are read
- * the other way round. Files whose tags name the artist are never touched.
+ * Folder-level readings, per folder of three or more files: in "Title - Artist" names the same name
+ * closes most files while the opening names differ, so that name is the artist and those files are read
+ * the other way round; unsplit names that open alike share their artist (sharedPrefix); a bracket that
+ * closes most titles names their album (sharedBracket). Files whose tags name the artist are never
+ * touched.
  */
 export function readFolders(items: ClusterItem[]): ClusterItem[] {
   const byFolder = new Map<string, ClusterItem[]>();
@@ -38,7 +40,7 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
     const folder = folderOf(item.input.path);
     if (folder !== null) byFolder.set(folder, [...(byFolder.get(folder) ?? []), item]);
   }
-  const swapped = new Set<number>();
+  const read = new Map<number, ClusterItem>();
   for (const group of byFolder.values()) {
     const named = group.filter((i) => i.query.source === "filename" && i.query.artist && i.query.title);
     if (named.length < 3) continue;
@@ -55,15 +57,14 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
     const [shared, n] = [...titles.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
     const artistTop = Math.max(0, ...artists.values());
     if (n < 3 || n < named.length * SHARED_SHARE || artistTop >= n) continue;
-    for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) swapped.add(i.index);
+    for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) read.set(i.index, swap(i));
   }
-  const read = new Map<number, ClusterItem>();
   for (const group of byFolder.values()) {
+    // Unsplit names have no artist, so no file is both swapped and read by its opening.
     for (const item of sharedPrefix(group)) read.set(item.index, item);
-    const current = group.map((i) => read.get(i.index) ?? (swapped.has(i.index) ? swap(i) : i));
-    for (const item of sharedBracket(current)) read.set(item.index, item);
+    for (const item of sharedBracket(group.map((i) => read.get(i.index) ?? i))) read.set(item.index, item);
   }
-  return items.map((item) => read.get(item.index) ?? (swapped.has(item.index) ? swap(item) : item));
+  return items.map((item) => read.get(item.index) ?? item);
 }
 
 /** A bracket closing a title: "Lay Some Happiness On Me (Country, My Way)". */
@@ -196,12 +197,9 @@ export async function findAcrossTitles(
     .sort((a, b) => b.titles.size - a.titles.size);
   const hits = records.slice(0, TITLE_RELEASES).flatMap((e) => e.hits);
   const out: Release[] = [];
-  for (const { id } of versionsToFetch(hits, new Map(), cluster.hints, TITLE_RELEASES)) {
-    try {
-      out.push(await source.getRelease(id, signal));
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+  for (const id of versionsToFetch(hits, new Map(), cluster.hints, TITLE_RELEASES)) {
+    const release = await nullIfNotFound(() => source.getRelease(id, signal));
+    if (release) out.push(release);
   }
   return out;
 }

@@ -5,15 +5,16 @@
  * albums; and files placed on a release the user chose.
  */
 import type { Release } from "../catalog.js";
-import { describeError, NotFoundError } from "../errors.js";
+import { describeError, NotFoundError, nullIfNotFound } from "../errors.js";
 import { extractTrack } from "../extract.js";
 import { candidateOf, MAX_CANDIDATES } from "../map-release.js";
 import { type AlbumOutcome, masterYearOf, matchAlbum, scoreClusterOn } from "../match/album.js";
 import { type Cluster, type ClusterItem, trackQueryOf } from "../match/cluster.js";
 import { findAcrossTitles, folderQuery } from "../match/playlist.js";
+import type { Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import type { Candidate, StageRecord, TrackMetadata } from "../schema.js";
-import { type AlbumScored, confidenceOf, recommendAlbum, scoreCandidate } from "../score/index.js";
+import { type AlbumScored, confidenceOf, recommendAlbum, round3, scoreCandidate } from "../score/index.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type Warning, warning } from "../warnings.js";
 import { finishAnswer, matchedAnswer, trackVerdict } from "./answer.js";
@@ -47,17 +48,23 @@ interface Placing {
 }
 
 /**
- * The answers of the files an album placed, each through the one answer path: the placement scored as
- * a track candidate on its row, with a track-level verdict no surer than the album's.
+ * The placements that answer for their files: on a release the user chose, every file its rows fit; on
+ * an album of our choosing, only the sure ones.
  */
-async function placeFiles(deps: PipelineDeps, p: Placing, minConfidence: number) {
-  const { policy } = deps.settings;
+function answering(best: AlbumScored<ClusterItem>, policy: Policy, chosen: boolean) {
+  return chosen ? best.placements : best.placements.filter((x) => x.cost <= policy.album.placementAccept);
+}
+
+/**
+ * The answers of the files an album placed, each through the one answer path: the placement scored as
+ * a track candidate on its row, with a track-level verdict no surer than the album's (below the minimum
+ * confidence, no answer; a user's choice answers whatever the confidence).
+ */
+async function placeFiles(deps: PipelineDeps, p: Placing) {
+  const { policy, minConfidence } = deps.settings;
   const answers = new Map<number, TrackMetadata>();
   const chosen = p.stage === "chosen-release";
-  // The user's choice places every file its rows fit; an album of our choosing only the sure ones.
-  const placed = chosen
-    ? p.best.placements
-    : p.best.placements.filter((x) => x.cost <= policy.album.placementAccept);
+  const placed = answering(p.best, policy, chosen);
   let i = 0;
   for (const placement of placed) {
     const q = trackQueryOf(placement.item);
@@ -77,8 +84,8 @@ async function placeFiles(deps: PipelineDeps, p: Placing, minConfidence: number)
         clusterId: p.cluster.id,
         releaseId: p.best.release.id,
         recommendation: p.outcome.recommendation,
-        distance: Math.round(p.best.distance * 1000) / 1000,
-        margin: p.outcome.margin === null ? null : Math.round(p.outcome.margin * 1000) / 1000,
+        distance: round3(p.best.distance),
+        margin: p.outcome.margin === null ? null : round3(p.outcome.margin),
         position: placement.row.position || null,
         items: p.cluster.items.length,
         strategy: p.outcome.strategy === "none" ? "album-search" : p.outcome.strategy,
@@ -182,20 +189,6 @@ async function chooseWithLlm(
   };
 }
 
-/** A release by id from the catalogue, or null when it is gone. */
-async function releaseOrNull(
-  source: MetadataSource,
-  id: number,
-  signal?: AbortSignal,
-): Promise<Release | null> {
-  try {
-    return await source.getRelease(id, signal);
-  } catch (err) {
-    if (err instanceof NotFoundError) return null;
-    throw err;
-  }
-}
-
 /**
  * The evidence of a cluster that names no album: the releases its files' own matches landed on (a
  * record two of them share), or, when no file names an artist (bare titles, mixes of one title), the
@@ -242,7 +235,7 @@ async function evidenceOf(
     return bare.length >= 2 && bare.length >= named.length ? findAcrossTitles(cluster, source, signal) : [];
   // One vote among several files that each went their own way is no album: nothing more is spent.
   if (best.n < 2 && named.length > 1 && votes.size > 1) return [];
-  const release = await releaseOrNull(source, best.id, signal);
+  const release = await nullIfNotFound(() => source.getRelease(best.id, signal));
   return release ? [release] : [];
 }
 
@@ -287,8 +280,7 @@ export async function answerAlbum(
     if (!llm.best || !ACCEPTED.has(outcome.recommendation) || outcome.strategy === "none") continue;
     // What the files matched alone for the evidence spent is the album's cost too.
     const spent = { ...counters };
-    const accept = deps.settings.policy.album.placementAccept;
-    const placed = new Set(llm.best.placements.filter((x) => x.cost <= accept).map((x) => x.item.index));
+    const placed = new Set(answering(llm.best, deps.settings.policy, false).map((x) => x.item.index));
     for (const [index, r] of singles) {
       if (!placed.has(index)) continue;
       spent.discogsRequests += r.diagnostics.discogsRequests;
@@ -305,7 +297,7 @@ export async function answerAlbum(
       ms: Math.max(0, (deps.now ?? Date.now)() - t0),
       mode,
     };
-    const answers = await placeFiles(deps, placing, deps.settings.minConfidence);
+    const answers = await placeFiles(deps, placing);
     if (answers.size === 0) continue;
     for (const [index, result] of singles) if (!answers.has(index)) answers.set(index, result);
     return answers;
@@ -350,20 +342,16 @@ export async function resolveOnRelease(
     requests: 0,
     strategy: "release-id",
   };
-  const answers = await placeFiles(
-    deps,
-    {
-      cluster,
-      outcome,
-      best,
-      selectedBy: "user",
-      counters,
-      llm: { calls: 0, warnings: [] },
-      stage: "chosen-release",
-      ms: 0,
-      mode,
-    },
-    0,
-  );
+  const answers = await placeFiles(deps, {
+    cluster,
+    outcome,
+    best,
+    selectedBy: "user",
+    counters,
+    llm: { calls: 0, warnings: [] },
+    stage: "chosen-release",
+    ms: 0,
+    mode,
+  });
   return inputs.map((_, i) => answers.get(i) ?? { error: `no track of release ${releaseId} fits this file` });
 }
