@@ -2,7 +2,7 @@
  * Stage 2 as a pipeline stage: match on Discogs, reject weak matches, map facts to the schema.
  */
 import type { SearchHit } from "../catalog.js";
-import { candidatesOf, mapRelease, matchInfo } from "../map-release.js";
+import { candidatesOf } from "../map-release.js";
 import { findRelease, type MatchOutcome } from "../match/find.js";
 import { unsplitReadings } from "../match/readings.js";
 import { firstBatch } from "../match/search.js";
@@ -11,8 +11,8 @@ import type { MetadataSource, TrackSearch } from "../ports.js";
 import type { TrackMetadata } from "../schema.js";
 import { recommend } from "../score/index.js";
 import { type Reason, warning } from "../warnings.js";
+import { matchedAnswer } from "./answer.js";
 import { requestCatalogs } from "./catalog-source.js";
-import { blankMetadata } from "./simple.js";
 import type { Stage, StageContext, StageOutcome } from "./stages.js";
 
 /** A stable share in [0, 100) of an input, for the gradual rollout (FNV-1a over the cache identity). */
@@ -169,8 +169,12 @@ async function matchOn(
       `low confidence ${outcome.confidence} < ${settings.minConfidence} (${outcome.recommendation})`,
     );
   }
-  const result = mapRelease(blankMetadata(ctx.query, ctx.mode), ctx.query, best, best.candidate.masterYear);
-  result.confidence = outcome.confidence;
+  const result = matchedAnswer(ctx.query, ctx.mode, best, {
+    recommendation: outcome.recommendation,
+    margin: outcome.margin,
+    confidence: outcome.confidence,
+    selectedBy: outcome.selectedBy ?? "scorer",
+  });
   if (seed)
     result.warnings.push(
       warning(
@@ -179,10 +183,9 @@ async function matchOn(
         "the name had no separator: artist and title read with the catalogue's artist",
       ),
     );
-  result.match = matchInfo(best, outcome.recommendation, outcome.margin, outcome.selectedBy ?? "scorer");
   if (outcome.recommendation !== "strong")
     result.warnings.push(warning("weak-match", "discogs", `match is ${outcome.recommendation}, not strong`));
-  if (outcome.margin !== null && outcome.margin < 0.03)
+  if (outcome.margin !== null && outcome.margin < settings.policy.margins.close)
     result.warnings.push(warning("close-runner-up", "discogs", "a different record scored almost as well"));
   if (hooks.describe && ctx.mode !== "fast") await hooks.describe(ctx, result);
   return { result };
