@@ -155,11 +155,9 @@ function sideMedium(side: string, perMedium: number): number {
 /** Format entries that are no medium of their own: the box holding the media, or a note on all of them. */
 const NOT_A_MEDIUM = /^(?:box set|all media)$/i;
 
-/** The media a release's formats count: their quantities, boxes and notes aside. */
-function mediaQuantity(formats: readonly ReleaseFormat[]): number {
-  return formats
-    .filter((f) => !NOT_A_MEDIUM.test(f.name))
-    .reduce((n, f) => n + (Number.isFinite(f.qty) && f.qty > 0 ? f.qty : 1), 0);
+/** The media the physical formats count: their quantities (one when a quantity is missing). */
+function mediaQuantity(physical: readonly ReleaseFormat[]): number {
+  return physical.reduce((n, f) => n + (Number.isFinite(f.qty) && f.qty > 0 ? f.qty : 1), 0);
 }
 
 /** A track before numbering: its rows, its place, its heading. */
@@ -249,7 +247,9 @@ export function parseTracklist(
   rows: readonly TracklistRow[],
   formats: readonly ReleaseFormat[],
 ): ParsedTracklist {
-  const qty = mediaQuantity(formats);
+  // Boxes and notes on all media are no media of their own.
+  const physical = formats.filter((f) => !NOT_A_MEDIUM.test(f.name));
+  const qty = mediaQuantity(physical);
   const pending = collect(rows, dotsAreDiscs(rows, qty));
   const media8 = formats.some((f) => /8-track/i.test(f.name));
   const keys = mediumKeys(pending, media8 ? 4 : 2);
@@ -258,7 +258,6 @@ export function parseTracklist(
   const sides = pending.some((t) => t.place.medium?.startsWith("side:"));
   // Discs are known when positions name them, or sides pair into records, or there is one medium.
   const known = named || sides || qty <= 1 || order.length > 1;
-  const physical = formats.filter((f) => !NOT_A_MEDIUM.test(f.name));
   const formatWord = physical.length === 1 ? physical[0]!.name : null;
   const media: Medium[] = known
     ? order.map((key, i) => {
@@ -283,17 +282,11 @@ export function parseTracklist(
 /** One playable track from its rows: a part's credits and durations add up to the track's. */
 function toTrack(t: Pending, disc: number | null, number: number): ReleaseTrack {
   const [first] = t.rows;
-  const title =
-    t.title ??
-    (t.rows.length > 1
-      ? t.rows
-          .map((r) => r.title.trim())
-          .filter(Boolean)
-          .join(" / ")
-      : first!.title);
+  const names = t.rows.map((r) => r.title.trim()).filter(Boolean);
+  const title = t.title ?? (t.rows.length > 1 ? names.join(" / ") : first!.title);
   const durations = t.rows.map((r) => r.durationSec);
   const duration = durations.every((d) => d !== null) ? durations.reduce((s, d) => s + d!, 0) : null;
-  const parts = t.rows.length > 1 || t.title ? t.rows.map((r) => r.title.trim()).filter(Boolean) : [];
+  const parts = t.rows.length > 1 || t.title ? names : [];
   return {
     position: t.part ? t.place.parent : first!.position,
     title,

@@ -2,7 +2,7 @@
  * Track scoring: the track-level penalties of a candidate's tracklist row (artist, title, mix,
  * duration), with the release-level ones (release.ts), summed by the one distance (distance.ts).
  */
-import type { ParsedRowTitle, Release, ReleaseTrack } from "../catalog.js";
+import type { Release, ReleaseTrack } from "../catalog.js";
 import type { TrackWeights } from "../policy.js";
 import { baseTitle } from "../release.js";
 import { artistSimilarity, comparable, textSimilarity } from "../similarity.js";
@@ -22,17 +22,12 @@ export interface Scored {
   row: ReleaseTrack | null;
 }
 
-/** A row's parsed title: its title without the mix, the mix, and the title without brackets. */
-export function rowMix(row: ReleaseTrack): ParsedRowTitle {
-  return row.parsed;
-}
-
 /** How well a query title matches a row title, ignoring the row's mix and other brackets. */
 export function rowTitleSimilarity(title: string, row: ReleaseTrack): number {
-  const rowTitle = rowMix(row).title;
+  const rowTitle = row.parsed.title;
   const full = Math.max(textSimilarity(title, rowTitle), textSimilarity(title, row.title));
   // A bracketed subtitle on one side only ("Rosalita (Come Out Tonight)") costs a little, not a lot.
-  const base = textSimilarity(baseTitle(title), rowMix(row).base) * 0.95;
+  const base = textSimilarity(baseTitle(title), row.parsed.base) * 0.95;
   // A file named after one part of a track of parts (a suite's movement) is that track.
   const part = Math.max(0, ...row.parts.map((p) => textSimilarity(title, p)));
   return Math.max(full, base, part, prefixSimilarity(title, rowTitle));
@@ -60,7 +55,7 @@ export function bestRow(
   for (const row of release.tracklist) {
     let s = rowTitleSimilarity(query.title ?? "", row);
     // Among equal titles, prefer the row with the closest mix, then the same duration.
-    s += (1 - mixPenalty(query.mix, rowMix(row).mix)) * 0.02;
+    s += (1 - mixPenalty(query.mix, row.parsed.mix)) * 0.02;
     const d = query.hints.durationSec;
     if (d && row.durationSec) s += Math.abs(d - row.durationSec) <= 5 ? 0.01 : 0;
     if (s > bestScore) {
@@ -114,7 +109,7 @@ export function trackPenalties(
     if (row) p.title = clamp((1 - rowTitleSimilarity(q.title, row)) * 1.5);
     else if (c.hit) p.title = textSimilarity(q.title, c.hit.title) >= 0.9 ? 0.1 : 0.5;
   }
-  if (row) p.mix = mixPenalty(q.mix, rowMix(row).mix);
+  if (row) p.mix = mixPenalty(q.mix, row.parsed.mix);
   else if (q.mix) p.mix = 0.3;
   if (row?.durationSec && q.hints.durationSec)
     p.duration = durationPenalty(row.durationSec, q.hints.durationSec);
