@@ -74,3 +74,8 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
+
+/** Audio cannot be analysed here at all: no decoder is installed (not the file's fault). */
+export class AudioUnavailableError extends MetadataError {
+  override readonly name = "AudioUnavailableError" as const;
+}

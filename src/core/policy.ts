@@ -98,6 +98,28 @@ export interface Policy {
   minRequestsPerTrack: number;
   /** A fallback answer's cache life as a share of a match's, within bounds (seconds). */
   ttl: { llmShare: number; simpleShare: number; minSeconds: number; simpleMaxSeconds: number };
+  /** BPM and key measured from the audio (core/audio). */
+  audio: AudioPolicy;
+}
+
+/** What audio analysis reports, and when it stays silent. */
+export interface AudioPolicy {
+  /** The range a tempo is moved into by octaves when no style says otherwise (AUDIO_BPM_RANGE). */
+  bpmRange: readonly [number, number];
+  /**
+   * Where a style's tempo lies, for the octave choice when the match knows the style: drum and bass is
+   * near 170, not 85. The first style of the answer found here wins; genres are looked up too.
+   */
+  styleTempo: Readonly<Record<string, readonly [number, number]>>;
+  /** The windows' periods may spread this much (10th to 90th percentile) before the tempo drifts. */
+  maxTempoSpread: number;
+  /** At least this share of the windows with a beat must agree with the track's tempo. */
+  minTempoAgreement: number;
+  /** A BPM or key less sure than this is left out. */
+  minBpmConfidence: number;
+  minKeyConfidence: number;
+  /** Seconds of audio decoded at most (a long DJ mix is judged on its start). */
+  maxSeconds: number;
 }
 
 const THRESHOLDS = { strong: 0.06, medium: 0.15, low: 0.3 } as const;
@@ -137,4 +159,41 @@ export const DEFAULT_POLICY: Policy = {
   },
   minRequestsPerTrack: 2,
   ttl: { llmShare: 1 / 4, simpleShare: 1 / 24, minSeconds: 60, simpleMaxSeconds: 3600 },
+  audio: {
+    bpmRange: [70, 180],
+    styleTempo: {
+      "Drum n Bass": [160, 180],
+      Jungle: [155, 180],
+      Dubstep: [135, 150],
+      Footwork: [155, 165],
+      Juke: [155, 165],
+      Hardcore: [150, 200],
+      Gabber: [150, 220],
+      Speedcore: [200, 300],
+      Breakcore: [150, 200],
+      Hardstyle: [140, 160],
+      "Psy-Trance": [135, 150],
+      "Goa Trance": [130, 150],
+      Trance: [125, 145],
+      Techno: [118, 150],
+      "Deep House": [110, 130],
+      House: [115, 135],
+      "UK Garage": [125, 140],
+      "Speed Garage": [125, 140],
+      Disco: [100, 135],
+      "Hi NRG": [120, 140],
+      "Trip Hop": [65, 110],
+      Downtempo: [65, 115],
+      "Boom Bap": [80, 100],
+      "Hip Hop": [70, 115],
+      Dancehall: [80, 110],
+      Reggae: [60, 100],
+      Dub: [60, 95],
+    },
+    maxTempoSpread: 0.04,
+    minTempoAgreement: 0.6,
+    minBpmConfidence: 0.15,
+    minKeyConfidence: 0.25,
+    maxSeconds: 600,
+  },
 };

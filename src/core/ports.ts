@@ -182,3 +182,15 @@ export interface JobQueue {
   status(id: string, page?: { offset?: number; limit?: number }): Promise<JobStatus | null>;
   dispose(): Promise<void>;
 }
+
+/**
+ * Decodes an audio file to mono samples (−1…1) at a low rate, in chunks as they come: never the whole
+ * file at once. Throws InvalidInputError for a file it cannot decode, and AudioUnavailableError when no
+ * decoder is installed.
+ */
+export interface AudioDecoder {
+  decode(
+    path: string,
+    options: { sampleRate: number; maxSeconds: number; signal?: AbortSignal | undefined },
+  ): AsyncIterable<Float32Array>;
+}

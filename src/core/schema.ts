@@ -2,6 +2,7 @@
  * The output schema: every response is validated against it. Unknown values are null or empty, never invented.
  */
 import { z } from "zod";
+import { camelot, keyName, openKey, parseKey } from "./audio/notation.js";
 import { MODES } from "./types.js";
 import { REASON_CODES, WarningSchema } from "./warnings.js";
 
@@ -68,6 +69,46 @@ export const CandidateSchema = z.object({
 });
 export type Candidate = z.infer<typeof CandidateSchema>;
 
+/** Where a BPM or key came from: measured from the audio, or the LLM's estimate (a guess). */
+export const FeatureSourceSchema = z.enum(["audio", "llm"]);
+
+/** A tempo, rounded to 0.1 BPM. */
+export const BpmSchema = z.object({
+  value: z.number().min(20).max(400),
+  confidence: z.number().min(0).max(1),
+  source: FeatureSourceSchema,
+});
+export type Bpm = z.infer<typeof BpmSchema>;
+
+/** A key in the three notations DJ software reads: "A minor", Camelot "8A", Open Key "1m". */
+export const KeySchema = z.object({
+  value: z.string(),
+  camelot: z.string(),
+  openKey: z.string(),
+  confidence: z.number().min(0).max(1),
+  source: FeatureSourceSchema,
+});
+export type Key = z.infer<typeof KeySchema>;
+
+/** Answers cached before BPM and key were objects held the LLM's bare estimate: read them as such. */
+const LEGACY_ESTIMATE_CONFIDENCE = 0.8;
+function legacyBpm(v: unknown): unknown {
+  return typeof v === "number" ? { value: v, confidence: LEGACY_ESTIMATE_CONFIDENCE, source: "llm" } : v;
+}
+function legacyKey(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const k = parseKey(v);
+  return k
+    ? {
+        value: keyName(k),
+        camelot: camelot(k),
+        openKey: openKey(k),
+        confidence: LEGACY_ESTIMATE_CONFIDENCE,
+        source: "llm",
+      }
+    : null;
+}
+
 /** The full response body. */
 export const TrackMetadataSchema = z.object({
   artist: z.string().nullable(),
@@ -84,8 +125,9 @@ export const TrackMetadataSchema = z.object({
   genre: z.array(z.string()),
   style: z.array(z.string()),
   audioFeatures: z.object({
-    bpm: z.number().nullable(),
-    key: z.string().nullable(),
+    /** Measured from the audio when the file was analysed (`source: "audio"`), else an LLM estimate or null. */
+    bpm: z.preprocess(legacyBpm, BpmSchema.nullable()),
+    key: z.preprocess(legacyKey, KeySchema.nullable()),
     vocals: z.string().nullable(),
     atmosphere: z.array(z.string()),
     /** True when bpm or key are the LLM's estimate, not a measured fact. */

@@ -82,6 +82,8 @@ export interface TrackInput {
   path?: string | undefined;
   tags?: RawTags | undefined;
   mode?: Mode | undefined;
+  /** BPM and key are measured from the file's audio: the LLM is not asked for them. */
+  audioMeasured?: boolean | undefined;
 }
 
 /** Confidence of each Stage 1 source, as in the plan. */

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { UpstreamError } from "./errors.js";
 
 /** Where a warning arose. */
-export const WARNING_STAGES = ["input", "cache", "discogs", "album", "llm", "simple"] as const;
+export const WARNING_STAGES = ["input", "cache", "discogs", "album", "llm", "simple", "audio"] as const;
 export type WarningStage = (typeof WARNING_STAGES)[number];
 
 /** What a warning says, as a code a client can act on. */
@@ -47,6 +47,10 @@ export const WARNING_CODES = [
   "no-artist",
   /** No title in tags or name. */
   "no-title",
+  /** The audio could not be analysed (no decoder, or a file it cannot decode): no BPM or key measured. */
+  "audio-unanalysed",
+  /** The audio was analysed, but a BPM or key was left out (a drifting tempo, an unclear key). */
+  "audio-uncertain",
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 

@@ -174,7 +174,13 @@ function answer(over: Partial<TrackMetadata> = {}): TrackMetadata {
     discogs: { releaseId: 1503102, masterId: 96559, url: rick.url },
     match: { distance: 0.02, recommendation: "strong", margin: 0.3, penalties: {}, selectedBy: "scorer" },
     release: releaseDetails(rick, rick.tracklist[0]!),
-    audioFeatures: { bpm: 113.4, key: "Ab", vocals: null, atmosphere: ["bright"], estimated: true },
+    audioFeatures: {
+      bpm: { value: 113.4, confidence: 0.6, source: "llm" },
+      key: { value: "Ab major", camelot: "4B", openKey: "9d", confidence: 0.6, source: "llm" },
+      vocals: null,
+      atmosphere: ["bright"],
+      estimated: true,
+    },
     description: "Stock Aitken Waterman at their height.",
     ...over,
   };

@@ -79,8 +79,31 @@ describe.each(["GEMINI", "OPENAI"])("LLM in the pipeline (%s)", (provider) => {
     expect(r.diagnostics).toMatchObject({ llmCalls: 1, llmTasks: ["describe"] });
     expect(r.description).toBe("A warm, steady groove.");
     expect(r.tags).toEqual(["Soul", "Funk / Soul"]);
-    expect(r.audioFeatures).toMatchObject({ bpm: 118, key: null, vocals: "male", estimated: true });
+    // A sure estimate is kept as a guess, capped below any measured value; an unsure one is dropped.
+    expect(r.audioFeatures).toMatchObject({
+      bpm: { value: 118, confidence: 0.6, source: "llm" },
+      key: null,
+      vocals: "male",
+      estimated: true,
+    });
     expect(fake().requests.map((q) => q.task)).toEqual(["describe"]);
+    expect(fake().requests[0]!.schema).toContain("bpm");
+  });
+
+  it("with the audio measured, the LLM is not asked for BPM or key", async () => {
+    const r = await make({ METADATA_PROVIDER: provider }).resolve({
+      ...TFIRE,
+      mode: "balanced",
+      audioMeasured: true,
+    });
+    expect(r.diagnostics.llmTasks).toEqual(["describe"]);
+    const asked = fake().requests[0]!;
+    expect(asked.task).toBe("describe");
+    expect(asked.schema).toContain("atmosphere");
+    expect(asked.schema).not.toContain("bpm");
+    expect(asked.schema).not.toMatch(/"key"/);
+    // The fake answers bpm anyway: it is not part of the asked shape, so it is dropped.
+    expect(r.audioFeatures).toMatchObject({ bpm: null, key: null, vocals: "male", estimated: false });
   });
 
   it("fast: no LLM call at all", async () => {

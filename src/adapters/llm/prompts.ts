@@ -46,8 +46,8 @@ const TASKS: Record<LlmTask, { role: string; ask: string }> = {
     role: "You write descriptive notes about a track whose facts come from Discogs.",
     ask:
       "Using data.facts (do not restate or change them), write context.background, context.impact, a description of " +
-      "one to three sentences, tags (Discogs genre and style names only), vocals, and atmosphere words. Give bpm and " +
-      "key only when you know them, each with your confidence; else null. Use null for anything you do not know.",
+      "one to three sentences, tags (Discogs genre and style names only), vocals, and atmosphere words. When the answer has bpm " +
+      "and key fields, give them only when you know them, each with your confidence; else null. Use null for anything you do not know.",
   },
   "llm-only": {
     role: "You describe a track the catalogue could not confirm, from its artist and title.",

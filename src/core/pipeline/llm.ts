@@ -4,6 +4,7 @@
  * Facts never come from the LLM: it chooses among candidates we found, and its answers are validated.
  */
 
+import { camelot, keyName, openKey, parseKey } from "../audio/notation.js";
 import type { ReleaseTrack } from "../catalog.js";
 import { describeError, LlmError } from "../errors.js";
 import { looksLikeInstruction } from "../extract.js";
@@ -20,7 +21,7 @@ import type { Cluster } from "../match/cluster.js";
 import type { MatchOutcome } from "../match/find.js";
 import { normalizeKey, normalizeMix, normalizeName, normalizeTitle } from "../normalize.js";
 import type { LlmTask, TrackSearch } from "../ports.js";
-import type { TrackMetadata } from "../schema.js";
+import type { Bpm, Key, TrackMetadata } from "../schema.js";
 import type { AlbumScored } from "../score/index.js";
 import { calibratedConfidence, recommend, round3 } from "../score/index.js";
 import { joinCredits } from "../similarity.js";
@@ -318,11 +319,37 @@ export function officialTags(tags: string[]): string[] {
   return [...out];
 }
 
-function estimate(e: DescribeAnswer["bpm"], parse: (v: string) => number | string | null) {
-  return e && e.confidence >= 0.8 ? parse(e.value) : null;
+/** An LLM estimate is kept only when it says it is sure, and then only as a guess, never as a fact. */
+const SURE_ESTIMATE = 0.8;
+/** An estimate's confidence is capped below any measured value's. */
+const ESTIMATE_MAX_CONFIDENCE = 0.6;
+
+function estimated(e: DescribeAnswer["bpm"]): { value: string; confidence: number } | null {
+  return e && e.confidence >= SURE_ESTIMATE
+    ? { value: e.value.trim(), confidence: Math.min(ESTIMATE_MAX_CONFIDENCE, e.confidence) }
+    : null;
 }
 
-/** Copies only descriptive fields from an answer onto a result; facts stay as they are. */
+function estimatedBpm(e: DescribeAnswer["bpm"]): Bpm | null {
+  const s = estimated(e);
+  const n = s ? Number(s.value) : Number.NaN;
+  return s && Number.isFinite(n) && n >= 40 && n <= 250
+    ? { value: Math.round(n * 10) / 10, confidence: s.confidence, source: "llm" }
+    : null;
+}
+
+function estimatedKey(e: DescribeAnswer["key"]): Key | null {
+  const s = estimated(e);
+  const k = s ? parseKey(s.value) : null;
+  return s && k
+    ? { value: keyName(k), camelot: camelot(k), openKey: openKey(k), confidence: s.confidence, source: "llm" }
+    : null;
+}
+
+/**
+ * Copies only descriptive fields from an answer onto a result; facts stay as they are. A BPM or key
+ * measured from the audio is never replaced by an estimate.
+ */
 export function applyDescription(
   result: TrackMetadata,
   a: Omit<DescribeAnswer, "bpm" | "key"> & Partial<Pick<DescribeAnswer, "bpm" | "key">>,
@@ -330,19 +357,15 @@ export function applyDescription(
   result.context = { background: a.context.background, impact: a.context.impact };
   result.description = a.description;
   result.tags = officialTags(a.tags);
-  const bpm = estimate(a.bpm ?? null, (v) => {
-    const n = Number(v);
-    return Number.isFinite(n) && n >= 40 && n <= 250 ? Math.round(n * 10) / 10 : null;
-  }) as number | null;
-  const key = estimate(a.key ?? null, (v) =>
-    /^[A-G][#b]?(?: ?(?:major|minor|maj|min|m))?$/i.test(v.trim()) ? v.trim() : null,
-  ) as string | null;
+  const measured = result.audioFeatures;
+  const bpm = measured.bpm?.source === "audio" ? measured.bpm : estimatedBpm(a.bpm ?? null);
+  const key = measured.key?.source === "audio" ? measured.key : estimatedKey(a.key ?? null);
   result.audioFeatures = {
     bpm,
     key,
     vocals: a.vocals,
     atmosphere: a.atmosphere.slice(0, 10),
-    estimated: bpm !== null || key !== null,
+    estimated: bpm?.source === "llm" || key?.source === "llm",
   };
 }
 
@@ -378,7 +401,9 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
     );
     return;
   }
-  const answer = await call<DescribeAnswer>(ctx, "describe", DescribeSchema, { facts }, left);
+  // BPM and key measured from the audio are facts: the model is not asked for them at all.
+  const schema = ctx.input.audioMeasured ? DescribeSchema.omit({ bpm: true, key: true }) : DescribeSchema;
+  const answer = await call<Omit<DescribeAnswer, "bpm" | "key">>(ctx, "describe", schema, { facts }, left);
   if (answer) applyDescription(result, answer);
 }
 

@@ -3,6 +3,7 @@
  * against the file's current tags, and whether the match is sure enough to write without asking.
  * Pure functions; facts come only from a Discogs answer.
  */
+import { type KeyNotation, parseKey, tagKey } from "../audio/notation.js";
 import type { TrackMetadata } from "../schema.js";
 import type { Recommendation } from "../score/index.js";
 import {
@@ -18,11 +19,20 @@ import {
 export interface TagPolicy {
   /** The weakest recommendation written without review. Default "medium" (strong and medium). */
   minRecommendation: Exclude<Recommendation, "none">;
-  /** Write the LLM's descriptive fields (bpm, key, mood, description) too. */
+  /**
+   * Write the LLM's descriptive fields (mood, description, and its bpm and key estimates) too. A BPM or
+   * key measured from the audio is a fact and is written without it.
+   */
   withDescriptions: boolean;
+  /** How a key is written: "Am" (ID3's TKEY form), Camelot "8A", or Open Key "1m". */
+  keyNotation?: KeyNotation;
 }
 
-export const DEFAULT_TAG_POLICY: TagPolicy = { minRecommendation: "medium", withDescriptions: false };
+export const DEFAULT_TAG_POLICY: TagPolicy = {
+  minRecommendation: "medium",
+  withDescriptions: false,
+  keyNotation: "standard",
+};
 
 const RANK: Record<Recommendation, number> = { none: 0, low: 1, medium: 2, strong: 3 };
 
@@ -92,9 +102,25 @@ function releaseTitle(answer: TrackMetadata): string | null {
   return answer.mix ? `${answer.title} (${answer.mix})` : answer.title;
 }
 
+/** A key as the chosen notation writes it; an unreadable key is written as it is. */
+function keyText(key: NonNullable<TrackMetadata["audioFeatures"]["key"]>, notation: KeyNotation): string {
+  const k = parseKey(key.value);
+  return k ? tagKey(k, notation) : key.value;
+}
+
+/** A BPM or key measured from the audio: a fact, not a description. */
+function measured(answer: TrackMetadata, field: TagField): boolean {
+  const f = answer.audioFeatures;
+  return (field === "bpm" && f.bpm?.source === "audio") || (field === "key" && f.key?.source === "audio");
+}
+
 /** The values an answer gives each managed field; fields it knows nothing of are left out. */
-export function desiredValues(answer: TrackMetadata, policy: Pick<TagPolicy, "withDescriptions">): TagValues {
+export function desiredValues(
+  answer: TrackMetadata,
+  policy: Pick<TagPolicy, "withDescriptions" | "keyNotation">,
+): TagValues {
   const d = answer.release;
+  const { bpm, key } = answer.audioFeatures;
   const values: Record<TagField, string[] | undefined> = {
     artist: text(creditedArtist(answer)),
     title: text(releaseTitle(answer)),
@@ -118,8 +144,8 @@ export function desiredValues(answer: TrackMetadata, policy: Pick<TagPolicy, "wi
     composer: list(credited(answer, ROLE_WRITER)),
     discogsReleaseId: num(answer.discogs?.releaseId),
     discogsMasterId: num(answer.discogs?.masterId),
-    bpm: num(answer.audioFeatures.bpm === null ? null : Math.round(answer.audioFeatures.bpm)),
-    key: text(answer.audioFeatures.key),
+    bpm: num(bpm ? Math.round(bpm.value) : null),
+    key: text(key ? keyText(key, policy.keyNotation ?? "standard") : null),
     mood: list(answer.audioFeatures.atmosphere),
     description: text(answer.description),
   };
@@ -127,7 +153,7 @@ export function desiredValues(answer: TrackMetadata, policy: Pick<TagPolicy, "wi
   for (const field of TAG_FIELD_NAMES) {
     const v = values[field];
     if (!v) continue;
-    if (DESCRIPTIVE_FIELDS.has(field) && !policy.withDescriptions) continue;
+    if (DESCRIPTIVE_FIELDS.has(field) && !policy.withDescriptions && !measured(answer, field)) continue;
     out[field] = v;
   }
   return out;

@@ -27,6 +27,8 @@ export interface FakeRequest {
   turns: number;
   path: string;
   headers: IncomingMessage["headers"];
+  /** The answer's JSON schema as the SDK sent it (OpenAI's response_format, Gemini's generationConfig). */
+  schema: string;
 }
 
 /** A running fake. */
@@ -173,6 +175,11 @@ export async function startFakeLlm(
         turns: turns.length,
         path: req.url ?? "",
         headers: req.headers,
+        schema: JSON.stringify(
+          protocol === "openai"
+            ? ((body.response_format as { json_schema?: unknown })?.json_schema ?? null)
+            : ((body.generationConfig as Record<string, unknown> | undefined) ?? null),
+        ),
       });
       const n = (seen.get(task) ?? 0) + 1;
       seen.set(task, n);
