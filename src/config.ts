@@ -6,8 +6,16 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { DEFAULT_KEY_PROFILE } from "./core/audio/features.js";
+import { KEY_PROFILE_NAMES, type KeyProfileName } from "./core/audio/profiles.js";
 import { ConfigError } from "./core/errors.js";
-import { ALBUM_WEIGHTS, type AlbumWeights, TRACK_WEIGHTS, type TrackWeights } from "./core/policy.js";
+import {
+  ALBUM_WEIGHTS,
+  type AlbumWeights,
+  DEFAULT_POLICY,
+  TRACK_WEIGHTS,
+  type TrackWeights,
+} from "./core/policy.js";
 import { MODES } from "./core/types.js";
 import { VERSION } from "./version.js";
 
@@ -160,6 +168,19 @@ const EnvSchema = z.object({
   API_KEYS: text(),
   HTTP_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
   HTTP_MAX_UPLOAD_MB: num(50, 0.001, 2048),
+  /** The ffmpeg program audio analysis decodes with (default: ffmpeg on the PATH). */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  /** The range a measured tempo is moved into by octaves when the style does not say: "70-180". */
+  AUDIO_BPM_RANGE: z
+    .string()
+    .regex(/^\d{2,3}-\d{2,3}$/, 'must be two BPM values such as "70-180"')
+    .refine((v) => {
+      const [lo, hi] = v.split("-").map(Number) as [number, number];
+      return lo >= 30 && hi <= 300 && hi >= lo * 2;
+    }, "must span at least an octave, within 30-300")
+    .optional(),
+  /** The key profile the key detector correlates with: edma (default), krumhansl or temperley. */
+  AUDIO_KEY_PROFILE: z.enum(KEY_PROFILE_NAMES as [KeyProfileName, ...KeyProfileName[]]).optional(),
 });
 
 /** The validated configuration. */
@@ -227,6 +248,12 @@ export interface AppConfig {
     apiKeys: string[];
     rateLimitPerMinute: number;
     maxUploadBytes: number;
+  };
+  /** BPM and key from the audio. */
+  audio: {
+    ffmpegPath: string;
+    bpmRange: readonly [number, number];
+    keyProfile: KeyProfileName;
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Warnings to log once at start-up: stages the settings leave unusable. */
@@ -366,6 +393,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter(Boolean),
       rateLimitPerMinute: e.HTTP_RATE_LIMIT_PER_MINUTE,
       maxUploadBytes: Math.round(e.HTTP_MAX_UPLOAD_MB * 1024 * 1024),
+    },
+    audio: {
+      ffmpegPath: e.FFMPEG_PATH ?? "ffmpeg",
+      bpmRange: e.AUDIO_BPM_RANGE
+        ? (e.AUDIO_BPM_RANGE.split("-").map(Number) as [number, number])
+        : DEFAULT_POLICY.audio.bpmRange,
+      keyProfile: e.AUDIO_KEY_PROFILE ?? DEFAULT_KEY_PROFILE,
     },
     logLevel: e.LOG_LEVEL,
     startupWarnings: warnings,

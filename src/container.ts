@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { createFfmpegDecoder } from "./adapters/audio/ffmpeg.js";
 import { createMemoryCache } from "./adapters/cache/memory.js";
 import { createRedisCache, newRedis, type RedisCache } from "./adapters/cache/redis.js";
 import { createSqliteCache } from "./adapters/cache/sqlite.js";
@@ -21,6 +22,7 @@ import { createBullJobQueue, type JobWorker, startBullWorker } from "./adapters/
 import { createMusicMetadataReader } from "./adapters/tags/music-metadata.js";
 import { createTaglibWriter } from "./adapters/tags/taglib.js";
 import { type AppConfig, loadConfig, secretsOf } from "./config.js";
+import { type AudioAnalysis, createAudioAnalysis } from "./core/audio/analyze.js";
 import { ConfigError, describeError } from "./core/errors.js";
 import { extractTrack } from "./core/extract.js";
 import { clusterItems } from "./core/match/cluster.js";
@@ -53,6 +55,8 @@ export interface Container {
   tagReader: TagReader;
   /** Writes managed tags into files (`discmeta tag --write`). */
   tagWriter: TagWriter;
+  /** BPM and key measured from a file's audio (ffmpeg decodes it). */
+  audio: AudioAnalysis;
   /** Release covers, fetched once per release through the API source and cached. */
   covers: CoverStore;
   resolve: Resolver;
@@ -161,6 +165,10 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     config,
     tagReader: createMusicMetadataReader(),
     tagWriter: createTaglibWriter(),
+    audio: createAudioAnalysis(createFfmpegDecoder({ binary: config.audio.ffmpegPath }), {
+      bpmRange: config.audio.bpmRange,
+      keyProfile: config.audio.keyProfile,
+    }),
     covers: createCoverStore(catalog.api ?? imagesOf(source), cache),
     resolve,
     resolveBatch: batch,

@@ -10,6 +10,8 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { type AppConfig, loadConfig } from "./config.js";
 import { type Container, createContainer } from "./container.js";
+import type { AudioEvidence } from "./core/audio/analyzer.js";
+import { answerWithAudio, stylesOf } from "./core/audio/features.js";
 import { InvalidInputError, MetadataError } from "./core/errors.js";
 import type { TrackMetadata } from "./core/schema.js";
 import type { Mode, RawTags, TrackInput } from "./core/types.js";
@@ -21,6 +23,11 @@ export interface EnrichOptions {
   signal?: AbortSignal;
   /** The file's path relative to the folder a batch was given ("Artist - Album/01 - Title.flac"). */
   relative?: string;
+  /**
+   * Measure BPM and key from the file's audio (enrichFile only; needs ffmpeg). The measured values
+   * win over any LLM estimate, and the LLM is not asked for them.
+   */
+  analyze?: boolean;
 }
 
 /** Enriches tracks; create one and reuse it, then dispose() it. */
@@ -61,10 +68,50 @@ export async function readFileTags(container: Container, path: string, signal?: 
   }
 }
 
+/**
+ * The audio's evidence, or why there is none: a file that cannot be decoded, or no decoder, costs
+ * only the BPM and key.
+ */
+export async function audioEvidence(
+  container: Container,
+  path: string,
+  signal?: AbortSignal,
+): Promise<AudioEvidence | { error: string }> {
+  try {
+    return await container.audio.collect(path, signal);
+  } catch (err) {
+    if (err instanceof MetadataError) return { error: err.message };
+    throw err;
+  }
+}
+
+/** An answer with the audio's BPM and key, judged with the answer's style. */
+export function withEvidence(
+  container: Container,
+  answer: TrackMetadata,
+  evidence: AudioEvidence | { error: string },
+): TrackMetadata {
+  return answerWithAudio(
+    answer,
+    "error" in evidence ? evidence : container.audio.measure(evidence, stylesOf(answer)),
+  );
+}
+
 /** Resolves one audio file over a container; shared by the library and the CLI. */
 export async function resolveFile(container: Container, path: string, options: EnrichOptions = {}) {
   const { tags, warning } = await readFileTags(container, path, options.signal);
-  const result = await container.resolve({ filename: basename(path), tags, mode: options.mode }, options);
+  const input = {
+    filename: basename(path),
+    tags,
+    mode: options.mode,
+    audioMeasured: options.analyze === true,
+  };
+  // The audio is decoded while the catalogue is searched.
+  const [resolved, evidence] = await Promise.all([
+    container.resolve(input, options),
+    options.analyze ? audioEvidence(container, path, options.signal) : undefined,
+  ]);
+  const result = evidence ? withEvidence(container, resolved, evidence) : resolved;
   if (warning) result.warnings.unshift(unreadableTags(warning));
   return { result, tagWarning: warning };
 }

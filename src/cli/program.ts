@@ -3,8 +3,10 @@
  * mean", exit codes). Each command lives in its own file; this one only declares them.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { KEY_NOTATIONS } from "../core/audio/notation.js";
 import { MODES } from "../core/types.js";
 import { VERSION } from "../version.js";
+import { runAnalyze } from "./analyze.js";
 import { runEnrich } from "./enrich.js";
 import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
@@ -87,7 +89,19 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     )
     .option("--apply <review-file>", "write the choices made in a review file")
     .option("--cover", "embed the release's cover when a file has none (one fetch per release)")
-    .option("--with-descriptions", "also write the LLM's descriptive fields (bpm, key, mood, description)")
+    .option(
+      "--with-descriptions",
+      "also write the LLM's descriptive fields (mood, description, its bpm and key guesses)",
+    )
+    .option(
+      "--analyze",
+      "measure BPM and key from the audio and write them (TBPM/TKEY, BPM/INITIALKEY, tmpo)",
+    )
+    .addOption(
+      new Option("--key-notation <notation>", "how a key is written: Am, Camelot 8A or Open Key 1m")
+        .choices(KEY_NOTATIONS)
+        .default("standard"),
+    )
     .addOption(
       new Option("--min-recommendation <rec>", "the weakest match written without review")
         .choices(["strong", "medium", "low"])
@@ -102,6 +116,25 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("-q, --quiet", "errors only on stderr")
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runTag(paths, opts, io)));
+
+  program
+    .command("analyze")
+    .description("measure each audio file's BPM and key from its audio (needs ffmpeg); no catalogue")
+    .argument("<paths...>", "audio files or folders (MP3, FLAC, Ogg Vorbis, Opus, M4A/AAC, WAV)")
+    .option("--json", "one JSON object per line")
+    .addOption(
+      new Option("--key-notation <notation>", "how keys are shown: Am, Camelot 8A or Open Key 1m")
+        .choices(KEY_NOTATIONS)
+        .default("standard"),
+    )
+    .option(
+      "--style <style>",
+      'a Discogs style the files share ("Drum n Bass"): it picks the tempo\'s octave',
+    )
+    .option("--concurrency <n>", "files analysed at once (1-16)", positiveInt(16), 2)
+    .option("-v, --verbose", "more detail on stderr")
+    .option("-q, --quiet", "errors only on stderr")
+    .action(async (paths: string[], opts) => setCode(await runAnalyze(paths, opts, io)));
 
   program
     .command("worker")

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import type { Container } from "../container.js";
+import type { AudioEvidence } from "../core/audio/analyzer.js";
+import type { KeyNotation } from "../core/audio/notation.js";
 import { MetadataError } from "../core/errors.js";
 import type { CoverImage, TagReader } from "../core/ports.js";
 import type { Candidate, TrackMetadata } from "../core/schema.js";
@@ -31,6 +33,7 @@ import {
   reviewItems,
 } from "../core/tagging/review.js";
 import type { TrackInput } from "../core/types.js";
+import { audioEvidence, withEvidence } from "../enricher.js";
 import {
   type EnrichCliOptions,
   type ReadTags,
@@ -52,6 +55,9 @@ export interface TagCliOptions extends EnrichCliOptions {
   cover?: boolean;
   withDescriptions?: boolean;
   minRecommendation?: TagPolicy["minRecommendation"];
+  /** Measure BPM and key from the audio and write them. */
+  analyze?: boolean;
+  keyNotation?: KeyNotation;
 }
 
 /**
@@ -111,6 +117,7 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
       policy: {
         minRecommendation: opts.minRecommendation ?? DEFAULT_TAG_POLICY.minRecommendation,
         withDescriptions: opts.withDescriptions === true,
+        keyNotation: opts.keyNotation ?? "standard",
       },
       container,
       reporter,
@@ -142,12 +149,23 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
     return false;
   });
   const { inputs, current } = await readFiles(files, run);
-  const answers = await container.resolveBatch(inputs, {
-    mode: opts.mode,
-    albums: opts.singles !== true,
-    concurrency: opts.concurrency ?? 4,
-    onAnswer: (_i, answer) => reporter.step(answer.source === "discogs" ? "matched" : "fallback"),
-  });
+  const analyze = opts.analyze === true;
+  // With --analyze the audio is decoded beside the matching, two files at a time.
+  const evidence = analyze ? analyzeAll(files, run) : undefined;
+  const matched = await container.resolveBatch(
+    inputs.map((input) => ({ ...input, audioMeasured: analyze })),
+    {
+      mode: opts.mode,
+      albums: opts.singles !== true,
+      concurrency: opts.concurrency ?? 4,
+      onAnswer: (_i, answer) => reporter.step(answer.source === "discogs" ? "matched" : "fallback"),
+    },
+  );
+  const measured = evidence ? await evidence : undefined;
+  const answers = measured ? matched.map((a, i) => withEvidence(container, a, measured[i]!)) : matched;
+  if (measured)
+    for (const [i, e] of measured.entries())
+      if ("error" in e) reporter.message(`${files[i]!.path}: no BPM or key: ${e.error}`, "error");
   const outcomes: FileOutcome[] = [];
   const toReview: ReviewEntry[] = [];
   for (let i = 0; i < files.length; i++) {
@@ -174,6 +192,23 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
     missing.length > 0 ? 2 : undefined,
     files.length === 0 && missing.length === 0,
   );
+}
+
+/** Decodes every file's audio, two at a time, into evidence (or why there is none). */
+async function analyzeAll(
+  files: readonly AudioFile[],
+  run: TagRun,
+): Promise<(AudioEvidence | { error: string })[]> {
+  const out: (AudioEvidence | { error: string })[] = new Array(files.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < files.length) {
+      const i = next++;
+      out[i] = await audioEvidence(run.container, files[i]!.path);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return out;
 }
 
 /** A file's tags as read for tagging, or why they could not be read. */

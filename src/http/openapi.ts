@@ -118,6 +118,12 @@ const MULTIPART_BODY = {
         type: "string",
         description: "Tags as a JSON object (same keys as the JSON body); they win over the file's own",
       },
+      analyze: {
+        type: "string",
+        enum: ["true", "false", "1", "0"],
+        description:
+          "Measure BPM and key from the uploaded audio (audioFeatures, `source: audio`); the LLM is then not asked for them",
+      },
     },
   },
   encoding: { file: { contentType: "audio/*, application/octet-stream" } },

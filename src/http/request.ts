@@ -54,16 +54,30 @@ export function parseRequest(body: unknown): TrackInput {
   return { filename, tags: id3_tags as RawTags | undefined, mode };
 }
 
-/** Reads a multipart request: the `file` field (tags read server-side) plus optional filename, mode, id3_tags. */
-export async function parseMultipart(
-  request: FastifyRequest,
-  tagReader: TagReader,
-): Promise<TrackInput & { tagWarning?: Warning | undefined }> {
+/** A multipart request as read: the input, the tags' warning, and the upload when it is to be analysed. */
+export type MultipartInput = TrackInput & {
+  tagWarning?: Warning | undefined;
+  /** The uploaded file, kept for audio analysis (`analyze=true`); dispose() deletes it. */
+  upload?: { path: string; dispose(): Promise<void> } | undefined;
+};
+
+/**
+ * Reads a multipart request: the `file` field (tags read server-side) plus optional filename, mode,
+ * id3_tags and analyze.
+ */
+export async function parseMultipart(request: FastifyRequest, tagReader: TagReader): Promise<MultipartInput> {
   try {
     return await readMultipart(request, tagReader);
   } catch (err) {
     throw asBadMultipart(err);
   }
+}
+
+/** A form field's yes or no. */
+function flag(value: unknown, field: string): boolean {
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new InvalidInputError(`${field}: must be true or false`, { field });
 }
 
 /** Limits keep their own status (413); any other fault of the multipart parser is a malformed body. */
@@ -84,27 +98,29 @@ function asBadMultipart(err: unknown): unknown {
   });
 }
 
-async function readMultipart(
-  request: FastifyRequest,
-  tagReader: TagReader,
-): Promise<TrackInput & { tagWarning?: Warning | undefined }> {
+async function readMultipart(request: FastifyRequest, tagReader: TagReader): Promise<MultipartInput> {
   const fields: Record<string, unknown> = {};
   let fileTags: RawTags | undefined;
   let uploadName: string | undefined;
   let tagWarning: Warning | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === "file") {
-      if (part.fieldname !== "file") {
-        part.file.resume();
-        throw new InvalidInputError(`${part.fieldname}: the audio file goes in the field "file"`, {
-          field: part.fieldname,
-        });
-      }
-      uploadName = part.filename;
-      // Streamed to a private temporary file, never held whole in memory; only the tags are read.
-      const dir = await mkdtemp(join(tmpdir(), "discmeta-upload-"));
-      const path = join(dir, `upload${extname(basename(part.filename ?? "")).slice(0, 8)}`);
-      try {
+  // The upload lives in a private temporary folder until the request is read; it is kept beyond only
+  // when the client asks for its audio to be analysed.
+  let dir: string | undefined;
+  let path: string | undefined;
+  let keep = false;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === "file") {
+        if (part.fieldname !== "file" || dir !== undefined) {
+          part.file.resume();
+          throw new InvalidInputError(`${part.fieldname}: send one audio file, in the field "file"`, {
+            field: part.fieldname,
+          });
+        }
+        uploadName = part.filename;
+        // Streamed to disk, never held whole in memory.
+        dir = await mkdtemp(join(tmpdir(), "discmeta-upload-"));
+        path = join(dir, `upload${extname(basename(part.filename ?? "")).slice(0, 8)}`);
         await pipeline(part.file, createWriteStream(path));
         if (part.file.truncated)
           throw Object.assign(new Error("file too large"), {
@@ -119,33 +135,47 @@ async function readMultipart(
           fileTags = {};
           tagWarning = unreadableTags(err.message);
         }
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+      } else {
+        fields[part.fieldname] = part.value;
       }
-    } else {
-      fields[part.fieldname] = part.value;
     }
-  }
-  if (!fileTags && fields.filename === undefined) {
-    throw new InvalidInputError('file: send the audio in the field "file", or a "filename" field', {
-      field: "file",
+    if (!fileTags && fields.filename === undefined) {
+      throw new InvalidInputError('file: send the audio in the field "file", or a "filename" field', {
+        field: "file",
+      });
+    }
+    const analyze = flag(fields.analyze, "analyze");
+    if (analyze && !path)
+      throw new InvalidInputError('analyze: needs the audio in the field "file"', { field: "analyze" });
+    let id3: unknown;
+    if (typeof fields.id3_tags === "string" && fields.id3_tags !== "") {
+      try {
+        id3 = JSON.parse(fields.id3_tags);
+      } catch {
+        throw new InvalidInputError("id3_tags: not valid JSON", { field: "id3_tags" });
+      }
+    }
+    const input = parseRequest({
+      filename: fields.filename ?? uploadName,
+      ...(id3 !== undefined ? { id3_tags: id3 } : {}),
+      ...(fields.mode !== undefined ? { mode: fields.mode } : {}),
     });
+    keep = analyze;
+    const kept = dir;
+    // Tags the client sent win over the file's own.
+    return {
+      ...input,
+      tags: { ...fileTags, ...stripUndefined(input.tags ?? {}) },
+      tagWarning,
+      audioMeasured: analyze,
+      upload:
+        analyze && path && kept
+          ? { path, dispose: () => rm(kept, { recursive: true, force: true }) }
+          : undefined,
+    };
+  } finally {
+    if (dir && !keep) await rm(dir, { recursive: true, force: true });
   }
-  let id3: unknown;
-  if (typeof fields.id3_tags === "string" && fields.id3_tags !== "") {
-    try {
-      id3 = JSON.parse(fields.id3_tags);
-    } catch {
-      throw new InvalidInputError("id3_tags: not valid JSON", { field: "id3_tags" });
-    }
-  }
-  const input = parseRequest({
-    filename: fields.filename ?? uploadName,
-    ...(id3 !== undefined ? { id3_tags: id3 } : {}),
-    ...(fields.mode !== undefined ? { mode: fields.mode } : {}),
-  });
-  // Tags the client sent win over the file's own.
-  return { ...input, tags: { ...fileTags, ...stripUndefined(input.tags ?? {}) }, tagWarning };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -15,12 +15,11 @@ import Fastify, {
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Container } from "../container.js";
-import { TrackMetadataSchema } from "../core/schema.js";
-import type { TrackInput } from "../core/types.js";
-import type { Warning } from "../core/warnings.js";
+import { type TrackMetadata, TrackMetadataSchema } from "../core/schema.js";
+import { audioEvidence, withEvidence } from "../enricher.js";
 import { toHttpError } from "./errors.js";
 import { documentBase, polishDocument, METADATA_ROUTE as ROUTE } from "./openapi.js";
-import { MetadataRequestSchema, parseMultipart, parseRequest } from "./request.js";
+import { MetadataRequestSchema, type MultipartInput, parseMultipart, parseRequest } from "./request.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 
 /** Options of the server. */
@@ -232,13 +231,22 @@ export async function buildServer(
       },
     },
     async (request) => {
-      const { tagWarning, ...input }: TrackInput & { tagWarning?: Warning | undefined } =
-        request.isMultipart()
-          ? await uploads.run(() => parseMultipart(request, container.tagReader))
-          : parseRequest(request.body);
+      const { tagWarning, upload, ...input }: MultipartInput = request.isMultipart()
+        ? await uploads.run(() => parseMultipart(request, container.tagReader))
+        : parseRequest(request.body);
       // A client that hangs up does not cancel the lookup: it runs under the request deadline, may be
-      // shared with identical requests, and its answer still fills the cache for the retry.
-      const result = await container.resolve(input);
+      // shared with identical requests, and its answer still fills the cache for the retry. The audio,
+      // when asked for, is decoded meanwhile, then deleted.
+      let result: TrackMetadata;
+      try {
+        const [resolved, evidence] = await Promise.all([
+          container.resolve(input),
+          upload ? uploads.run(() => audioEvidence(container, upload.path)) : undefined,
+        ]);
+        result = evidence ? withEvidence(container, resolved, evidence) : resolved;
+      } finally {
+        await upload?.dispose();
+      }
       if (tagWarning) result.warnings.unshift(tagWarning);
       request.log.info(
         {
