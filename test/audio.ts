@@ -3,7 +3,9 @@
  * about a second of tone in each format, with a few tags of its own, and the decoded audio's MD5.
  */
 import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type SynthSpec, synthesize, wavBytes } from "./fakes/audio-synth.js";
 
 /** The formats `discmeta tag` writes, with the ffmpeg arguments that make each. */
 export const FORMATS = {
@@ -59,4 +61,34 @@ export function audioMd5(path: string): string {
       encoding: "utf8",
     },
   ).trim();
+}
+
+/**
+ * Makes `name` + the format's extension in `dir` holding synthetic music with a known tempo and key
+ * (fakes/audio-synth.ts), encoded by ffmpeg; returns its path.
+ */
+export function makeMusic(
+  dir: string,
+  name: string,
+  format: FormatName | "wav",
+  spec: SynthSpec,
+  tags: Record<string, string> = {},
+): string {
+  const wav = join(dir, `${name}.source.wav`);
+  writeFileSync(wav, wavBytes(synthesize({ sampleRate: 22050, ...spec }), spec.sampleRate ?? 22050));
+  const ext = format === "wav" ? ".wav" : FORMATS[format].ext;
+  const args = format === "wav" ? ["-c:a", "pcm_s16le"] : FORMATS[format].args;
+  const path = join(dir, `${name}${ext}`);
+  execFileSync(
+    "ffmpeg",
+    [
+      ...["-y", "-hide_banner", "-loglevel", "error", "-i", wav],
+      ...Object.entries(tags).flatMap(([k, v]) => ["-metadata", `${k}=${v}`]),
+      ...args,
+      path,
+    ],
+    { stdio: "pipe" },
+  );
+  rmSync(wav);
+  return path;
 }
