@@ -190,7 +190,7 @@ export const DEFAULT_POLICY: Policy = {
       Reggae: [60, 100],
       Dub: [60, 95],
     },
-    maxTempoSpread: 0.04,
+    maxTempoSpread: 0.03,
     minTempoAgreement: 0.6,
     minBpmConfidence: 0.15,
     minKeyConfidence: 0.25,

@@ -68,7 +68,12 @@ function spectrum(size: number) {
     const start = end - size;
     for (let i = 0; i < size; i++) input[i] = samples[start + i]! * window[i]!;
     fft.realTransform(out, input);
-    for (let k = 0; k <= size / 2; k++) mag[k] = Math.hypot(out[2 * k]!, out[2 * k + 1]!) * (2 / size);
+    // Math.sqrt rather than Math.hypot: the same here, and several times faster in V8.
+    for (let k = 0; k <= size / 2; k++) {
+      const re = out[2 * k]!;
+      const im = out[2 * k + 1]!;
+      mag[k] = Math.sqrt(re * re + im * im) * (2 / size);
+    }
     return mag;
   };
 }
