@@ -124,6 +124,8 @@ const EnvSchema = z.object({
   DISCOGS_RATE_LIMIT: int(0, 0, 10_000),
   DISCOGS_RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 3_600_000),
   DISCOGS_SHARED_BUDGET: bool(true),
+  /** The share of the budget a process keeps while the shared budget's Redis is unreachable (1/N). */
+  DISCOGS_BUDGET_FALLBACK_SHARE: num(0.5, 0.01, 1),
   JOBS_RESULT_TTL_HOURS: num(24, 0.01, 24 * 30),
   JOBS_LOCK_MS: int(30_000, 500, 600_000),
   JOBS_CONCURRENCY: int(2, 1, 64),
@@ -214,6 +216,8 @@ export interface AppConfig {
     rateLimitWindowMs: number;
     /** Share one budget through Redis with every process using the same token (when Redis is set). */
     sharedBudget: boolean;
+    /** The share of the budget kept while Redis is unreachable (DISCOGS_BUDGET_FALLBACK_SHARE). */
+    budgetFallbackShare: number;
   };
   llm: {
     /** True when the chosen provider has a key (or a base URL, for OpenAI-compatible servers). */
@@ -352,6 +356,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitCeiling: e.DISCOGS_RATE_LIMIT || null,
       rateLimitWindowMs: e.DISCOGS_RATE_LIMIT_WINDOW_MS,
       sharedBudget: e.DISCOGS_SHARED_BUDGET && Boolean(redisUrl),
+      budgetFallbackShare: e.DISCOGS_BUDGET_FALLBACK_SHARE,
     },
     llm: {
       available: llmAvailable,

@@ -13,7 +13,11 @@ import { buildIndex } from "./adapters/discogs/index/build.js";
 import { INDEX_SCHEMA_VERSION } from "./adapters/discogs/index/schema.js";
 import { type IndexInfo, openIndexSource } from "./adapters/discogs/index/source.js";
 import { createWindowLimiter, type RateLimiter, withPriority } from "./adapters/discogs/rate-limit.js";
-import { createSharedLimiter } from "./adapters/discogs/shared-limiter.js";
+import {
+  type BudgetMode,
+  createSharedLimiter,
+  type SharedRateLimiter,
+} from "./adapters/discogs/shared-limiter.js";
 import { createDiscogsSource } from "./adapters/discogs/source.js";
 import { createGeminiClient } from "./adapters/llm/gemini.js";
 import { createOpenAiClient } from "./adapters/llm/openai.js";
@@ -81,10 +85,17 @@ export interface Container {
     /** Of `requests`, database searches (a rerun over tagged files should send none). */
     searches: number;
   };
+  /** Where the container's own log lines go (the budget's mode changes); default nowhere. */
+  setLogger(log: ContainerEvents["log"]): void;
   /** True when every configured backing service answers (readiness). */
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** Releases connections and timers. */
   dispose(): Promise<void>;
+}
+
+/** What the container reports by itself. */
+export interface ContainerEvents {
+  log(level: "info" | "warn", msg: string): void;
 }
 
 /** Options for tests and tools: injected side effects. */
@@ -118,7 +129,11 @@ export function pipelineSettings(config: AppConfig): PipelineSettings {
 /** Builds every adapter the config asks for and wires them into the core. */
 export function createContainer(config: AppConfig, options: ContainerOptions = {}): Container {
   const metrics = createMetrics({ version: VERSION });
-  const catalog = makeCatalog(config, options, metrics.discogsRequest);
+  // Log lines of the container's own (the budget's mode); the shell sets where they go.
+  const events: ContainerEvents = { log: () => undefined };
+  const catalog = makeCatalog(config, options, metrics.discogsRequest, events);
+  const budgetMode = (): BudgetMode | null =>
+    catalog.limiter && "mode" in catalog.limiter ? (catalog.limiter as SharedRateLimiter).mode() : null;
   const source = catalog.source;
   if (catalog.api) {
     const api = catalog.api;
@@ -145,6 +160,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
   metrics.setDiscogsState(() => ({
     budgetWaitMs: catalog.limiter?.waitMs(1) ?? 0,
     circuit: deps.breaker?.state() ?? "closed",
+    budgetLocal: budgetMode() === "local",
   }));
   const resolver = createResolver(deps);
   // Each lookup gets the next turn: when the budget is short, the requests of the track that came
@@ -212,6 +228,9 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
         searches,
       };
     },
+    setLogger(log) {
+      events.log = log;
+    },
     async ready() {
       const checks: Record<string, string> = { config: "ok", catalog: catalogueOf(config) };
       // An open circuit is reported, not a failed readiness: the service still answers (degraded).
@@ -219,8 +238,17 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
         checks.discogs = deps.breaker.state() === "closed" ? "ok" : `circuit ${deps.breaker.state()}`;
       if (cache && "ping" in cache)
         checks.redis = (await (cache as RedisCache).ping()) ? "ok" : "unreachable";
+      // The shared budget falling back to a local share is reported, not a failed readiness.
+      const mode = budgetMode();
+      if (mode)
+        checks.budget =
+          mode === "shared"
+            ? "ok"
+            : `local share (${Math.round(config.discogs.budgetFallbackShare * 100)}%): Redis unreachable`;
       return {
-        ok: Object.entries(checks).every(([k, v]) => v === "ok" || k === "discogs" || k === "catalog"),
+        ok: Object.entries(checks).every(
+          ([k, v]) => v === "ok" || k === "discogs" || k === "catalog" || k === "budget",
+        ),
         checks,
       };
     },
@@ -237,7 +265,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
  * The Discogs budget: a moving window in this process, shared through Redis with every process on the
  * same token when Redis is configured. The budget's Redis key is a hash of the token, never the token.
  */
-function makeLimiter(config: AppConfig): RateLimiter {
+function makeLimiter(config: AppConfig, events: ContainerEvents): RateLimiter {
   const d = config.discogs;
   const local = createWindowLimiter({
     limit: d.rateLimit,
@@ -250,12 +278,21 @@ function makeLimiter(config: AppConfig): RateLimiter {
     .digest("hex")
     .slice(0, 16);
   return createSharedLimiter({
-    redis: newRedis(config.cache.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true }),
+    // No offline queue: while Redis is down a command fails at once, and the limiter uses its share.
+    redis: newRedis(config.cache.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
     ownsClient: true,
     key,
     limit: d.rateLimit,
     windowMs: d.rateLimitWindowMs,
     local,
+    fallbackShare: d.budgetFallbackShare,
+    onModeChange: (mode, reason) =>
+      mode === "local"
+        ? events.log(
+            "warn",
+            `shared Discogs budget unreachable (${reason}): using this process's share, ${Math.round(d.budgetFallbackShare * 100)}% of the budget, until Redis is back`,
+          )
+        : events.log("info", "shared Discogs budget reachable again: back on the shared budget"),
   });
 }
 
@@ -294,13 +331,14 @@ function makeCatalog(
   config: AppConfig,
   options: ContainerOptions,
   onRequest: (event: DiscogsRequestEvent) => void,
+  events: ContainerEvents,
 ) {
   const none = { source: null, kind: "api" as const, fallback: null, api: null, index: null, limiter: null };
   if (options.source !== undefined)
     return { ...none, source: options.source, kind: options.sourceKind ?? ("api" as const) };
   const d = config.discogs;
   if (!d.source) return none;
-  const limiter = d.source === "index" ? null : makeLimiter(config);
+  const limiter = d.source === "index" ? null : makeLimiter(config, events);
   const api =
     d.source === "index"
       ? null

@@ -26,6 +26,7 @@ try {
       },
     },
   });
+  container.setLogger((level, msg) => app.log[level](msg));
   for (const w of config.startupWarnings) app.log.warn(w);
   app.log.info({ config: redactConfig(config), catalogue: catalogueOf(config) }, "configuration");
   app.log.info(`catalogue: ${catalogueOf(config)}`);

@@ -110,6 +110,7 @@ export async function withBatchContainer(
     io.stderr.write(`discmeta: ${(err as Error).message}\n`);
     return 2;
   }
+  container.setLogger((_level, msg) => say(msg));
   try {
     return await run(config, container);
   } finally {

@@ -31,6 +31,7 @@ export async function runWorker(opts: WorkerOptions, io: CliIo): Promise<number>
     io.stderr.write(`discmeta: ${(err as Error).message}\n`);
     return 2;
   }
+  container.setLogger((_level, msg) => say(msg));
   const worker = container.startWorker({ onError: (err) => say(`worker: ${(err as Error).message}`) });
   say(`worker started (concurrency ${container.config.jobs.concurrency}); waiting for jobs`);
   await new Promise<void>((resolve) => {

@@ -32,7 +32,9 @@ export interface Metrics {
   /** Reads Discogs counters ("search 200" -> n) at scrape time. */
   setDiscogsCounters(read: () => Record<string, number>): void;
   /** Reads the Discogs budget and circuit at scrape time. */
-  setDiscogsState(read: () => { budgetWaitMs: number; circuit: "closed" | "open" | "half-open" }): void;
+  setDiscogsState(
+    read: () => { budgetWaitMs: number; circuit: "closed" | "open" | "half-open"; budgetLocal?: boolean },
+  ): void;
 }
 
 /** Creates the registry and its instruments. */
@@ -140,7 +142,7 @@ export function createMetrics(build: BuildInfo = { version: "unknown" }): Metric
       }
     },
   });
-  let readState: () => { budgetWaitMs: number; circuit: string } = () => ({
+  let readState: () => { budgetWaitMs: number; circuit: string; budgetLocal?: boolean } = () => ({
     budgetWaitMs: 0,
     circuit: "closed",
   });
@@ -151,6 +153,14 @@ export function createMetrics(build: BuildInfo = { version: "unknown" }): Metric
     collect() {
       const c = readState().circuit;
       this.set(c === "open" ? 1 : c === "half-open" ? 0.5 : 0);
+    },
+  });
+  new Gauge({
+    name: "discmeta_discogs_budget_local_share",
+    help: "1 while the shared Discogs budget's Redis is unreachable and this process runs on its local share",
+    registers: [registry],
+    collect() {
+      this.set(readState().budgetLocal ? 1 : 0);
     },
   });
   new Gauge({
