@@ -34,7 +34,13 @@ import { type BatchOptions, resolveBatch, resolveOnRelease } from "./core/pipeli
 import { createBreaker } from "./core/pipeline/breaker.js";
 import type { PipelineDeps, PipelineObserver, PipelineSettings } from "./core/pipeline/deps.js";
 import { createDiscogsStage } from "./core/pipeline/discogs.js";
-import { createLlmOnlyStage, LLM_DISCOGS_HOOKS, selectAlbum, splitWithLlm } from "./core/pipeline/llm.js";
+import {
+  completeDescriptions,
+  createLlmOnlyStage,
+  LLM_DISCOGS_HOOKS,
+  selectAlbum,
+  splitWithLlm,
+} from "./core/pipeline/llm.js";
 import { createResolver, type Resolver } from "./core/pipeline/resolver.js";
 import { SIMPLE_STAGE } from "./core/pipeline/stages.js";
 import { DEFAULT_POLICY } from "./core/policy.js";
@@ -154,6 +160,7 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
     cache,
     stages: [createDiscogsStage(LLM_DISCOGS_HOOKS), createLlmOnlyStage(), SIMPLE_STAGE],
     refine: [splitWithLlm],
+    complete: completeDescriptions,
     albumSelect: selectAlbum,
     observer,
   };

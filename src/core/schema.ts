@@ -177,6 +177,12 @@ export const TrackMetadataSchema = z.object({
     })
     .nullable()
     .default(null),
+  /**
+   * What this answer lacks that its mode promises, to be completed on a later request: "descriptions"
+   * when the LLM failed or ran out of time after a Discogs match. Such a match is cached with this mark
+   * (never as complete), and the next request in a mode that describes completes it.
+   */
+  pending: z.array(z.enum(["descriptions"])).default([]),
   /** What the answer should be read with: `{code, stage, message}` (codes in core/warnings.ts). */
   warnings: z.array(WarningSchema),
   diagnostics: z.object({

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
@@ -212,10 +213,83 @@ describe("LLM tasks and budgets", () => {
       });
       expect(Date.now() - t0).toBeLessThan(2500);
       expect(r).toMatchObject({ source: "discogs", year: 1979, description: null });
-      expect(r.degraded).toBeNull();
+      // The match is kept; what the mode promised and the answer lacks is said.
+      expect(r.degraded).toEqual({ reason: "deadline", retryAfterSeconds: null });
+      expect(r.pending).toEqual(["descriptions"]);
       expect(warningText(r)).toMatch(/llm describe failed: .*timed out/);
     } finally {
       gemini.setBehaviour("pick-top");
+    }
+  });
+
+  it("an LLM failing (500) degrades the answer: the match is cached as pending and completed once the LLM is back", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "discmeta-pending-"));
+    const c = make({
+      METADATA_CACHE_ENABLED: "true",
+      METADATA_CACHE_DRIVER: "sqlite",
+      DISCMETA_CACHE_DIR: cacheDir,
+    });
+    try {
+      gemini.setBehaviour("status-500");
+      const first = await c.resolve({ ...TFIRE, mode: "balanced" });
+      expect(first).toMatchObject({
+        source: "discogs",
+        cached: false,
+        description: null,
+        pending: ["descriptions"],
+      });
+      expect(first.degraded).toEqual({ reason: "upstream", retryAfterSeconds: null });
+      // Still failing: the facts come from the cache (no Discogs request), the answer stays degraded.
+      const second = await c.resolve({ ...TFIRE, mode: "balanced" });
+      expect(second).toMatchObject({
+        cached: true,
+        pending: ["descriptions"],
+        degraded: { reason: "upstream" },
+      });
+      expect(second.diagnostics.discogsRequests).toBe(0);
+      // Fast mode promises no descriptions: the cached match serves as it is.
+      const fast = await c.resolve({ ...TFIRE, mode: "fast" });
+      expect(fast).toMatchObject({ cached: true, degraded: null });
+      gemini.setBehaviour("pick-top");
+      const third = await c.resolve({ ...TFIRE, mode: "balanced" });
+      expect(third).toMatchObject({
+        cached: true,
+        pending: [],
+        degraded: null,
+        description: "A warm, steady groove.",
+      });
+      expect(third.diagnostics).toMatchObject({ discogsRequests: 0, llmCalls: 1, llmTasks: ["describe"] });
+      // Completed once: the next answer is the cached whole, with no call.
+      const fourth = await c.resolve({ ...TFIRE, mode: "balanced" });
+      expect(fourth).toMatchObject({ cached: true, pending: [], description: "A warm, steady groove." });
+      expect(fourth.diagnostics.llmCalls).toBe(0);
+    } finally {
+      gemini.setBehaviour("pick-top");
+      await c.dispose();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it("an LLM failing in Stage 3 degrades the fallback answer, which is not cached as a settled miss", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "discmeta-llm-only-"));
+    const c = make({
+      METADATA_CACHE_ENABLED: "true",
+      METADATA_CACHE_DRIVER: "sqlite",
+      DISCMETA_CACHE_DIR: cacheDir,
+    });
+    const input = { filename: "Nobody Known - Not In Any Catalogue.mp3", mode: "balanced" as const };
+    try {
+      gemini.setBehaviour("status-500");
+      const first = await c.resolve(input);
+      expect(first.source).toBe("simple");
+      expect(first.degraded).toEqual({ reason: "upstream", retryAfterSeconds: null });
+      gemini.setBehaviour("pick-top");
+      const second = await c.resolve(input);
+      expect(second).toMatchObject({ source: "llm", cached: false, degraded: null });
+    } finally {
+      gemini.setBehaviour("pick-top");
+      await c.dispose();
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 

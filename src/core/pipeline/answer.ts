@@ -75,7 +75,14 @@ export async function finishAnswer(
   if (deps.redact) scrub(result, deps.redact);
   const valid = TrackMetadataSchema.parse(result);
   for (const rec of options.records ?? []) deps.observer?.stage?.(rec, options.mode);
-  if (options.cacheKey) await writeCacheEntry(deps, options.cacheKey, valid);
+  // A match cached while it lacks its descriptions is kept marked pending, not as degraded: the next
+  // request completes it instead of searching the catalogue again.
+  if (options.cacheKey)
+    await writeCacheEntry(
+      deps,
+      options.cacheKey,
+      valid.pending.length > 0 ? { ...valid, degraded: null, cached: false } : valid,
+    );
   deps.observer?.result?.(valid);
   return valid;
 }

@@ -99,6 +99,11 @@ export interface PipelineDeps {
     cluster: Cluster,
     ranked: readonly AlbumScored[],
   ) => Promise<number | null>;
+  /**
+   * Completes a cached Discogs match that lacks what its mode promises (its descriptions): it sets
+   * `ctx.pending` again when it fails.
+   */
+  complete?: (ctx: StageContext, result: TrackMetadata) => Promise<void>;
   /** Steps that may refine Stage 1's result before the cache lookup (the LLM split fallback). */
   refine?: readonly ((ctx: StageContext) => Promise<void>)[];
   now?: () => number;

@@ -79,6 +79,7 @@ async function call<T>(
     });
     ctx.warnings.push(warning("llm-failed", "llm", `llm ${task} failed: ${describeError(err)}`));
     if (!(err instanceof LlmError) && !ctx.signal.aborted) throw err;
+    (ctx.llmFailures ??= []).push(task);
     return null;
   }
 }
@@ -392,6 +393,7 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
   const left =
     ctx.deadlineAt === null ? undefined : ctx.deadlineAt - (ctx.deps.now ?? Date.now)() - DESCRIBE_MARGIN_MS;
   if (left !== undefined && left < MIN_DESCRIBE_MS) {
+    ctx.pending = { descriptions: "deadline" };
     ctx.warnings.push(
       warning(
         "llm-describe-skipped",
@@ -403,9 +405,20 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
   }
   // BPM and key measured from the audio are facts: the model is not asked for them at all.
   const schema = ctx.input.audioMeasured ? DescribeSchema.omit({ bpm: true, key: true }) : DescribeSchema;
+  const started = (ctx.deps.now ?? Date.now)();
   const answer = await call<Omit<DescribeAnswer, "bpm" | "key">>(ctx, "describe", schema, { facts }, left);
-  if (answer) applyDescription(result, answer);
+  if (answer) {
+    applyDescription(result, answer);
+    delete ctx.pending;
+    return;
+  }
+  // The match stands without its descriptions; the answer says what it lacks, and why.
+  const slow = left !== undefined && (ctx.deps.now ?? Date.now)() - started >= left * 0.9;
+  ctx.pending = { descriptions: ctx.signal.aborted || slow ? "deadline" : "upstream" };
 }
+
+/** Completes a cached match that lacks its descriptions (the LLM failed when it was made). */
+export const completeDescriptions = describe;
 
 /** The hooks Stage 2 calls. */
 export const LLM_DISCOGS_HOOKS: DiscogsStageHooks = { moreQueries, select, describe };
@@ -440,6 +453,10 @@ export function createLlmOnlyStage(): Stage {
         title: q.title,
         mix: q.mix,
       });
+      // A model that failed is a fault (the answer is degraded, not a settled miss); one that answered
+      // nothing usable is a miss.
+      if (!answer && ctx.llmFailures?.includes("llm-only"))
+        throw new LlmError("llm: llm-only failed; the answer falls back without the LLM's proposal");
       if (!answer) return { result: null, code: "no-answer", reason: "the LLM gave no usable answer" };
       const result = blankMetadata(q, ctx.mode);
       // Artist, title and mix stay Stage 1's; the rest is the model's proposal, flagged by source "llm".

@@ -102,6 +102,8 @@ async function resolveWithin(
       { mode, cacheKey: null },
     );
   }
+  if (cached?.pending.includes("descriptions") && mode !== "fast" && deps.complete && deps.llm)
+    return completeCached(ctx, cached, key);
   if (cached)
     return finishAnswer(deps, fromCache({ ...cached, warnings: [...ctx.warnings, ...cached.warnings] }), {
       mode,
@@ -139,5 +141,33 @@ async function resolveWithin(
   const cacheable = isCacheable(result, records);
   if (!cacheable && result.degraded)
     deps.observer?.log?.("debug", "degraded answer not cached", { ...result.degraded });
+  // A match without the descriptions its mode promises is degraded, and cached only as pending.
+  if (ctx.pending && result.source === "discogs") {
+    result.pending = ["descriptions"];
+    result.degraded ??= { reason: ctx.pending.descriptions, retryAfterSeconds: null };
+  }
   return finishAnswer(deps, result, { records, mode, cacheKey: cacheable ? key : null });
+}
+
+/**
+ * A cached match that lacks its descriptions, completed now: one describe call on the cached facts.
+ * Completed, it replaces the cached entry; failed again, the answer is degraded and the entry stays.
+ */
+async function completeCached(ctx: StageContext, cached: TrackMetadata, key: string): Promise<TrackMetadata> {
+  const { deps, mode } = ctx;
+  const result = structuredClone(fromCache(cached));
+  await deps.complete!(ctx, result);
+  result.warnings = [...ctx.warnings, ...result.warnings];
+  result.diagnostics = {
+    ...result.diagnostics,
+    llmCalls: ctx.counters.llmCalls,
+    llmTasks: ctx.counters.llmTasks,
+  };
+  if (ctx.pending) {
+    result.degraded = { reason: ctx.pending.descriptions, retryAfterSeconds: null };
+    return finishAnswer(deps, result, { mode, cacheKey: null });
+  }
+  result.pending = [];
+  result.degraded = null;
+  return finishAnswer(deps, result, { mode, cacheKey: key });
 }

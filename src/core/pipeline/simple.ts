@@ -43,6 +43,7 @@ export function blankMetadata(query: TrackQuery, mode: Mode): TrackMetadata {
     genre: query.hints.genre ? [query.hints.genre] : [],
     style: [],
     audioFeatures: { bpm: null, key: null, vocals: null, atmosphere: [], estimated: false },
+    pending: [],
     context: { background: null, impact: null },
     description: null,
     tags: [],

@@ -28,6 +28,10 @@ export interface StageContext {
   candidates?: Candidate[];
   /** Counters the stages bump, reported in diagnostics. */
   counters: CatalogCounters & { llmCalls: number; llmTasks: string[] };
+  /** LLM tasks that failed (an error, a timeout, an answer that failed validation twice). */
+  llmFailures?: string[];
+  /** What the answer will lack that its mode promises, and why: the descriptions, after a match. */
+  pending?: { descriptions: "upstream" | "deadline" };
 }
 
 /** A stage returns a result, or null to let the next stage try, with the reason. */
