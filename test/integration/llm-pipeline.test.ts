@@ -270,6 +270,23 @@ describe("LLM tasks and budgets", () => {
     }
   });
 
+  it("with no LLM configured, a balanced-mode match is whole: nothing was promised, nothing is pending", async () => {
+    const c = createContainer(
+      loadConfig({
+        DISCOGS_API_URL: sim.url,
+        DISCOGS_USER_TOKEN: "tok",
+        METADATA_MODE: "balanced",
+        METADATA_CACHE_ENABLED: "false",
+      }),
+    );
+    try {
+      const r = await c.resolve(TFIRE);
+      expect(r).toMatchObject({ source: "discogs", degraded: null, pending: [] });
+    } finally {
+      await c.dispose();
+    }
+  });
+
   it("an LLM failing in Stage 3 degrades the fallback answer, which is not cached as a settled miss", async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), "discmeta-llm-only-"));
     const c = make({

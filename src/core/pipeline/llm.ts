@@ -377,6 +377,8 @@ const DESCRIBE_MARGIN_MS = 300;
 const MIN_DESCRIBE_MS = 500;
 
 async function describe(ctx: StageContext, result: TrackMetadata): Promise<void> {
+  // No LLM here (none configured, fast mode, its budget spent): no descriptions were promised.
+  if (llmUnavailable(ctx)) return;
   const facts = {
     artist: result.artist,
     title: result.title,
@@ -412,6 +414,7 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
     delete ctx.pending;
     return;
   }
+  if (!ctx.llmFailures?.includes("describe")) return;
   // The match stands without its descriptions; the answer says what it lacks, and why.
   const slow = left !== undefined && (ctx.deps.now ?? Date.now)() - started >= left * 0.9;
   ctx.pending = { descriptions: ctx.signal.aborted || slow ? "deadline" : "upstream" };
