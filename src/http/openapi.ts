@@ -70,6 +70,7 @@ export const EXAMPLE_ANSWER = {
   candidates: [],
   albumMatch: null,
   degraded: null,
+  pending: [],
   warnings: [],
   diagnostics: {
     mode: "fast",

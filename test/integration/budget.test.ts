@@ -146,7 +146,7 @@ describe("the HTTP API under a burst larger than the budget", () => {
       for (const a of refused) {
         expect(a.ms).toBeLessThan(1000);
         expect(a.body.degraded.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-        expect(warningText(a.body)).toMatch(/Discogs budget exhausted/);
+        expect(warningText(a.body)).toMatch(/Discogs budget exhausted|waited for the rate-limit budget/);
       }
       const degraded = answers.filter((a) => a.body.degraded !== null).map((a) => a.i);
       // Once the budget refills, none of them comes back from the cache.
@@ -164,6 +164,57 @@ describe("the HTTP API under a burst larger than the budget", () => {
       await c.dispose();
     }
   }, 60_000);
+});
+
+describe("a burst arriving all at once (#24 item 2)", () => {
+  it("admits tracks with their requests reserved, so the first ones finish; the rest get a retry time that holds", async () => {
+    const c = createContainer(
+      loadConfig(
+        apiEnv({
+          METADATA_TIMEOUT_MS: "1500",
+          HTTP_RATE_LIMIT_PER_MINUTE: "0",
+          METADATA_CACHE_ENABLED: "false",
+        }),
+      ),
+    );
+    const app = await buildServer(c);
+    const ask = async (name: string) =>
+      (
+        await app.inject({
+          method: "POST",
+          url: "/api/v1/audio/metadata/ai",
+          payload: { filename: `${name}.mp3`, mode: "fast" },
+        })
+      ).json() as TrackMetadata;
+    try {
+      sim.resetStats();
+      const burst = names.slice(0, 30);
+      // Thirty at once: before this, every one of them started a search and none could finish.
+      const first = await Promise.all(burst.map((n) => ask(n)));
+      const matched = first.flatMap((a, i) => (a.source === "discogs" ? [i] : []));
+      const refused = first.flatMap((a, i) => (a.degraded?.reason === "budget" ? [i] : []));
+      // 10 requests per window, about 2 per track: about 5 tracks finish, the first to arrive.
+      expect(matched.length).toBeGreaterThanOrEqual(4);
+      expect(matched.length).toBeLessThanOrEqual(10);
+      expect(Math.max(...matched)).toBeLessThan(12);
+      expect(refused.length + matched.length).toBe(30);
+      // Every refused track is told a time; asked again then, it is answered by Discogs.
+      const retried = await Promise.all(
+        refused.map(async (i) => {
+          const after = first[i]!.degraded!.retryAfterSeconds!;
+          expect(after).toBeGreaterThanOrEqual(1);
+          await new Promise((r) => setTimeout(r, after * 1000));
+          return ask(burst[i]!);
+        }),
+      );
+      const succeeded = retried.filter((a) => a.degraded === null).length;
+      expect(succeeded / refused.length).toBeGreaterThanOrEqual(0.9);
+      expect(sim.stats().rateLimited).toBe(0);
+    } finally {
+      await app.close();
+      await c.dispose();
+    }
+  }, 90_000);
 });
 
 describe("one budget shared by every process on the token", () => {

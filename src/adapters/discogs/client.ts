@@ -137,6 +137,13 @@ function isAbort(err: unknown): boolean {
 }
 
 /** Creates the client. Nothing connects until the first call. */
+/** The call's deadline struck while a request waited for the rate-limit budget (never sent). */
+class BudgetWaitCut extends Error {
+  constructor(cause: unknown) {
+    super("budget wait cut short", { cause });
+  }
+}
+
 export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClient {
   const doFetch = options.fetch ?? globalThis.fetch;
   const timing = options.timing ?? REAL_TIMING;
@@ -170,9 +177,18 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     signal: AbortSignal,
     n: number,
     sent: Record<string, string> = headers,
+    deadlineAt: number | null = null,
   ) {
     const w0 = timing.now();
-    const settle = await limiter.acquire(signal);
+    // A request the budget cannot serve before the call's deadline is not queued to wait for nothing.
+    if (deadlineAt !== null && w0 + limiter.waitMs(1) >= deadlineAt) throw new BudgetWaitCut(null);
+    let settle: () => void;
+    try {
+      settle = await limiter.acquire(signal);
+    } catch (err) {
+      // The deadline struck while the request waited for the budget: the budget's doing, not Discogs'.
+      throw new BudgetWaitCut(err);
+    }
     const t0 = timing.now();
     const waitMs = t0 - w0;
     const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]);
@@ -214,6 +230,7 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
   ): Promise<T> {
     const limits = [outer ?? new AbortController().signal];
     if (deadlineMs > 0) limits.push(AbortSignal.timeout(deadlineMs));
+    const deadlineAt = deadlineMs > 0 ? timing.now() + deadlineMs : null;
     const signal = AbortSignal.any(limits);
     const what = label ? `${endpoint} ${label}` : endpoint;
     let lastError: Error = new UpstreamError(`discogs: ${endpoint} failed`);
@@ -221,9 +238,16 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
       if (signal.aborted) break;
       let res: Response;
       try {
-        res = await attempt(endpoint, url, signal, n, sent);
+        res = await attempt(endpoint, url, signal, n, sent, deadlineAt);
       } catch (err) {
         if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
+        if (err instanceof BudgetWaitCut) {
+          lastError = new DiscogsRateLimitError(
+            `discogs: ${endpoint} waited for the rate-limit budget until the deadline`,
+            { status: 429, cause: err.cause },
+          );
+          break;
+        }
         // The deadline struck while waiting or sending: keep the error that made us wait.
         if (signal.aborted && n > 0) break;
         lastError = new UpstreamError(

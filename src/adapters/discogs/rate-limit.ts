@@ -27,11 +27,31 @@ export interface RateLimiter {
   saturate(): void;
   /** How long `requests` more requests, asked now behind those already waiting, would wait, ms. */
   waitMs(requests?: number): number;
+  /**
+   * Admits a track with its expected requests reserved, when all of them can be served within
+   * `maxWaitMs`; the reservation counts against every later arrival until the track has made its
+   * requests or releases it. Else says how long until they could be, and promises that time to `key`:
+   * the same track asking again then is admitted, whatever has arrived since.
+   */
+  admit(requests: number, maxWaitMs: number, key: string): Admission;
   /** Requests allowed per window, as last learned. */
   readonly limit: number;
   /** Releases connections (the shared limiter's Redis). */
   dispose?(): Promise<void>;
 }
+
+/** A track's admission: run its work inside `run` (its requests draw on the reservation), then release. */
+export type Admission =
+  | { admitted: true; run<T>(fn: () => Promise<T>): Promise<T>; release(): void }
+  | { admitted: false; waitMs: number };
+
+/** The reservation of the track running in this async context, if any. */
+interface Ticket {
+  left: number;
+  /** Admission order: a track's requests beyond its reservation go before later tracks' reservations. */
+  seq: number;
+}
+const TICKET = new AsyncLocalStorage<Ticket>();
 
 /** The priority of the work running in this async context (lower is served first), if any. */
 const PRIORITY = new AsyncLocalStorage<number>();
@@ -91,6 +111,9 @@ export function readRateLimitHeaders(headers: Headers): RateLimitHeaders {
   return out;
 }
 
+/** Requests a promised retry holds beyond the expected ones. */
+const PROMISE_HEADROOM = 2;
+
 /** One waiting request. */
 interface Waiter {
   priority: number;
@@ -121,6 +144,56 @@ export function createWindowLimiter(options: {
   const waiters: Waiter[] = [];
   let seq = 0;
   let pumping = false;
+  /** Requests reserved by admitted tracks and not yet asked for. */
+  let reserved = 0;
+  /** Retry times promised to refused tracks, by key, with the requests they will bring. */
+  const promises = new Map<string, { at: number; n: number; expires: number }>();
+  let promised = 0;
+
+  const forget = (now: number) => {
+    for (const [key, p] of promises)
+      if (p.expires <= now) {
+        promises.delete(key);
+        promised -= p.n;
+      }
+  };
+
+  /** How long until `requests` more fit, behind `ahead` requests already in line. */
+  const waitBehind = (ahead: number, requests: number, now: number): number => {
+    prune(now);
+    // Slots needed beyond the free ones; the k-th frees when the k-th oldest entry leaves the window,
+    // and every further `limit` slots take one more window.
+    const needed = ahead + requests - (limit - sent.length);
+    if (needed <= 0) return 0;
+    const cycles = Math.floor((needed - 1) / limit);
+    const k = (needed - 1) % limit;
+    const first = k < sent.length ? sent[k]!.t + windowMs - now : windowMs;
+    return Math.max(0, first + cycles * windowMs);
+  };
+
+  /** Tickets still holding reservations, in admission order. */
+  const open = new Set<Ticket>();
+  let admissions = 0;
+  const admitted = (n: number): Admission => {
+    const ticket: Ticket = { left: n, seq: admissions++ };
+    reserved += n;
+    open.add(ticket);
+    return {
+      admitted: true,
+      run: (fn) => TICKET.run(ticket, fn),
+      release: () => {
+        reserved -= ticket.left;
+        ticket.left = 0;
+        open.delete(ticket);
+      },
+    };
+  };
+  /** Requests reserved by tracks admitted before `ticket`. */
+  const reservedBefore = (ticket: Ticket) => {
+    let n = 0;
+    for (const t of open) if (t.seq < ticket.seq) n += t.left;
+    return n;
+  };
 
   const prune = (now: number) => {
     while (sent.length > 0 && sent[0]!.t <= now - windowMs) sent.shift();
@@ -147,6 +220,13 @@ export function createWindowLimiter(options: {
 
   return {
     acquire(signal, priority = currentPriority()) {
+      // A request of an admitted track turns one of its reserved requests into a real one.
+      const ticket = TICKET.getStore();
+      if (ticket && ticket.left > 0) {
+        ticket.left--;
+        reserved--;
+        if (ticket.left === 0) open.delete(ticket);
+      }
       return new Promise<() => void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
         const onAbort = () => {
@@ -195,15 +275,37 @@ export function createWindowLimiter(options: {
     },
     waitMs(requests = 1) {
       const now = timing.now();
-      prune(now);
-      // Slots needed beyond the free ones; the k-th frees when the k-th oldest entry leaves the window,
-      // and every further `limit` slots take one more window.
-      const needed = waiters.length + requests - (limit - sent.length);
-      if (needed <= 0) return 0;
-      const cycles = Math.floor((needed - 1) / limit);
-      const k = (needed - 1) % limit;
-      const first = k < sent.length ? sent[k]!.t + windowMs - now : windowMs;
-      return Math.max(0, first + cycles * windowMs);
+      forget(now);
+      // An admitted track's own requests were counted when it was admitted: only the queue is ahead;
+      // its requests beyond them wait behind the reservations of the tracks admitted before it.
+      const ticket = TICKET.getStore();
+      if (ticket && ticket.left >= requests) return waitBehind(waiters.length, requests, now);
+      if (ticket) return waitBehind(waiters.length + reservedBefore(ticket), requests - ticket.left, now);
+      return waitBehind(waiters.length + reserved + promised, requests, now);
+    },
+    admit(requests, maxWaitMs, key) {
+      const now = timing.now();
+      forget(now);
+      const promise = promises.get(key);
+      if (promise) {
+        // Back at (or after) its promised time: its requests were counted in line all along.
+        if (promise.at <= now) {
+          promises.delete(key);
+          promised -= promise.n;
+          return admitted(promise.n);
+        }
+        return { admitted: false, waitMs: promise.at - now };
+      }
+      const wait = waitBehind(waiters.length + reserved + promised, requests, now);
+      if (wait <= maxWaitMs) return admitted(requests);
+      // Promised a time that holds: everything now in line, and every earlier promise, goes first, and
+      // the promise keeps one request more than expected (a track that needs a third search still
+      // finishes when it comes back).
+      const n = requests + PROMISE_HEADROOM;
+      const at = now + waitBehind(waiters.length + reserved + promised, n, now);
+      promises.set(key, { at, n, expires: at + windowMs });
+      promised += n;
+      return { admitted: false, waitMs: at - now };
     },
     get limit() {
       return limit;

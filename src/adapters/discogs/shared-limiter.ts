@@ -186,6 +186,15 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedRateLi
         slots.set(slot, 1, windowSec).catch((err: unknown) => options.onError?.(err));
       };
     },
+    admit(requests, maxWaitMs, key) {
+      // The reservation is kept in front, by this process; on the local share that share must fit too.
+      const a = local.admit(requests, maxWaitMs, key);
+      if (!a.admitted || mode === "shared") return a;
+      const wait = share.waitMs(requests);
+      if (wait <= maxWaitMs) return a;
+      a.release();
+      return { admitted: false, waitMs: wait };
+    },
     update: (h) => local.update(h),
     saturate: () => {
       local.saturate();

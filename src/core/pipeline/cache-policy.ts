@@ -13,16 +13,29 @@ import { warning } from "../warnings.js";
 import type { PipelineDeps } from "./deps.js";
 import type { StageContext } from "./stages.js";
 
-/** The Discogs budget as the pipeline sees it: how long `requests` more requests would wait, in ms. */
+/** The Discogs budget as the pipeline sees it. */
 export interface DiscogsBudget {
+  /** How long `requests` more requests would wait, in ms. */
   waitMs(requests: number): number;
+  /**
+   * Admits a track with `requests` reserved when they can all be served within `maxWaitMs` (its work
+   * then runs inside `run`, and `release` returns what it did not use); else how long until they could
+   * be, a time promised to `key` so that the same track asking again then is admitted.
+   */
+  admit?(requests: number, maxWaitMs: number, key: string): BudgetAdmission;
 }
+
+/** A track's admission to the budget. */
+export type BudgetAdmission =
+  | { admitted: true; run<T>(fn: () => Promise<T>): Promise<T>; release(): void }
+  | { admitted: false; waitMs: number };
 
 /** Why an answer was cut short, from its stage records' codes; null when it was not. */
 export function degradedOf(
   records: readonly StageRecord[],
   now: { budgetWaitMs: number; circuitRetrySeconds: number | null },
 ): TrackMetadata["degraded"] {
+  // A retry time is whole seconds, rounded up: asked again then, the budget has room.
   const retry = Math.max(1, Math.ceil(now.budgetWaitMs / 1000));
   for (const r of records) {
     if (r.outcome === "timeout" || (r.outcome === "skipped" && r.code === "deadline"))

@@ -12,6 +12,7 @@ import type { TrackMetadata } from "../schema.js";
 import { recommend } from "../score/index.js";
 import { type Reason, warning } from "../warnings.js";
 import { matchedAnswer } from "./answer.js";
+import { cacheKey } from "./cache-policy.js";
 import { requestCatalogs } from "./catalog-source.js";
 import type { Stage, StageContext, StageOutcome } from "./stages.js";
 
@@ -49,14 +50,29 @@ export interface DiscogsStageHooks {
 
 /**
  * An interactive request that the API budget cannot serve before its deadline is told so at once,
- * rather than after waiting the whole deadline for nothing. Batch work has no deadline and waits.
+ * rather than after waiting the whole deadline for nothing. A track is admitted only with the requests
+ * it is expected to make reserved (policy.minRequestsPerTrack), so a burst finishes its first tracks
+ * instead of starting them all; the others are told a retry time that holds. Batch work has no
+ * deadline and waits.
  */
 function budgetRefusal(ctx: StageContext): Reason | null {
   const { budget, sourceKind } = ctx.deps;
   if (!budget || ctx.deadlineAt === null || (sourceKind ?? "api") !== "api") return null;
-  const wait = budget.waitMs(ctx.deps.settings.policy.minRequestsPerTrack);
+  const requests = ctx.deps.settings.policy.minRequestsPerTrack;
   const now = (ctx.deps.now ?? Date.now)();
-  if (now + wait < ctx.deadlineAt) return null;
+  let wait: number;
+  if (budget.admit) {
+    const a = budget.admit(requests, ctx.deadlineAt - now, cacheKey(ctx.query));
+    if (a.admitted) {
+      ctx.admission = a;
+      return null;
+    }
+    wait = a.waitMs;
+  } else {
+    wait = budget.waitMs(requests);
+    if (now + wait < ctx.deadlineAt) return null;
+  }
+  ctx.budgetWaitMs = wait;
   return {
     code: "budget",
     reason: `Discogs budget exhausted: the next requests wait ${Math.ceil(wait / 1000)} s, past the deadline`,
@@ -88,28 +104,43 @@ export function createDiscogsStage(hooks: DiscogsStageHooks = {}): Stage {
       const budget = budgetRefusal(ctx);
       if (budget) return budget;
       const open = ctx.deps.breaker?.refusal();
-      return open ? { code: "circuit-open", reason: `Discogs unavailable: ${open}` } : null;
+      if (!open) return null;
+      ctx.admission?.release();
+      delete ctx.admission;
+      return { code: "circuit-open", reason: `Discogs unavailable: ${open}` };
     },
     async run(ctx) {
-      const catalogs = requestCatalogs(ctx.deps, ctx.counters);
-      let outcome: StageOutcome = { result: null, code: "not-found", reason: "no catalogue" };
-      const breaker = ctx.deps.breaker;
+      const admission = ctx.admission;
+      if (!admission) return runOn(ctx, hooks);
       try {
-        for (const source of catalogs) {
-          outcome = await matchOn(ctx, source, hooks);
-          if (outcome.result) break;
-        }
-      } catch (err) {
-        // A fault of the upstream (not our deadline) counts towards opening the circuit; a request our
-        // deadline cut short gives no verdict, and a probe it was frees the way for the next one.
-        if (ctx.signal.aborted) breaker?.abandon();
-        else breaker?.failure();
-        throw err;
+        return await admission.run(() => runOn(ctx, hooks));
+      } finally {
+        admission.release();
+        delete ctx.admission;
       }
-      breaker?.success();
-      return outcome;
     },
   };
+}
+
+/** The stage's work: each catalogue in turn, the breaker told how it went. */
+async function runOn(ctx: StageContext, hooks: DiscogsStageHooks): Promise<StageOutcome> {
+  const catalogs = requestCatalogs(ctx.deps, ctx.counters);
+  let outcome: StageOutcome = { result: null, code: "not-found", reason: "no catalogue" };
+  const breaker = ctx.deps.breaker;
+  try {
+    for (const source of catalogs) {
+      outcome = await matchOn(ctx, source, hooks);
+      if (outcome.result) break;
+    }
+  } catch (err) {
+    // A fault of the upstream (not our deadline) counts towards opening the circuit; a request our
+    // deadline cut short gives no verdict, and a probe it was frees the way for the next one.
+    if (ctx.signal.aborted) breaker?.abandon();
+    else breaker?.failure();
+    throw err;
+  }
+  breaker?.success();
+  return outcome;
 }
 
 /** Stage 2 over one catalogue: the ladder, the LLM's choice among close candidates, the mapping. */

@@ -135,7 +135,7 @@ async function resolveWithin(
     llmTasks: ctx.counters.llmTasks,
   };
   result.degraded = degradedOf(records, {
-    budgetWaitMs: deps.budget?.waitMs(1) ?? 0,
+    budgetWaitMs: ctx.budgetWaitMs ?? deps.budget?.waitMs(1) ?? 0,
     circuitRetrySeconds: deps.breaker?.retryAfterSeconds() ?? null,
   });
   const cacheable = isCacheable(result, records);

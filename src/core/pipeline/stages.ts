@@ -7,6 +7,7 @@ import { describeError } from "../errors.js";
 import type { Candidate, StageRecord, TrackMetadata } from "../schema.js";
 import type { Mode, TrackInput, TrackQuery } from "../types.js";
 import { errorCode, type Reason, type Warning, warning } from "../warnings.js";
+import type { BudgetAdmission } from "./cache-policy.js";
 import type { CatalogCounters } from "./catalog-source.js";
 import type { PipelineDeps } from "./deps.js";
 import { simpleExtraction } from "./simple.js";
@@ -30,6 +31,10 @@ export interface StageContext {
   counters: CatalogCounters & { llmCalls: number; llmTasks: string[] };
   /** LLM tasks that failed (an error, a timeout, an answer that failed validation twice). */
   llmFailures?: string[];
+  /** The budget's admission of this track (interactive requests on the API), while it runs. */
+  admission?: Extract<BudgetAdmission, { admitted: true }>;
+  /** How long until the budget could serve this track, when it was refused. */
+  budgetWaitMs?: number;
   /** What the answer will lack that its mode promises, and why: the descriptions, after a match. */
   pending?: { descriptions: "upstream" | "deadline" };
 }
