@@ -71,6 +71,15 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
         `(${Math.round(summary.releases / Math.max(0.001, summary.seconds)).toLocaleString("en")} releases/s)\n` +
         `use it with: DISCOGS_INDEX_PATH=${summary.out}\n`,
     );
+    const h = summary.hygiene;
+    if (h.skipped > 0)
+      io.stderr.write(
+        `discmeta: ${h.skipped.toLocaleString("en")} broken records skipped: ${h.skippedIds.join("; ")}${h.skipped > h.skippedIds.length ? "; ..." : ""}\n`,
+      );
+    if (h.truncated > 0)
+      io.stderr.write(`discmeta: ${h.truncated.toLocaleString("en")} texts longer than 4,096 characters cut\n`);
+    if (h.repaired > 0)
+      io.stderr.write(`discmeta: ${h.repaired.toLocaleString("en")} control characters XML forbids dropped\n`);
     return 0;
   } catch (err) {
     if (tty) io.stderr.write("\r\x1b[K");

@@ -118,3 +118,76 @@ describe("dump importer", () => {
     await expect(all(join(dir, "missing.xml"))).rejects.toThrow(/ENOENT|no such file/);
   });
 });
+
+/** Writes a gzipped dump from parts, a part repeated `times` times, without holding it whole. */
+async function hostileDump(path: string, parts: [string, number][]): Promise<void> {
+  const { createGzip, constants } = await import("node:zlib");
+  const { createWriteStream } = await import("node:fs");
+  const gz = createGzip({ level: constants.Z_BEST_SPEED });
+  const done = new Promise<void>((resolve, reject) => {
+    gz.pipe(createWriteStream(path)).on("finish", resolve).on("error", reject);
+  });
+  for (const [part, times] of parts)
+    for (let i = 0; i < times; i++) if (!gz.write(part)) await new Promise((r) => gz.once("drain", r));
+  gz.end();
+  await done;
+}
+
+describe("hostile dumps (#24 item 8)", () => {
+  const MB = "A".repeat(1 << 20);
+  it("a 64 MiB title is cut at 4,096 characters, in constant memory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-hostile-"));
+    const path = join(dir, "releases.xml.gz");
+    await hostileDump(path, [
+      ["<releases><release id='1' status='Accepted'><title>", 1],
+      [MB, 64],
+      [
+        "</title><country>UK</country></release><release id='2' status='Accepted'><title>Fine</title></release></releases>",
+        1,
+      ],
+    ]);
+    let peak = 0;
+    const base = process.memoryUsage().rss;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - base)), 5);
+    const progress = { bytesRead: 0 } as Parameters<typeof importDump>[1] & object;
+    const out = [];
+    for await (const r of importDump(path, progress)) out.push(r);
+    clearInterval(timer);
+    expect(out).toHaveLength(2);
+    const title = (out[0]!.data as { title: string }).title;
+    expect(title.length).toBeLessThanOrEqual(4096);
+    expect((out[1]!.data as { title: string }).title).toBe("Fine");
+    expect(progress.truncated).toBe(1);
+    // Before the guard the parser held the whole title: about 20 bytes of memory per character.
+    expect(peak).toBeLessThan(150 * 1024 * 1024);
+  }, 60_000);
+
+  it("600 MB of whitespace inside a record (past V8's longest string) does not end the import", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-hostile-"));
+    const path = join(dir, "releases.xml.gz");
+    await hostileDump(path, [
+      ["<releases><release id='7' status='Accepted'>", 1],
+      [" ".repeat(1 << 20), 600],
+      ["<title>After The Gap</title></release></releases>", 1],
+    ]);
+    const out = await all(path);
+    expect(out.map((r) => (r.data as { title: string }).title)).toEqual(["After The Gap"]);
+  }, 120_000);
+
+  it("control characters are dropped and counted; the record and its neighbours stay", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-hostile-"));
+    const path = join(dir, "releases.xml.gz");
+    await writeFile(
+      path,
+      gzipSync(
+        "<releases><release id='1' status='Accepted'><title>Bell\u0007 Ring\u0001</title></release>" +
+          "<release id='2' status='Accepted'><title>Next</title></release></releases>",
+      ),
+    );
+    const progress = { bytesRead: 0 } as Parameters<typeof importDump>[1] & object;
+    const out = [];
+    for await (const r of importDump(path, progress)) out.push(r);
+    expect(out.map((r) => (r.data as { title: string }).title)).toEqual(["Bell Ring", "Next"]);
+    expect(progress.repaired).toBe(2);
+  });
+});

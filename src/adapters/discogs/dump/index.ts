@@ -13,9 +13,25 @@ export type DumpRecord =
 /** Streams the records of one dump file (`.xml` or `.xml.gz`), in file order, in constant memory. */
 export async function* importDump(path: string, progress?: DumpProgress): AsyncGenerator<DumpRecord> {
   for await (const { kind, node } of readXmlRecords(path, progress)) {
-    yield toRecord(kind, node);
+    let record: DumpRecord;
+    try {
+      record = toRecord(kind, node);
+    } catch (err) {
+      // One broken record costs itself, counted and named, never the whole import.
+      if (progress) {
+        progress.skipped = (progress.skipped ?? 0) + 1;
+        const ids = (progress.skippedIds ??= []);
+        if (ids.length < MAX_NAMED_SKIPS)
+          ids.push(`${kind} ${String(node.attrs.id ?? "?").slice(0, 20)}: ${(err as Error).message.slice(0, 120)}`);
+      }
+      continue;
+    }
+    yield record;
   }
 }
+
+/** Skipped records named in a summary, at most. */
+const MAX_NAMED_SKIPS = 10;
 
 function toRecord(kind: DumpKind, node: Parameters<typeof releaseToApi>[0]): DumpRecord {
   switch (kind) {

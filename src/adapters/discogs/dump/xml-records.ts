@@ -18,6 +18,80 @@ export interface XmlNode {
 /** Bytes of the (compressed) file read so far, updated as the stream is consumed; for progress and ETA. */
 export interface DumpProgress {
   bytesRead: number;
+  /** Texts cut at MAX_TEXT characters (a hostile or broken dump). */
+  truncated?: number;
+  /** Characters XML forbids (control characters) dropped. */
+  repaired?: number;
+  /** Records that could not be converted, skipped: how many, and the first few ids with why. */
+  skipped?: number;
+  skippedIds?: string[];
+}
+
+/**
+ * The longest text kept of any one element: far above any real title, name or note line, and what
+ * keeps memory constant when a dump holds a 100 MiB title or a gigabyte of whitespace.
+ */
+export const MAX_TEXT = 4096;
+
+// Characters XML 1.0 forbids: C0 controls other than tab, newline and carriage return.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters to drop
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+/**
+ * Cleans the dump's characters before the XML parser sees them, chunk by chunk: drops characters XML
+ * forbids (one bad title must not abort a build), and cuts every text run (between a ">" and the next
+ * "<") at MAX_TEXT characters, at an entity boundary, so no element's text can grow without bound.
+ */
+export function createTextGuard(progress?: DumpProgress) {
+  let inTag = false;
+  let run = 0;
+  let cut = false;
+  return (input: string): string => {
+    let chunk = input;
+    if (FORBIDDEN.test(chunk)) {
+      FORBIDDEN.lastIndex = 0;
+      const before = chunk.length;
+      chunk = chunk.replace(FORBIDDEN, "");
+      if (progress) progress.repaired = (progress.repaired ?? 0) + (before - chunk.length);
+    }
+    FORBIDDEN.lastIndex = 0;
+    let out = "";
+    let i = 0;
+    while (i < chunk.length) {
+      if (inTag) {
+        const end = chunk.indexOf(">", i);
+        if (end < 0) {
+          out += chunk.slice(i);
+          break;
+        }
+        out += chunk.slice(i, end + 1);
+        i = end + 1;
+        inTag = false;
+        run = 0;
+        cut = false;
+        continue;
+      }
+      const open = chunk.indexOf("<", i);
+      const stop = open < 0 ? chunk.length : open;
+      const room = MAX_TEXT - run;
+      if (!cut && stop - i <= room) {
+        out += chunk.slice(i, stop);
+        run += stop - i;
+      } else if (!cut) {
+        let kept = chunk.slice(i, i + room);
+        // Never leave half an entity ("&am") behind.
+        const amp = kept.lastIndexOf("&");
+        if (amp >= 0 && kept.indexOf(";", amp) < 0) kept = kept.slice(0, amp);
+        out += kept;
+        cut = true;
+        if (progress) progress.truncated = (progress.truncated ?? 0) + 1;
+      }
+      if (open < 0) break;
+      i = open;
+      inTag = true;
+    }
+    return out;
+  };
 }
 
 /** The dump kinds and their record element. */
@@ -81,9 +155,10 @@ export async function* readXmlRecords(
   input.on("error", (err) => stream.destroy(err));
   // Decode as a stream, so a character split across two chunks stays whole.
   stream.setEncoding("utf8");
+  const guard = createTextGuard(progress);
   try {
     for await (const chunk of stream) {
-      parser.write(chunk as string);
+      parser.write(guard(chunk as string));
       if (parseError) throw parseError;
       while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
     }

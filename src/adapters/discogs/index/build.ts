@@ -68,6 +68,8 @@ export interface BuildSummary {
   videos: number;
   /** Records skipped because an earlier, interrupted run had committed them. */
   resumedFrom: number;
+  /** What a broken or hostile dump cost: records skipped (the first named), texts cut, characters dropped. */
+  hygiene: { skipped: number; skippedIds: string[]; truncated: number; repaired: number };
   seconds: number;
   bytes: number;
   dumpDate: string | null;
@@ -202,6 +204,7 @@ async function importFile(
   write: (data: Json, isMain: boolean) => void,
   options: BuildIndexOptions,
   snapshot: () => Record<string, string> = () => ({}),
+  hygiene: BuildSummary["hygiene"] = { skipped: 0, skippedIds: [], truncated: 0, repaired: 0 },
 ): Promise<number> {
   const now = options.now ?? Date.now;
   const batchSize = options.batchSize ?? 2000;
@@ -249,6 +252,10 @@ async function importFile(
   }
   commit(pending, count);
   report(true);
+  hygiene.skipped += progress.skipped ?? 0;
+  hygiene.skippedIds.push(...(progress.skippedIds ?? []).slice(0, 10 - hygiene.skippedIds.length));
+  hygiene.truncated += progress.truncated ?? 0;
+  hygiene.repaired += progress.repaired ?? 0;
   return count;
 }
 
@@ -264,9 +271,10 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
     const meta = readMeta(db);
     const mastersDone = resumed ? Number(meta.masters_done ?? 0) : 0;
     const releasesDone = resumed ? Number(meta.releases_done ?? 0) : 0;
+    const hygiene: BuildSummary["hygiene"] = { skipped: 0, skippedIds: [], truncated: 0, repaired: 0 };
     if (options.masters) {
       const write = masterWriter(db);
-      await importFile(db, options.masters, "masters", mastersDone, (m) => write(m), options);
+      await importFile(db, options.masters, "masters", mastersDone, (m) => write(m), options, undefined, hygiene);
     }
     const writeRelease = releaseWriter(db);
     let tracks = resumed ? Number(meta.tracks ?? 0) : 0;
@@ -283,6 +291,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       },
       options,
       () => ({ tracks: String(tracks), release_videos: String(videos) }),
+      hygiene,
     );
     const extras = db.transaction((list: Json[]) => {
       for (const { _main_release, ...r } of list) {
@@ -326,6 +335,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       tracks,
       videos,
       resumedFrom: releasesDone,
+      hygiene,
       seconds: (now() - t0) / 1000,
       bytes: statSync(options.out).size,
       dumpDate,
