@@ -77,9 +77,13 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
         `discmeta: ${h.skipped.toLocaleString("en")} broken records skipped: ${h.skippedIds.join("; ")}${h.skipped > h.skippedIds.length ? "; ..." : ""}\n`,
       );
     if (h.truncated > 0)
-      io.stderr.write(`discmeta: ${h.truncated.toLocaleString("en")} texts longer than 4,096 characters cut\n`);
+      io.stderr.write(
+        `discmeta: ${h.truncated.toLocaleString("en")} texts longer than 4,096 characters cut\n`,
+      );
     if (h.repaired > 0)
-      io.stderr.write(`discmeta: ${h.repaired.toLocaleString("en")} control characters XML forbids dropped\n`);
+      io.stderr.write(
+        `discmeta: ${h.repaired.toLocaleString("en")} control characters XML forbids dropped\n`,
+      );
     return 0;
   } catch (err) {
     if (tty) io.stderr.write("\r\x1b[K");

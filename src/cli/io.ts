@@ -49,9 +49,13 @@ export function formatDuration(sec: number): string {
   return `${s} s`;
 }
 
+/** Requests a track is expected to take before any has been answered (policy.minRequestsPerTrack). */
+const FIRST_GUESS_REQUESTS = 2;
+
 /**
- * The ETA: the observed pace, but never faster than the Discogs budget allows for the requests the
- * remaining tracks will need at the rate seen so far.
+ * The ETA: the observed pace, but never faster than the Discogs budget allows: the wait the budget
+ * imposes right now (a full window, after a 429), then the requests the remaining tracks will need at
+ * the rate seen so far, at the budget's steady rate. Before the first answer, the budget alone.
  */
 export function estimateEta(
   done: number,
@@ -59,12 +63,16 @@ export function estimateEta(
   elapsedSec: number,
   status: BatchStatus,
 ): number | null {
-  if (done === 0 || elapsedSec <= 0) return null;
   const left = total - done;
+  const byBudget = status.budgetPerMinute
+    ? status.budgetWaitMs / 1000 +
+      (Math.max(0, left * (done > 0 ? status.requests / done : FIRST_GUESS_REQUESTS) - 1) /
+        status.budgetPerMinute) *
+        60
+    : null;
+  if (done === 0 || elapsedSec <= 0) return byBudget;
   const byPace = (left * elapsedSec) / done;
-  if (!status.budgetPerMinute) return byPace;
-  const byBudget = ((left * (status.requests / done)) / status.budgetPerMinute) * 60;
-  return Math.max(byPace, byBudget);
+  return byBudget === null ? byPace : Math.max(byPace, byBudget);
 }
 
 /** A progress line plus messages that never collide with it. */

@@ -22,7 +22,9 @@ export async function* importDump(path: string, progress?: DumpProgress): AsyncG
         progress.skipped = (progress.skipped ?? 0) + 1;
         const ids = (progress.skippedIds ??= []);
         if (ids.length < MAX_NAMED_SKIPS)
-          ids.push(`${kind} ${String(node.attrs.id ?? "?").slice(0, 20)}: ${(err as Error).message.slice(0, 120)}`);
+          ids.push(
+            `${kind} ${String(node.attrs.id ?? "?").slice(0, 20)}: ${(err as Error).message.slice(0, 120)}`,
+          );
       }
       continue;
     }

@@ -274,7 +274,16 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
     const hygiene: BuildSummary["hygiene"] = { skipped: 0, skippedIds: [], truncated: 0, repaired: 0 };
     if (options.masters) {
       const write = masterWriter(db);
-      await importFile(db, options.masters, "masters", mastersDone, (m) => write(m), options, undefined, hygiene);
+      await importFile(
+        db,
+        options.masters,
+        "masters",
+        mastersDone,
+        (m) => write(m),
+        options,
+        undefined,
+        hygiene,
+      );
     }
     const writeRelease = releaseWriter(db);
     let tracks = resumed ? Number(meta.tracks ?? 0) : 0;
