@@ -99,8 +99,11 @@ try {
     await autocannon({ ...opts, connections: 4, duration: 2 }); // JIT warm-up, not reported
     for (const connections of [1, 4, 10]) {
       const r = await autocannon({ ...opts, connections, duration: 5 });
+      // The floor, on the same service in the same run: GET /health.
+      const h = await autocannon({ url: `${s.url}/health`, connections, duration: 5 });
       process.stdout.write(
-        `warm, ${name}, ${connections} connection(s): ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}\n`,
+        `warm, ${name}, ${connections} connection(s): ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}; ` +
+          `/health ${Math.round(h.requests.average)} req/s, p99 ${h.latency.p99} ms; ratio ${(r.requests.average / h.requests.average).toFixed(2)}\n`,
       );
     }
     await s.close();

@@ -190,6 +190,7 @@ export async function buildServer(
       });
   });
   const uploads = createGate(MAX_CONCURRENT_UPLOADS);
+  const warm = createWarmAnswers();
 
   const limited = { rateLimit: config.http.rateLimitPerMinute > 0 ? {} : false };
   registerJobRoutes(app, container, { authenticate, limited, errorSchema: ErrorSchema });
@@ -230,10 +231,18 @@ export async function buildServer(
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { tagWarning, upload, ...input }: MultipartInput = request.isMultipart()
         ? await uploads.run(() => parseMultipart(request, container.tagReader))
         : parseRequest(request.body);
+      // The warm path: an answer the cache gave this same request a moment ago goes out as its bytes.
+      const warmKey = request.isMultipart() ? null : warmKeyOf(input);
+      const warmBytes = warmKey ? warm.get(warmKey) : undefined;
+      if (warmBytes !== undefined) {
+        container.metrics.observer.cache?.("hit");
+        // A string with a JSON type is sent as it is (Fastify does not serialise it again).
+        return reply.type("application/json; charset=utf-8").send(warmBytes as unknown as TrackMetadata);
+      }
       // A client that hangs up does not cancel the lookup: it runs under the request deadline, may be
       // shared with identical requests, and its answer still fills the cache for the retry. The audio,
       // when asked for, is decoded meanwhile, then deleted.
@@ -257,8 +266,44 @@ export async function buildServer(
         },
         "resolved",
       );
+      // Only a settled answer read from the cache is kept warm: never a fresh or a degraded one.
+      if (warmKey && result.cached && result.degraded === null && result.pending.length === 0) {
+        const bytes = JSON.stringify(result);
+        warm.set(warmKey, bytes);
+        return reply.type("application/json; charset=utf-8").send(bytes as unknown as TrackMetadata);
+      }
       return result;
     },
   );
   return app;
+}
+
+/** A JSON request's identity: everything an answer depends on. */
+function warmKeyOf(input: { filename: string; tags?: unknown; mode?: unknown }): string {
+  return JSON.stringify([input.filename, input.tags ?? null, input.mode ?? null]);
+}
+
+/**
+ * Answers served again from their bytes: a small LRU of the serialised answers the cache gave, each
+ * for a few seconds (well within the cache's own lifetime), so a repeated request skips Stage 1, the
+ * cache read, validation and serialisation (#24 item 11).
+ */
+function createWarmAnswers(max = 5_000, ttlMs = 30_000, now: () => number = Date.now) {
+  const entries = new Map<string, { bytes: string; expires: number }>();
+  return {
+    get(key: string): string | undefined {
+      const e = entries.get(key);
+      if (!e) return undefined;
+      if (e.expires <= now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return e.bytes;
+    },
+    set(key: string, bytes: string): void {
+      entries.delete(key);
+      entries.set(key, { bytes, expires: now() + ttlMs });
+      if (entries.size > max) entries.delete(entries.keys().next().value as string);
+    },
+  };
 }

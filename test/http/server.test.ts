@@ -326,6 +326,41 @@ describe("operational routes", () => {
   });
 });
 
+describe("the warm path (#24 item 11)", () => {
+  it("serves a repeated request's cached answer from its bytes, without resolving it again", async () => {
+    const config = loadConfig({
+      DISCOGS_API_URL: sim.url,
+      DISCOGS_USER_TOKEN: "tok-warm",
+      METADATA_MODE: "fast",
+    });
+    const container = createContainer(config);
+    const app = await buildServer(container);
+    apps.push(app);
+    app.addHook("onClose", () => container.dispose());
+    let resolved = 0;
+    const resolve = container.resolve;
+    container.resolve = (input, options) => {
+      resolved++;
+      return resolve(input, options);
+    };
+    const body = { filename: "The Persuader - Östermalm.mp3", mode: "fast" };
+    const first = await post(app, body);
+    const second = await post(app, body);
+    const third = await post(app, body);
+    expect(first.json().cached).toBe(false);
+    expect(second.json().cached).toBe(true);
+    // The third is the second's bytes, and never reached the resolver.
+    expect(third.body).toBe(second.body);
+    expect(third.headers["content-type"]).toMatch(/^application\/json/);
+    expect(TrackMetadataSchema.parse(third.json()).cached).toBe(true);
+    expect(resolved).toBe(2);
+    // Another request (other tags) is its own.
+    const other = await post(app, { ...body, id3_tags: { year: 1999 } });
+    expect(other.statusCode).toBe(200);
+    expect(resolved).toBe(3);
+  });
+});
+
 describe("malformed multipart bodies (hardening)", () => {
   const valid = (boundary: string) =>
     Buffer.from(
