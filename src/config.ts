@@ -126,6 +126,8 @@ const EnvSchema = z.object({
   DISCOGS_SHARED_BUDGET: bool(true),
   /** The share of the budget a process keeps while the shared budget's Redis is unreachable (1/N). */
   DISCOGS_BUDGET_FALLBACK_SHARE: num(0.5, 0.01, 1),
+  /** The share of a shared budget that batch work (jobs, CLI runs) leaves to interactive requests. */
+  DISCOGS_INTERACTIVE_SHARE: num(0.2, 0, 0.9),
   JOBS_RESULT_TTL_HOURS: num(24, 0.01, 24 * 30),
   JOBS_LOCK_MS: int(30_000, 500, 600_000),
   JOBS_CONCURRENCY: int(2, 1, 64),
@@ -218,6 +220,8 @@ export interface AppConfig {
     sharedBudget: boolean;
     /** The share of the budget kept while Redis is unreachable (DISCOGS_BUDGET_FALLBACK_SHARE). */
     budgetFallbackShare: number;
+    /** The share of a shared budget batch work leaves to interactive requests (DISCOGS_INTERACTIVE_SHARE). */
+    interactiveShare: number;
   };
   llm: {
     /** True when the chosen provider has a key (or a base URL, for OpenAI-compatible servers). */
@@ -357,6 +361,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitWindowMs: e.DISCOGS_RATE_LIMIT_WINDOW_MS,
       sharedBudget: e.DISCOGS_SHARED_BUDGET && Boolean(redisUrl),
       budgetFallbackShare: e.DISCOGS_BUDGET_FALLBACK_SHARE,
+      interactiveShare: e.DISCOGS_INTERACTIVE_SHARE,
     },
     llm: {
       available: llmAvailable,

@@ -12,7 +12,7 @@ import type { DiscogsRequestEvent } from "./adapters/discogs/client.js";
 import { buildIndex } from "./adapters/discogs/index/build.js";
 import { INDEX_SCHEMA_VERSION } from "./adapters/discogs/index/schema.js";
 import { type IndexInfo, openIndexSource } from "./adapters/discogs/index/source.js";
-import { createWindowLimiter, type RateLimiter, withPriority } from "./adapters/discogs/rate-limit.js";
+import { asBatch, createWindowLimiter, type RateLimiter, withPriority } from "./adapters/discogs/rate-limit.js";
 import {
   type BudgetMode,
   createSharedLimiter,
@@ -174,8 +174,9 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
   // first are served first, so a burst completes tracks in arrival order. Every answer is observed
   // once, where the pipeline finishes it (pipeline/answer.ts).
   const resolve: Resolver = (input, o) => withPriority(() => resolver(input, o));
+  // Batch work (the CLI, jobs) leaves a shared budget's interactive share to the HTTP requests.
   const batch = (inputs: readonly TrackInput[], o: BatchOptions = {}) =>
-    withPriority(() => resolveBatch(inputs, deps, resolve, o));
+    asBatch(() => withPriority(() => resolveBatch(inputs, deps, resolve, o)));
   const jobs = config.jobs.disabledReason
     ? null
     : createBullJobQueue({
@@ -274,12 +275,15 @@ export function createContainer(config: AppConfig, options: ContainerOptions = {
  */
 function makeLimiter(config: AppConfig, events: ContainerEvents): RateLimiter {
   const d = config.discogs;
+  const shared = d.sharedBudget && Boolean(config.cache.redisUrl);
   const local = createWindowLimiter({
     limit: d.rateLimit,
     windowMs: d.rateLimitWindowMs,
     ceiling: d.rateLimitCeiling,
+    // In front of the shared budget, Redis counts every process: the headers would count them twice.
+    countOthers: !shared,
   });
-  if (!d.sharedBudget || !config.cache.redisUrl) return local;
+  if (!shared || !config.cache.redisUrl) return local;
   const key = createHash("sha256")
     .update(d.token ?? "anonymous")
     .digest("hex")
@@ -293,6 +297,7 @@ function makeLimiter(config: AppConfig, events: ContainerEvents): RateLimiter {
     windowMs: d.rateLimitWindowMs,
     local,
     fallbackShare: d.budgetFallbackShare,
+    interactiveShare: d.interactiveShare,
     onModeChange: (mode, reason) =>
       mode === "local"
         ? events.log(

@@ -249,4 +249,58 @@ describe("one budget shared by every process on the token", () => {
       await b.dispose();
     }
   }, 60_000);
+
+  it.each([
+    ["0.4", "0.4"],
+    ["0", "0"],
+  ])(
+    "a job beside interactive requests, interactive share %s (#24 item 3)",
+    async (_label, share) => {
+      const worker = createContainer(
+        loadConfig(
+          apiEnv({
+            REDIS_URL: redis.url,
+            METADATA_TIMEOUT_MS: "0",
+            METADATA_CACHE_ENABLED: "false",
+            DISCOGS_INTERACTIVE_SHARE: share,
+          }),
+        ),
+      );
+      const token = worker.config.discogs.token!;
+      const service = createContainer(
+        loadConfig({
+          ...apiEnv({ REDIS_URL: redis.url, METADATA_TIMEOUT_MS: "1500", METADATA_CACHE_ENABLED: "false" }),
+          DISCOGS_USER_TOKEN: token,
+          DISCOGS_INTERACTIVE_SHARE: share,
+        }),
+      );
+      try {
+        sim.resetStats();
+        // The job: 30 tracks as batch work, waiting for the budget as jobs do.
+        const job = worker.resolveBatch(
+          names.slice(0, 30).map((n) => ({ filename: `${n}.mp3`, mode: "fast" as const })),
+          { albums: false, concurrency: 8 },
+        );
+        // Interactive requests on the other process, one every 700 ms while the job runs.
+        const interactive: TrackMetadata[] = [];
+        await new Promise((r) => setTimeout(r, 1000));
+        for (const n of names.slice(30, 40)) {
+          interactive.push(await service.resolve({ filename: `${n}.mp3`, mode: "fast" }));
+          await new Promise((r) => setTimeout(r, 1200));
+        }
+        const answered = interactive.filter((r) => r.degraded === null).length;
+        const done = await job;
+        expect(done.every((r) => r.degraded === null)).toBe(true);
+        expect(sim.stats().rateLimited).toBe(0);
+        console.log(`interactive answered with ${share} of the budget kept: ${answered} of 10`);
+        // 40% of 10 requests per 2 s is 2 a second, above the interactive pace (about 2 requests a
+        // track, one track every 1.2 s): nearly every interactive track finishes.
+        if (share !== "0") expect(answered).toBeGreaterThanOrEqual(7);
+      } finally {
+        await worker.dispose();
+        await service.dispose();
+      }
+    },
+    120_000,
+  );
 });

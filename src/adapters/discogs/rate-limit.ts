@@ -53,6 +53,19 @@ interface Ticket {
 }
 const TICKET = new AsyncLocalStorage<Ticket>();
 
+/** Batch work (jobs, the CLI) runs in this context; interactive requests (HTTP) do not. */
+const BATCH = new AsyncLocalStorage<true>();
+
+/** Runs `fn` as batch work: a shared budget keeps a share of itself for interactive requests. */
+export function asBatch<T>(fn: () => T): T {
+  return BATCH.run(true, fn);
+}
+
+/** True inside batch work. */
+export function isBatch(): boolean {
+  return BATCH.getStore() === true;
+}
+
 /** The priority of the work running in this async context (lower is served first), if any. */
 const PRIORITY = new AsyncLocalStorage<number>();
 let turns = 0;
@@ -135,6 +148,12 @@ export function createWindowLimiter(options: {
    * server's word. Without one, the server's word rules.
    */
   ceiling?: number | null;
+  /**
+   * Count the requests the server reports beyond ours (other processes on the token) as sent. Off in
+   * front of the shared budget, whose Redis slots count every process's requests already: counting
+   * them twice would leave interactive requests no room beside a job.
+   */
+  countOthers?: boolean;
 }): RateLimiter {
   const windowMs = options.windowMs ?? 60_000;
   const timing = options.timing ?? REAL_TIMING;
@@ -260,6 +279,7 @@ export function createWindowLimiter(options: {
         limit = options.ceiling ? Math.min(h.limit, options.ceiling) : h.limit;
       const now = timing.now();
       prune(now);
+      if (options.countOthers === false) return;
       const serverUsed = h.used ?? (h.remaining !== undefined && h.limit ? h.limit - h.remaining : undefined);
       // Only ever add: the server may count requests we did not make, never fewer than we did.
       if (serverUsed === undefined || sent.length >= Math.min(serverUsed, limit)) return;

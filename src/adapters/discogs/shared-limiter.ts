@@ -24,6 +24,7 @@ import type { RateLimiterRedis } from "rate-limiter-flexible";
 import {
   createWindowLimiter,
   currentPriority,
+  isBatch,
   type RateLimiter,
   REAL_TIMING,
   type Timing,
@@ -57,6 +58,11 @@ export interface SharedLimiterOptions {
   retryMs?: number;
   /** How long the first requests wait for a new client to connect. Default 1 s. */
   connectMs?: number;
+  /**
+   * The share of the budget batch work (jobs, CLI runs) leaves to interactive requests, whichever
+   * process they come from (DISCOGS_INTERACTIVE_SHARE). Default 0.2.
+   */
+  interactiveShare?: number;
   /** Called once per change of mode, not per request: "shared", or "local" with the reason. */
   onModeChange?: (mode: BudgetMode, reason: string | null) => void;
 }
@@ -92,6 +98,8 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedRateLi
   });
   let mode: BudgetMode = "shared";
   let lastTry = Number.NEGATIVE_INFINITY;
+  // Batch work takes only the first slots; the rest are interactive requests' alone.
+  const batchSlots = Math.max(1, Math.floor(options.limit * (1 - (options.interactiveShare ?? 0.2))));
   // A client that (re)connects is tried with the next request, without waiting for retryMs.
   options.redis.on("ready", () => {
     lastTry = Number.NEGATIVE_INFINITY;
@@ -124,13 +132,14 @@ export function createSharedLimiter(options: SharedLimiterOptions): SharedRateLi
 
   /** Takes a free slot, waiting for the first to free up when all are held; null when Redis fails. */
   const takeSlot = async (signal?: AbortSignal): Promise<string | null> => {
+    const slotCount = isBatch() ? batchSlots : options.limit;
     for (;;) {
       let soonest = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < options.limit; i++) {
-        const slot = String((hint + i) % options.limit);
+      for (let i = 0; i < slotCount; i++) {
+        const slot = String((hint + i) % slotCount);
         try {
           await slots.consume(slot, 1);
-          hint = (Number(slot) + 1) % options.limit;
+          hint = Number(slot) + 1;
           return slot;
         } catch (res) {
           if (!(res instanceof RateLimiterRes)) {
