@@ -12,7 +12,12 @@ import type { DiscogsRequestEvent } from "./adapters/discogs/client.js";
 import { buildIndex } from "./adapters/discogs/index/build.js";
 import { INDEX_SCHEMA_VERSION } from "./adapters/discogs/index/schema.js";
 import { type IndexInfo, openIndexSource } from "./adapters/discogs/index/source.js";
-import { asBatch, createWindowLimiter, type RateLimiter, withPriority } from "./adapters/discogs/rate-limit.js";
+import {
+  asBatch,
+  createWindowLimiter,
+  type RateLimiter,
+  withPriority,
+} from "./adapters/discogs/rate-limit.js";
 import {
   type BudgetMode,
   createSharedLimiter,

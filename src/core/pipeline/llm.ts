@@ -79,7 +79,7 @@ async function call<T>(
     });
     ctx.warnings.push(warning("llm-failed", "llm", `llm ${task} failed: ${describeError(err)}`));
     if (!(err instanceof LlmError) && !ctx.signal.aborted) throw err;
-    (ctx.llmFailures ??= []).push(task);
+    ctx.llmFailures = [...(ctx.llmFailures ?? []), task];
     return null;
   }
 }

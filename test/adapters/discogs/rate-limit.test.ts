@@ -8,8 +8,11 @@ import { createWindowLimiter, type Timing } from "../../../src/adapters/discogs/
 
 function clock() {
   let t = 0;
-  const timing: Timing = { now: () => t, sleep: async (ms) => void (t += ms) };
-  return { timing, advance: (ms: number) => void (t += ms) };
+  const advance = (ms: number) => {
+    t += ms;
+  };
+  const timing: Timing = { now: () => t, sleep: async (ms) => advance(ms) };
+  return { timing, advance };
 }
 
 describe("admission with reservations", () => {

@@ -20,7 +20,8 @@ export async function* importDump(path: string, progress?: DumpProgress): AsyncG
       // One broken record costs itself, counted and named, never the whole import.
       if (progress) {
         progress.skipped = (progress.skipped ?? 0) + 1;
-        const ids = (progress.skippedIds ??= []);
+        progress.skippedIds ??= [];
+        const ids = progress.skippedIds;
         if (ids.length < MAX_NAMED_SKIPS)
           ids.push(
             `${kind} ${String(node.attrs.id ?? "?").slice(0, 20)}: ${(err as Error).message.slice(0, 120)}`,
