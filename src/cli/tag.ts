@@ -57,6 +57,8 @@ export interface TagCliOptions extends EnrichCliOptions {
   minRecommendation?: TagPolicy["minRecommendation"];
   /** Measure BPM and key from the audio and write them. */
   analyze?: boolean;
+  /** Write answers the LLM alone proposed, guesses included. */
+  allowGuesses?: boolean;
   keyNotation?: KeyNotation;
 }
 
@@ -118,6 +120,7 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
         minRecommendation: opts.minRecommendation ?? DEFAULT_TAG_POLICY.minRecommendation,
         withDescriptions: opts.withDescriptions === true,
         keyNotation: opts.keyNotation ?? "standard",
+        allowGuesses: opts.allowGuesses === true,
       },
       container,
       reporter,

@@ -183,6 +183,11 @@ export const TrackMetadataSchema = z.object({
    * (never as complete), and the next request in a mode that describes completes it.
    */
   pending: z.array(z.enum(["descriptions"])).default([]),
+  /**
+   * The fields of this answer that are the LLM's guesses, not facts from Discogs or the audio (Stage 3
+   * answers): clients should show them as such, and `tag` writes them only with --allow-guesses.
+   */
+  guessed: z.array(z.enum(["album", "year", "country", "label", "genre", "style"])).default([]),
   /** What the answer should be read with: `{code, stage, message}` (codes in core/warnings.ts). */
   warnings: z.array(WarningSchema),
   diagnostics: z.object({

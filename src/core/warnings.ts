@@ -43,6 +43,8 @@ export const WARNING_CODES = [
   "llm-describe-skipped",
   /** The facts are the LLM's proposal, not confirmed by Discogs. */
   "llm-facts",
+  /** A guessed album or label the offline catalogue does not hold was dropped. */
+  "llm-guess-dropped",
   /** No artist in tags or name. */
   "no-artist",
   /** No title in tags or name. */

@@ -71,6 +71,7 @@ export const EXAMPLE_ANSWER = {
   albumMatch: null,
   degraded: null,
   pending: [],
+  guessed: [],
   warnings: [],
   diagnostics: {
     mode: "fast",

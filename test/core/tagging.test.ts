@@ -236,6 +236,27 @@ describe("the plan", () => {
       decide(answer({ degraded: { reason: "budget", retryAfterSeconds: 30 } }), DEFAULT_TAG_POLICY),
     ).toMatchObject({ reason: expect.stringMatching(/cut short \(budget\)/) });
   });
+
+  it("writes the LLM's guesses only with --allow-guesses (#24 item 9)", () => {
+    const guess = answer({
+      source: "llm",
+      discogs: null,
+      match: null,
+      album: "Imagined Sessions",
+      label: "Phantom Records",
+      guessed: ["album", "year", "label", "genre", "style"],
+    });
+    expect(decide(guess, DEFAULT_TAG_POLICY)).toMatchObject({ action: "review" });
+    expect(desiredValues(guess, DEFAULT_TAG_POLICY)).not.toHaveProperty("album");
+    expect(desiredValues(guess, DEFAULT_TAG_POLICY)).not.toHaveProperty("label");
+    expect(desiredValues(guess, DEFAULT_TAG_POLICY).title).toEqual(["Never Gonna Give You Up (Cake Mix)"]);
+    const allowed = { ...DEFAULT_TAG_POLICY, allowGuesses: true };
+    expect(decide(guess, allowed)).toEqual({ action: "write" });
+    expect(desiredValues(guess, allowed)).toMatchObject({
+      album: ["Imagined Sessions"],
+      label: ["Phantom Records"],
+    });
+  });
 });
 
 describe("review items", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { createContainer } from "../../src/container.js";
+import { createContainer, ensureSampleIndex } from "../../src/container.js";
 import { TrackMetadataSchema } from "../../src/core/schema.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm/index.js";
@@ -162,6 +162,43 @@ describe("LLM tasks and budgets", () => {
       stage: "llm",
       message: "facts proposed by the LLM, not confirmed by Discogs",
     });
+  });
+
+  it("Stage 3's guesses are marked as guesses; with an offline index, a guessed album or label it does not hold is dropped", async () => {
+    gemini.setBehaviour("guess");
+    const input = { filename: "Nobody Known - Nothing Like It.mp3", mode: "balanced" as const };
+    const api = await make().resolve(input);
+    expect(api).toMatchObject({
+      source: "llm",
+      album: "Imagined Sessions",
+      label: "Phantom Records",
+      year: 1980,
+    });
+    expect(api.guessed).toEqual(["album", "year", "label", "genre", "style"]);
+    const dir = mkdtempSync(join(tmpdir(), "discmeta-guess-"));
+    try {
+      const index = await ensureSampleIndex(dir);
+      const c = createContainer(
+        loadConfig({
+          DISCOGS_INDEX_PATH: index!.path,
+          METADATA_CACHE_ENABLED: "false",
+          GEMINI_API_KEY: "gem-key",
+          GEMINI_BASE_URL: gemini.baseUrl,
+          OPENAI_API_KEY: "oai-key",
+          OPENAI_BASE_URL: openai.baseUrl,
+        }),
+      );
+      const r = await c.resolve(input);
+      await c.dispose();
+      expect(r).toMatchObject({ source: "llm", album: null, label: null, year: 1980 });
+      expect(r.guessed).toEqual(["year", "genre", "style"]);
+      expect(r.warnings.filter((w) => w.code === "llm-guess-dropped").map((w) => w.message)).toEqual([
+        'the LLM\'s album "Imagined Sessions" is not in the catalogue; dropped',
+        'the LLM\'s label "Phantom Records" is not in the catalogue; dropped',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("METADATA_USE_LLM_FALLBACK=false skips Stage 3", async () => {

@@ -5,7 +5,7 @@
  */
 
 import { camelot, keyName, openKey, parseKey } from "../audio/notation.js";
-import type { ReleaseTrack } from "../catalog.js";
+import type { ReleaseTrack, SearchHit } from "../catalog.js";
 import { describeError, LlmError } from "../errors.js";
 import { looksLikeInstruction } from "../extract.js";
 import {
@@ -24,7 +24,7 @@ import type { LlmTask, TrackSearch } from "../ports.js";
 import type { Bpm, Key, TrackMetadata } from "../schema.js";
 import type { AlbumScored } from "../score/index.js";
 import { calibratedConfidence, recommend, round3 } from "../score/index.js";
-import { joinCredits } from "../similarity.js";
+import { joinCredits, textSimilarity } from "../similarity.js";
 import { EXTRACTION_CONFIDENCE, type TrackQuery } from "../types.js";
 import { lookupCountry, lookupGenre, lookupStyle } from "../vocabulary.js";
 import { type Reason, warning } from "../warnings.js";
@@ -420,6 +420,74 @@ async function describe(ctx: StageContext, result: TrackMetadata): Promise<void>
   ctx.pending = { descriptions: ctx.signal.aborted || slow ? "deadline" : "upstream" };
 }
 
+/** The facts Stage 3 may guess. */
+const GUESSABLE = ["album", "year", "country", "label", "genre", "style"] as const;
+
+/** A guessed name the catalogue holds: one of its names this close. */
+const HELD_SIMILARITY = 0.85;
+
+/**
+ * With an offline index (free lookups), a guessed album or label the catalogue does not hold for this
+ * artist is dropped: a model's invention ("HACKED") must not pass as a name. A failed lookup keeps the
+ * guess, still marked as one.
+ */
+async function dropUnheldGuesses(ctx: StageContext, result: TrackMetadata): Promise<void> {
+  const { source, sourceKind } = ctx.deps;
+  if (!source || sourceKind !== "index" || (!result.album && !result.label)) return;
+  const hits: SearchHit[] = [];
+  try {
+    const searches = [
+      source.findTrackCandidates({ artist: result.artist, title: result.title }, ctx.signal),
+      ...(result.album
+        ? [source.findAlbumCandidates({ artist: result.artist, album: result.album }, ctx.signal)]
+        : []),
+    ];
+    for (const batches of searches) {
+      for await (const batch of batches) {
+        hits.push(...batch.hits);
+        ctx.counters.indexLookups++;
+        break;
+      }
+    }
+  } catch {
+    return;
+  }
+  const held = (name: string, names: string[]) =>
+    names.some((n) => textSimilarity(n, name) >= HELD_SIMILARITY);
+  if (
+    result.album &&
+    !held(
+      result.album,
+      hits.map((h) => h.title),
+    )
+  ) {
+    ctx.warnings.push(
+      warning(
+        "llm-guess-dropped",
+        "llm",
+        `the LLM's album "${result.album.slice(0, 80)}" is not in the catalogue; dropped`,
+      ),
+    );
+    result.album = null;
+  }
+  if (
+    result.label &&
+    !held(
+      result.label,
+      hits.flatMap((h) => h.labels),
+    )
+  ) {
+    ctx.warnings.push(
+      warning(
+        "llm-guess-dropped",
+        "llm",
+        `the LLM's label "${result.label.slice(0, 80)}" is not in the catalogue; dropped`,
+      ),
+    );
+    result.label = null;
+  }
+}
+
 /** Completes a cached match that lacks its descriptions (the LLM failed when it was made). */
 export const completeDescriptions = describe;
 
@@ -475,6 +543,11 @@ export function createLlmOnlyStage(): Stage {
       result.genre = answer.genre.map((g) => lookupGenre(g)).filter((g): g is string => g !== undefined);
       result.style = answer.style.map((s) => lookupStyle(s)).filter((s): s is string => s !== undefined);
       applyDescription(result, answer);
+      await dropUnheldGuesses(ctx, result);
+      result.guessed = GUESSABLE.filter((f) => {
+        const v = result[f];
+        return Array.isArray(v) ? v.length > 0 : v !== null;
+      });
       result.source = "llm";
       const cap = ctx.deps.settings.policy.llmOnlyMaxConfidence;
       result.confidence = round3(Math.min(cap, answer.confidence));

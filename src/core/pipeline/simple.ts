@@ -44,6 +44,7 @@ export function blankMetadata(query: TrackQuery, mode: Mode): TrackMetadata {
     style: [],
     audioFeatures: { bpm: null, key: null, vocals: null, atmosphere: [], estimated: false },
     pending: [],
+    guessed: [],
     context: { background: null, impact: null },
     description: null,
     tags: [],

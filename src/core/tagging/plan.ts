@@ -26,6 +26,11 @@ export interface TagPolicy {
   withDescriptions: boolean;
   /** How a key is written: "Am" (ID3's TKEY form), Camelot "8A", or Open Key "1m". */
   keyNotation?: KeyNotation;
+  /**
+   * Write an answer the LLM alone proposed (Stage 3, no Discogs match), its guessed fields included
+   * (--allow-guesses). Off by default: a guess is never written as a fact.
+   */
+  allowGuesses?: boolean;
 }
 
 export const DEFAULT_TAG_POLICY: TagPolicy = {
@@ -49,6 +54,7 @@ export function decide(answer: TrackMetadata, policy: TagPolicy): TagDecision {
       action: "review",
       reason: `the answer was cut short (${answer.degraded.reason}); run again later`,
     };
+  if (answer.source === "llm" && policy.allowGuesses) return { action: "write" };
   if (answer.source !== "discogs" || !answer.discogs)
     return { action: "review", reason: "no Discogs match: nothing to write but guesses" };
   // An album verdict stands for its files; a file matched alone has its own: the better one counts.
@@ -108,6 +114,16 @@ function keyText(key: NonNullable<TrackMetadata["audioFeatures"]["key"]>, notati
   return k ? tagKey(k, notation) : key.value;
 }
 
+/** The tag fields an answer's `guessed` names cover. */
+const GUESS_FIELDS: Partial<Record<TagField, TrackMetadata["guessed"][number]>> = {
+  album: "album",
+  year: "year",
+  country: "country",
+  label: "label",
+  genre: "genre",
+  style: "style",
+};
+
 /** A BPM or key measured from the audio: a fact, not a description. */
 function measured(answer: TrackMetadata, field: TagField): boolean {
   const f = answer.audioFeatures;
@@ -117,7 +133,7 @@ function measured(answer: TrackMetadata, field: TagField): boolean {
 /** The values an answer gives each managed field; fields it knows nothing of are left out. */
 export function desiredValues(
   answer: TrackMetadata,
-  policy: Pick<TagPolicy, "withDescriptions" | "keyNotation">,
+  policy: Pick<TagPolicy, "withDescriptions" | "keyNotation" | "allowGuesses">,
 ): TagValues {
   const d = answer.release;
   const { bpm, key } = answer.audioFeatures;
@@ -154,6 +170,7 @@ export function desiredValues(
     const v = values[field];
     if (!v) continue;
     if (DESCRIPTIVE_FIELDS.has(field) && !policy.withDescriptions && !measured(answer, field)) continue;
+    if (GUESS_FIELDS[field] && answer.guessed.includes(GUESS_FIELDS[field]) && !policy.allowGuesses) continue;
     out[field] = v;
   }
   return out;

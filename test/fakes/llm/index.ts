@@ -17,7 +17,8 @@ export type Behaviour =
   | "flaky-500" // 500 on the first call of each task, then valid
   | "obey-injection" // a gullible model: follows instructions found in the data
   | "echo-key-401" // a server that refuses the key and repeats it whole in its error text
-  | "invent"; // a careless model: valid JSON, invented facts (a mix not in the name, a made-up country)
+  | "invent" // a careless model: valid JSON, invented facts (a mix not in the name, a made-up country)
+  | "guess"; // a confident model: a plausible album and label that exist nowhere
 
 /** One request the fake received. */
 export interface FakeRequest {
@@ -55,6 +56,7 @@ export function answerFor(
   data: Record<string, unknown>,
   gullible: boolean,
   invent = false,
+  guess = false,
 ): unknown {
   const injected = gullible && JSON.stringify(data).includes("Ignore previous instructions");
   if (invent && task === "split") {
@@ -65,6 +67,12 @@ export function answerFor(
     if (words.length >= 4) return { artist: words[2], title: words[3], mix: null };
     return { artist: "Days", title: "SincePast", mix: "HACKED MIX" };
   }
+  if (guess && task === "llm-only")
+    return {
+      ...(answerFor(task, data, false) as object),
+      album: "Imagined Sessions",
+      label: "Phantom Records",
+    };
   if (invent && task === "llm-only")
     return {
       ...(answerFor(task, data, false) as object),
@@ -214,7 +222,13 @@ export async function startFakeLlm(
       if (mode === "status-429") return fail(429);
       if (mode === "status-500" || (mode === "flaky-500" && n === 1)) return fail(500);
       const valid = JSON.stringify(
-        answerFor(task, dataOf(turns[0] ?? ""), mode === "obey-injection", mode === "invent"),
+        answerFor(
+          task,
+          dataOf(turns[0] ?? ""),
+          mode === "obey-injection",
+          mode === "invent",
+          mode === "guess",
+        ),
       );
       const text =
         mode === "invalid-json" || (mode === "invalid-then-valid" && turns.length === 1)
