@@ -108,10 +108,8 @@ describe("dump importer", () => {
     const dir = await mkdtemp(join(tmpdir(), "dump-"));
     await writeFile(join(dir, "a.xml.gz"), Buffer.from("this is not gzip at all"));
     await expect(all(join(dir, "a.xml.gz"))).rejects.toThrow(/^dump: cannot read .*a\.xml\.gz/);
-    await writeFile(
-      join(dir, "b.xml.gz"),
-      gzipSync("<releases><release id='1'><title>x</titl></release></releases>"),
-    );
+    // Broken outside any record: the dump itself is unreadable.
+    await writeFile(join(dir, "b.xml.gz"), gzipSync("<releases><release id='1'></release></masters>"));
     await expect(all(join(dir, "b.xml.gz"))).rejects.toThrow(InvalidInputError);
     await writeFile(join(dir, "c.xml"), "<nonsense><x/></nonsense>");
     await expect(all(join(dir, "c.xml"))).rejects.toThrow(/root element <nonsense>/);
@@ -173,6 +171,25 @@ describe("hostile dumps (#24 item 8)", () => {
     const out = await all(path);
     expect(out.map((r) => (r.data as { title: string }).title)).toEqual(["After The Gap"]);
   }, 120_000);
+
+  it("a record with broken XML is skipped, counted and named; its neighbours stay", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-hostile-"));
+    const path = join(dir, "releases.xml.gz");
+    await writeFile(
+      path,
+      gzipSync(
+        "<releases><release id='1' status='Accepted'><title>One</title></release>" +
+          "<release id='2' status='Accepted'><title>x</titl><notes>a</notes></release>" +
+          "<release id='3' status='Accepted'><title>Three</title></release></releases>",
+      ),
+    );
+    const progress = { bytesRead: 0 } as Parameters<typeof importDump>[1] & object;
+    const out = [];
+    for await (const r of importDump(path, progress)) out.push(r);
+    expect(out.map((r) => (r.data as { title: string }).title)).toEqual(["One", "Three"]);
+    expect(progress.skipped).toBe(1);
+    expect(progress.skippedIds).toEqual(["release 2: broken XML (1:121: unexpected close tag.)"]);
+  });
 
   it("control characters are dropped and counted; the record and its neighbours stay", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dump-hostile-"));

@@ -103,51 +103,116 @@ export const DUMP_KINDS = {
 } as const;
 export type DumpKind = keyof typeof DUMP_KINDS;
 
-/** Reads a dump file and yields each top-level record as an XmlNode, with the dump's kind. */
+/**
+ * Reads a dump file and yields each top-level record as an XmlNode, with the dump's kind. A record whose
+ * XML is broken (a mismatched tag, say) is skipped, counted and named in `progress`, and reading goes on
+ * after its closing tag with a fresh parser; a dump broken outside its records is an error.
+ */
 export async function* readXmlRecords(
   path: string,
   progress?: DumpProgress,
 ): AsyncGenerator<{ kind: DumpKind; node: XmlNode }> {
-  const parser = new SaxesParser();
-  const stack: XmlNode[] = [];
+  let stack: XmlNode[] = [];
   let kind: DumpKind | undefined;
   const ready: XmlNode[] = [];
   let parseError: Error | undefined;
+  /** A broken record: where the parser found it (an index into all text written), and which it was. */
+  let broken: { at: number; readyBefore: number; id: string; message: string } | undefined;
 
-  parser.on("opentag", (tag) => {
-    const node: XmlNode = {
-      name: tag.name,
-      attrs: tag.attributes as Record<string, string>,
-      children: [],
-      text: "",
-    };
-    if (stack.length === 0) {
-      if (!(tag.name in DUMP_KINDS)) {
-        parseError = new Error(
-          `root element <${tag.name}> is not one of ${Object.keys(DUMP_KINDS).join(", ")}`,
-        );
+  const makeParser = () => {
+    const parser = new SaxesParser();
+    // Once a record breaks, this parser's further events are ignored (its state is no longer sound).
+    let dead = false;
+    parser.on("opentag", (tag) => {
+      if (dead) return;
+      const node: XmlNode = {
+        name: tag.name,
+        attrs: tag.attributes as Record<string, string>,
+        children: [],
+        text: "",
+      };
+      if (stack.length === 0) {
+        if (!(tag.name in DUMP_KINDS)) {
+          parseError = new Error(
+            `root element <${tag.name}> is not one of ${Object.keys(DUMP_KINDS).join(", ")}`,
+          );
+        }
+        kind = tag.name as DumpKind;
+      } else {
+        stack.at(-1)?.children.push(node);
       }
-      kind = tag.name as DumpKind;
-    } else {
-      stack.at(-1)?.children.push(node);
+      stack.push(node);
+    });
+    parser.on("text", (t) => {
+      if (dead) return;
+      const top = stack.at(-1);
+      if (top && stack.length > 1) top.text += t;
+    });
+    parser.on("closetag", () => {
+      if (dead) return;
+      const node = stack.pop();
+      if (stack.length === 1 && node) {
+        ready.push(node);
+        // Detach it from the root so finished records can be collected.
+        stack[0]!.children.length = 0;
+      }
+    });
+    parser.on("error", (err) => {
+      if (dead) return;
+      // Inside a record, the record is lost, not the dump.
+      if (stack.length >= 2 && kind && !broken && !parseError) {
+        dead = true;
+        broken = {
+          at: parser.position,
+          readyBefore: ready.length,
+          id: String(stack[1]!.attrs.id ?? "?").slice(0, 20),
+          message: err.message.split("\n")[0]!.slice(0, 120),
+        };
+      } else parseError ??= err;
+    });
+    return parser;
+  };
+  let parser = makeParser();
+  /** Characters written to the current parser, and the closing tag being skipped to, if any. */
+  let written = 0;
+  let skipTo: string | null = null;
+
+  /** Feeds text to the parser; after a broken record, resumes past its closing tag. */
+  const feed = (text: string) => {
+    let rest = text;
+    while (rest.length > 0) {
+      if (skipTo) {
+        const end = rest.indexOf(skipTo);
+        if (end < 0) return;
+        rest = rest.slice(end + skipTo.length);
+        skipTo = null;
+        // A fresh parser inside the root, as if the broken record had never been.
+        parser = makeParser();
+        written = 0;
+        const root = kind!;
+        stack = [];
+        parser.write(`<${root}>`);
+        written = parser.position;
+        continue;
+      }
+      const base = written;
+      parser.write(rest);
+      written += rest.length;
+      if (!broken) return;
+      const b = broken;
+      broken = undefined;
+      // Records the parser finished after the break are not to be trusted.
+      ready.length = b.readyBefore;
+      if (progress) {
+        progress.skipped = (progress.skipped ?? 0) + 1;
+        progress.skippedIds ??= [];
+        if (progress.skippedIds.length < 10)
+          progress.skippedIds.push(`${DUMP_KINDS[kind!]} ${b.id}: broken XML (${b.message})`);
+      }
+      skipTo = `</${DUMP_KINDS[kind!]}>`;
+      rest = rest.slice(Math.max(0, b.at - base));
     }
-    stack.push(node);
-  });
-  parser.on("text", (t) => {
-    const top = stack.at(-1);
-    if (top && stack.length > 1) top.text += t;
-  });
-  parser.on("closetag", () => {
-    const node = stack.pop();
-    if (stack.length === 1 && node) {
-      ready.push(node);
-      // Detach it from the root so finished records can be collected.
-      stack[0]!.children.length = 0;
-    }
-  });
-  parser.on("error", (err) => {
-    parseError ??= err;
-  });
+  };
 
   const input = createReadStream(path);
   if (progress) input.on("data", (chunk) => (progress.bytesRead += chunk.length));
@@ -158,11 +223,11 @@ export async function* readXmlRecords(
   const guard = createTextGuard(progress);
   try {
     for await (const chunk of stream) {
-      parser.write(guard(chunk as string));
+      feed(guard(chunk as string));
       if (parseError) throw parseError;
       while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
     }
-    parser.close();
+    if (!skipTo) parser.close();
     if (parseError) throw parseError;
     while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
   } catch (err) {
