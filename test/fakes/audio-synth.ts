@@ -3,6 +3,7 @@
  * on every beat, a snare on two and four, hi-hats on the off-beats, a bass line on the chord roots and
  * sustained chords with harmonics, in a chosen key, tempo and tuning. Deterministic for a seed.
  */
+import { seededRandom } from "./discogs-simulator/index.js";
 
 export interface SynthSpec {
   bpm: number;
@@ -27,17 +28,8 @@ export interface SynthSpec {
   seed?: number;
 }
 
-/** A small deterministic random source (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic random source: the simulator's mulberry32. */
+export const random = seededRandom;
 
 // Chord progressions by scale degree (semitones above the tonic, triad quality), as pop and dance
 // music use them: the tonic chord opens the loop, and minor loops lean on it.

@@ -452,39 +452,18 @@ async function dropUnheldGuesses(ctx: StageContext, result: TrackMetadata): Prom
   } catch {
     return;
   }
-  const held = (name: string, names: string[]) =>
-    names.some((n) => textSimilarity(n, name) >= HELD_SIMILARITY);
-  if (
-    result.album &&
-    !held(
-      result.album,
-      hits.map((h) => h.title),
-    )
-  ) {
+  const held = { album: hits.map((h) => h.title), label: hits.flatMap((h) => h.labels) };
+  for (const field of ["album", "label"] as const) {
+    const guess = result[field];
+    if (!guess || held[field].some((n) => textSimilarity(n, guess) >= HELD_SIMILARITY)) continue;
     ctx.warnings.push(
       warning(
         "llm-guess-dropped",
         "llm",
-        `the LLM's album "${result.album.slice(0, 80)}" is not in the catalogue; dropped`,
+        `the LLM's ${field} "${guess.slice(0, 80)}" is not in the catalogue; dropped`,
       ),
     );
-    result.album = null;
-  }
-  if (
-    result.label &&
-    !held(
-      result.label,
-      hits.flatMap((h) => h.labels),
-    )
-  ) {
-    ctx.warnings.push(
-      warning(
-        "llm-guess-dropped",
-        "llm",
-        `the LLM's label "${result.label.slice(0, 80)}" is not in the catalogue; dropped`,
-      ),
-    );
-    result.label = null;
+    result[field] = null;
   }
 }
 
