@@ -284,11 +284,21 @@ describe("rate limiting", () => {
     let answered = 0;
     // Ten different releases (identical requests in flight would be coalesced into one).
     const ids = [1, 9, 10, 11, 12, 38, 52, 53, 55, 58];
-    const calls = ids.map((id) => client.getRelease(id, stop.signal).then(() => answered++));
+    // The four beyond the limit cannot be served before the call's deadline: they are refused at once.
+    let refused = 0;
+    const calls = ids.map((id) =>
+      client.getRelease(id, stop.signal).then(
+        () => answered++,
+        (err: Error) => {
+          if (err.name === "DiscogsRateLimitError") refused++;
+        },
+      ),
+    );
     await new Promise((r) => setTimeout(r, 1000));
     // The simulator's headers say 60 a minute; the user's 6 holds.
     expect(limiter.limit).toBe(6);
     expect(answered).toBe(6);
+    expect(refused).toBe(4);
     stop.abort();
     await Promise.allSettled(calls);
     // Without a setting, the server's word rules (it may raise the default).
