@@ -5,6 +5,7 @@
 import type { AudioFeatures } from "../core/audio/features.js";
 import { type KeyNotation, parseKey, tagKey } from "../core/audio/notation.js";
 import { AudioUnavailableError, MetadataError } from "../core/errors.js";
+import { pool } from "../core/pool.js";
 import { type EnrichCliOptions, verbosityOf, withBatchContainer } from "./enrich.js";
 import { collectAudioFiles } from "./files.js";
 import type { CliIo } from "./io.js";
@@ -51,28 +52,24 @@ export function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIo):
     const flush = () => {
       while (printed < files.length && results[printed] !== null) io.stdout.write(`${results[printed++]}\n`);
     };
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length && unavailable === null) {
-        const i = next++;
-        const path = files[i]!.path;
-        try {
-          const f = await container.audio.analyze(path, { styles });
-          results[i] = opts.json
-            ? JSON.stringify({ file: path, bpm: f.bpm, key: f.key, seconds: f.seconds, notes: f.notes })
-            : `${path}\t${describe(f, notation)}`;
-        } catch (err) {
-          if (err instanceof AudioUnavailableError) unavailable = err.message;
-          if (!(err instanceof MetadataError)) throw err;
-          failed++;
-          io.stderr.write(`discmeta: ${path}: ${err.message}\n`);
-          results[i] = opts.json ? JSON.stringify({ file: path, error: err.message }) : `${path}\tfailed`;
-        }
-        flush();
+    // Without a decoder, the files not yet started are not tried.
+    await pool(files.length, Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY), async (i) => {
+      if (unavailable !== null) return;
+      const path = files[i]!.path;
+      try {
+        const f = await container.audio.analyze(path, { styles });
+        results[i] = opts.json
+          ? JSON.stringify({ file: path, bpm: f.bpm, key: f.key, seconds: f.seconds, notes: f.notes })
+          : `${path}\t${describe(f, notation)}`;
+      } catch (err) {
+        if (err instanceof AudioUnavailableError) unavailable = err.message;
+        if (!(err instanceof MetadataError)) throw err;
+        failed++;
+        io.stderr.write(`discmeta: ${path}: ${err.message}\n`);
+        results[i] = opts.json ? JSON.stringify({ file: path, error: err.message }) : `${path}\tfailed`;
       }
-    };
-    const lanes = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, files.length));
-    await Promise.all(Array.from({ length: lanes }, worker));
+      flush();
+    });
     if (unavailable !== null) return 2;
     if (missing.length > 0) return 2;
     return failed > 0 ? 1 : 0;

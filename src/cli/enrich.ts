@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type Container, createContainer, withDefaultCatalogue } from "../container.js";
+import { pool } from "../core/pool.js";
 import type { TrackMetadata } from "../core/schema.js";
 import type { Mode, RawTags, TrackInput } from "../core/types.js";
 import { unreadableTags } from "../core/warnings.js";
@@ -229,17 +230,11 @@ export async function readAll(
   read: ReadTags = (path) => readFileTags(container, path),
 ) {
   const out: { input: TrackInput; tagWarning: string | undefined }[] = new Array(files.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, files.length) }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        const file = files[i]!;
-        const { tags, warning } = await read(file.path, i);
-        if (warning) reporter.message(`${file.path}: ${warning}; using the filename only`);
-        out[i] = { input: { filename: basename(file.path), tags, path: file.relative }, tagWarning: warning };
-      }
-    }),
-  );
+  await pool(files.length, 8, async (i) => {
+    const file = files[i]!;
+    const { tags, warning } = await read(file.path, i);
+    if (warning) reporter.message(`${file.path}: ${warning}; using the filename only`);
+    out[i] = { input: { filename: basename(file.path), tags, path: file.relative }, tagWarning: warning };
+  });
   return out;
 }

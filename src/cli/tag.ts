@@ -10,6 +10,7 @@ import type { Container } from "../container.js";
 import type { AudioEvidence } from "../core/audio/analyzer.js";
 import type { KeyNotation } from "../core/audio/notation.js";
 import { MetadataError } from "../core/errors.js";
+import { pool } from "../core/pool.js";
 import type { CoverImage, TagReader } from "../core/ports.js";
 import type { Candidate, TrackMetadata } from "../core/schema.js";
 import type { TagValues } from "../core/tagging/fields.js";
@@ -203,14 +204,9 @@ async function analyzeAll(
   run: TagRun,
 ): Promise<(AudioEvidence | { error: string })[]> {
   const out: (AudioEvidence | { error: string })[] = new Array(files.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < files.length) {
-      const i = next++;
-      out[i] = await audioEvidence(run.container, files[i]!.path);
-    }
-  };
-  await Promise.all([lane(), lane()]);
+  await pool(files.length, 2, async (i) => {
+    out[i] = await audioEvidence(run.container, files[i]!.path);
+  });
   return out;
 }
 

@@ -2,7 +2,7 @@
  * The output schema: every response is validated against it. Unknown values are null or empty, never invented.
  */
 import { z } from "zod";
-import { camelot, keyName, openKey, parseKey } from "./audio/notation.js";
+import { keyNotations, parseKey } from "./audio/notation.js";
 import { MODES } from "./types.js";
 import { REASON_CODES, WarningSchema } from "./warnings.js";
 
@@ -98,15 +98,7 @@ function legacyBpm(v: unknown): unknown {
 function legacyKey(v: unknown): unknown {
   if (typeof v !== "string") return v;
   const k = parseKey(v);
-  return k
-    ? {
-        value: keyName(k),
-        camelot: camelot(k),
-        openKey: openKey(k),
-        confidence: LEGACY_ESTIMATE_CONFIDENCE,
-        source: "llm",
-      }
-    : null;
+  return k ? { ...keyNotations(k), confidence: LEGACY_ESTIMATE_CONFIDENCE, source: "llm" } : null;
 }
 
 /** The full response body. */

@@ -8,7 +8,7 @@ import type { Bpm, Key, TrackMetadata } from "../schema.js";
 import { warning } from "../warnings.js";
 import type { AudioEvidence } from "./analyzer.js";
 import { estimateKey, type KeyEstimate } from "./key.js";
-import { camelot, keyName, openKey } from "./notation.js";
+import { keyName, keyNotations } from "./notation.js";
 import type { KeyProfileName } from "./profiles.js";
 import { estimateTempo, type TempoEstimate } from "./tempo.js";
 
@@ -58,13 +58,7 @@ export function tempoRangeFor(
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function keyOf(k: KeyEstimate): Key {
-  return {
-    value: keyName(k.key),
-    camelot: camelot(k.key),
-    openKey: openKey(k.key),
-    confidence: round2(k.confidence),
-    source: "audio",
-  };
+  return { ...keyNotations(k.key), confidence: round2(k.confidence), source: "audio" };
 }
 
 /** The BPM and key of the evidence, each only when sure enough. */

@@ -39,6 +39,11 @@ export function openKey(k: MusicalKey): string {
   return `${fifths(k) + 1}${k.mode === "major" ? "d" : "m"}`;
 }
 
+/** A key's name in the three notations an answer gives: "A minor", Camelot "8A", Open Key "1m". */
+export function keyNotations(k: MusicalKey): { value: string; camelot: string; openKey: string } {
+  return { value: keyName(k), camelot: camelot(k), openKey: openKey(k) };
+}
+
 /** The key as a tag holds it: ID3's TKEY form ("Am", "Db", "F#m"), Camelot or Open Key. */
 export function tagKey(k: MusicalKey, notation: KeyNotation): string {
   if (notation === "camelot") return camelot(k);

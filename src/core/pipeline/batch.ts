@@ -7,6 +7,7 @@
 import { extractTrack } from "../extract.js";
 import { type ClusterItem, clusterItems } from "../match/cluster.js";
 import { folderQuery, readFolders } from "../match/playlist.js";
+import { pool } from "../pool.js";
 import type { TrackMetadata } from "../schema.js";
 import type { Mode, TrackInput } from "../types.js";
 import { answerAlbum } from "./albums.js";
@@ -27,15 +28,6 @@ export interface BatchOptions {
   signal?: AbortSignal;
   /** Called as each item is answered (progress). */
   onAnswer?: (index: number, result: TrackMetadata) => void;
-}
-
-async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 /**
@@ -93,7 +85,8 @@ export async function resolveBatch(
     }
   }
   const rest = items.filter((i) => results[i.index] === undefined);
-  await pool(rest, options.concurrency ?? 4, async (item) => {
+  await pool(rest.length, options.concurrency ?? 4, async (i) => {
+    const item = rest[i]!;
     answer(
       item.index,
       await resolveOne({ ...item.input, mode }, { signal: options.signal, ...folderQuery(item) }),

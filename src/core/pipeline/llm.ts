@@ -4,7 +4,7 @@
  * Facts never come from the LLM: it chooses among candidates we found, and its answers are validated.
  */
 
-import { camelot, keyName, openKey, parseKey } from "../audio/notation.js";
+import { keyNotations, parseKey } from "../audio/notation.js";
 import type { ReleaseTrack, SearchHit } from "../catalog.js";
 import { describeError, LlmError } from "../errors.js";
 import { looksLikeInstruction } from "../extract.js";
@@ -342,9 +342,7 @@ function estimatedBpm(e: DescribeAnswer["bpm"]): Bpm | null {
 function estimatedKey(e: DescribeAnswer["key"]): Key | null {
   const s = estimated(e);
   const k = s ? parseKey(s.value) : null;
-  return s && k
-    ? { value: keyName(k), camelot: camelot(k), openKey: openKey(k), confidence: s.confidence, source: "llm" }
-    : null;
+  return s && k ? { ...keyNotations(k), confidence: s.confidence, source: "llm" } : null;
 }
 
 /**
