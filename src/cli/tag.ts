@@ -11,6 +11,7 @@ import type { AudioEvidence } from "../core/audio/analyzer.js";
 import type { KeyNotation } from "../core/audio/notation.js";
 import { MetadataError } from "../core/errors.js";
 import { pool } from "../core/pool.js";
+import { explainPenalties } from "../core/score/explain.js";
 import type { CoverImage, TagReader } from "../core/ports.js";
 import type { Candidate, TrackMetadata } from "../core/schema.js";
 import type { TagValues } from "../core/tagging/fields.js";
@@ -92,7 +93,7 @@ export interface FileOutcome {
 }
 
 /** What a run shares with each file's step. */
-interface TagRun {
+export interface TagRun {
   opts: TagCliOptions;
   policy: TagPolicy;
   container: Container;
@@ -107,6 +108,17 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
     io.stderr.write("discmeta: tag needs files or folders, or --apply <review-file>\n");
     return Promise.resolve(2);
   }
+  return withTagRun(io, opts, (run) =>
+    opts.apply ? applyReviewFile(opts.apply, run, io) : tagPaths(paths, run, io),
+  );
+}
+
+/** Builds the container and what a tagging run shares (the policy, a reporter), then runs `body`. */
+export function withTagRun(
+  io: CliIo,
+  opts: TagCliOptions,
+  body: (run: TagRun) => Promise<number>,
+): Promise<number> {
   return withBatchContainer(io, opts, async (config, container) => {
     const reporter = createReporter(io, {
       total: 0,
@@ -115,7 +127,7 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
       status: () => container.budgetStatus(),
     });
     for (const w of startupNotes(config, opts)) reporter.message(w);
-    const run: TagRun = {
+    return body({
       opts,
       policy: {
         minRecommendation: opts.minRecommendation ?? DEFAULT_TAG_POLICY.minRecommendation,
@@ -126,15 +138,34 @@ export function runTag(paths: string[], opts: TagCliOptions, io: CliIo): Promise
       container,
       reporter,
       stateDir: config.cache.dir,
-    };
-    if (opts.apply) return applyReviewFile(opts.apply, run, io);
-    return tagPaths(paths, run, io);
+    });
   });
 }
 
-async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<number> {
+/** A folder matched for tagging: its files, what they hold now, and their answers. */
+export interface MatchedLibrary {
+  run: TagRun;
+  files: AudioFile[];
+  inputs: TrackInput[];
+  current: FileTags[];
+  answers: TrackMetadata[];
+  /** Paths given that could not be read. */
+  missing: { path: string; reason: string }[];
+}
+
+/**
+ * Finds the writable audio files under `paths`, reads each once, and matches them (albums included,
+ * with --analyze the audio measured beside): the first half of `tag`, shared with `review`.
+ */
+export async function matchLibrary(
+  paths: readonly string[],
+  first: TagRun,
+  io: CliIo,
+  onAnswer: (index: number, answer: TrackMetadata) => void = () => {},
+  onFiles: (files: readonly AudioFile[]) => void = () => {},
+): Promise<MatchedLibrary> {
   const { container, opts } = first;
-  const { files: found, missing, skipped, temps } = await collectAudioFiles(paths);
+  const { files: found, missing, skipped, temps } = await collectAudioFiles([...paths]);
   // The progress line counts files matched, now that they are known.
   const reporter = createReporter(io, {
     total: found.length,
@@ -152,6 +183,7 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
     reporter.message(`skipped "${f.path}": discmeta does not write ${extname(f.path)} tags`, "info");
     return false;
   });
+  onFiles(files);
   const { inputs, current } = await readFiles(files, run);
   const analyze = opts.analyze === true;
   // With --analyze the audio is decoded beside the matching, two files at a time.
@@ -162,7 +194,10 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
       mode: opts.mode,
       albums: opts.singles !== true,
       concurrency: opts.concurrency ?? 4,
-      onAnswer: (_i, answer) => reporter.step(answer.source === "discogs" ? "matched" : "fallback"),
+      onAnswer: (i, answer) => {
+        reporter.step(answer.source === "discogs" ? "matched" : "fallback");
+        onAnswer(i, answer);
+      },
     },
   );
   const measured = evidence ? await evidence : undefined;
@@ -170,6 +205,12 @@ async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<numb
   if (measured)
     for (const [i, e] of measured.entries())
       if ("error" in e) reporter.message(`${files[i]!.path}: no BPM or key: ${e.error}`, "error");
+  return { run, files, inputs, current, answers, missing };
+}
+
+async function tagPaths(paths: string[], first: TagRun, io: CliIo): Promise<number> {
+  const { opts } = first;
+  const { run, files, current, answers, missing } = await matchLibrary(paths, first, io);
   const outcomes: FileOutcome[] = [];
   const toReview: ReviewEntry[] = [];
   for (let i = 0; i < files.length; i++) {
@@ -211,13 +252,13 @@ async function analyzeAll(
 }
 
 /** A file's tags as read for tagging, or why they could not be read. */
-type FileTags = Awaited<ReturnType<TagReader["readValues"]>> | MetadataError;
+export type FileTags = Awaited<ReturnType<TagReader["readValues"]>> | MetadataError;
 
 /**
  * Reads every file once: the tags matching uses and the current values the diff needs come from one
  * parse. An unreadable file is matched by its name, and fails when its turn to be written comes.
  */
-async function readFiles(
+export async function readFiles(
   files: readonly AudioFile[],
   run: TagRun,
 ): Promise<{ inputs: TrackInput[]; current: FileTags[] }> {
@@ -241,7 +282,7 @@ async function readFiles(
  * One file's plan and, with --write, its write. `chosen` is a release the user picked: the policy's
  * threshold does not apply, but the answer must be on that release.
  */
-async function planFile(
+export async function planFile(
   path: string,
   answer: TrackMetadata,
   current: FileTags,
@@ -321,10 +362,10 @@ function show(o: FileOutcome, run: TagRun): void {
 
 /** One candidate as a line of the review prompt. */
 export function describeCandidate(c: Candidate, n: number): string {
-  const facts = [c.year, c.country, c.format].filter((x) => x !== null && x !== "").join(", ");
-  const penalties = Object.entries(c.penalties)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} ${v}`)
+  const label = [c.label, c.catno].filter(Boolean).join(" ");
+  const facts = [c.year, c.country, c.format, label].filter((x) => x !== null && x !== "").join(", ");
+  const penalties = explainPenalties(c.penalties)
+    .map((r) => r.text)
     .join(", ");
   const row = c.position || c.track ? `  ${[c.position, c.track].filter(Boolean).join(" ")}` : "";
   return (
@@ -443,7 +484,7 @@ async function confined(file: string, roots: readonly string[]): Promise<boolean
   });
 }
 
-function failedOutcome(file: string, reason: string): FileOutcome {
+export function failedOutcome(file: string, reason: string): FileOutcome {
   return { file, status: "failed", releaseId: null, recommendation: null, changes: [], cover: false, reason };
 }
 
@@ -452,7 +493,7 @@ function failedOutcome(file: string, reason: string): FileOutcome {
  * atomically; tells the user where, and how to apply it. A file there that is not a review file is
  * never replaced.
  */
-async function saveReview(
+export async function saveReview(
   items: ReviewItem[],
   path: string,
   run: TagRun,

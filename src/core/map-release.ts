@@ -107,6 +107,8 @@ export function candidateOf(
     year: release.year,
     country: release.country,
     format: formatText(release.formats),
+    label: release.labels[0]?.name ?? null,
+    catno: release.labels[0]?.catno ?? null,
     position: row?.position || null,
     track: row?.title || null,
     distance: round3(distance),

@@ -60,6 +60,9 @@ export const CandidateSchema = z.object({
   year: z.number().int().nullable(),
   country: z.string().nullable(),
   format: z.string().nullable(),
+  /** The first label and its catalogue number (null in answers cached before they were listed). */
+  label: z.string().nullable().default(null),
+  catno: z.string().nullable().default(null),
   /** The tracklist row the track was found on, if any. */
   position: z.string().nullable(),
   track: z.string().nullable(),

@@ -98,6 +98,8 @@ describe("resolveMetadata", () => {
       year: 1979,
       country: "Nigeria",
       format: "Vinyl",
+      label: null,
+      catno: null,
       position: "A1",
       track: "Say A Prayer",
       distance: 0.4,

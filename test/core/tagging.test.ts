@@ -279,6 +279,8 @@ describe("review items", () => {
       year: null,
       country: null,
       format: null,
+      label: null,
+      catno: null,
       position: null,
       track: null,
       distance,

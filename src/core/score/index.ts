@@ -6,6 +6,7 @@
 export { ALBUM_WEIGHTS, type AlbumWeights, TRACK_WEIGHTS, type TrackWeights } from "../policy.js";
 export * from "./album.js";
 export * from "./distance.js";
+export * from "./explain.js";
 export * from "./recommend.js";
 export * from "./release.js";
 export * from "./track.js";

@@ -80,9 +80,21 @@ export function mixPenalty(query: string | null, candidate: string | null): numb
   return sim >= 0.6 ? 0.3 : 1;
 }
 
+/**
+ * The duration penalty's bands: a difference up to `upTo` seconds costs `penalty` (explain.ts reads them
+ * back into words, "duration off by 11–20 s").
+ */
+export const DURATION_BANDS: readonly { upTo: number; penalty: number }[] = [
+  { upTo: 3, penalty: 0 },
+  { upTo: 10, penalty: 0.25 },
+  { upTo: 20, penalty: 0.5 },
+  { upTo: 40, penalty: 0.8 },
+  { upTo: Number.POSITIVE_INFINITY, penalty: 1 },
+];
+
 function durationPenalty(a: number, b: number): number {
   const d = Math.abs(a - b);
-  return d <= 3 ? 0 : d <= 10 ? 0.25 : d <= 20 ? 0.5 : d <= 40 ? 0.8 : 1;
+  return DURATION_BANDS.find((band) => d <= band.upTo)!.penalty;
 }
 
 /**

@@ -110,6 +110,8 @@ function mergeCandidates(answers: readonly TrackMetadata[]): Candidate[] {
               year: a.year,
               country: a.country,
               format: a.release?.format ?? null,
+              label: a.label,
+              catno: a.catalogNumber,
               position: a.trackPosition,
               track: a.release?.trackTitle ?? a.title,
               distance: a.match.distance,
