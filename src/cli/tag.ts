@@ -11,9 +11,9 @@ import type { AudioEvidence } from "../core/audio/analyzer.js";
 import type { KeyNotation } from "../core/audio/notation.js";
 import { MetadataError } from "../core/errors.js";
 import { pool } from "../core/pool.js";
-import { explainPenalties } from "../core/score/explain.js";
 import type { CoverImage, TagReader } from "../core/ports.js";
 import type { Candidate, TrackMetadata } from "../core/schema.js";
+import { explainPenalties } from "../core/score/explain.js";
 import type { TagValues } from "../core/tagging/fields.js";
 import {
   DEFAULT_TAG_POLICY,
@@ -302,10 +302,16 @@ export async function planFile(
   if (chosen !== false) {
     if (answer.discogs?.releaseId !== chosen)
       return { ...base, reason: `the track was not found on release ${chosen}` };
-  } else {
-    const decision = decide(answer, policy);
-    if (decision.action === "review") return { ...base, status: "review", reason: decision.reason };
   }
+  const decision = chosen === false ? decide(answer, policy) : ({ action: "write" } as const);
+  // A match the policy would not write alone is still settled when the file already holds it, tag for
+  // tag (a choice made in an earlier review): nothing to decide, nothing to write.
+  const settled =
+    !(current instanceof MetadataError) &&
+    answer.discogs !== null &&
+    current.values.discogsReleaseId?.[0] === String(answer.discogs.releaseId) &&
+    diffValues(current.values, desiredValues(answer, policy), current.format).length === 0;
+  if (decision.action === "review" && !settled) return { ...base, status: "review", reason: decision.reason };
   if (current instanceof MetadataError) return { ...base, reason: current.message };
   const desired = desiredValues(answer, policy);
   const changes = diffValues(current.values, desired, current.format);
@@ -525,14 +531,7 @@ export async function saveReview(
     roots: [...new Set([...knownRoots, ...roots])].sort(),
     items: merged,
   };
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  await writeReviewFile(path, file);
   const undecided = merged.filter((i) => i.choice === null).length;
   if (merged.length === 0) {
     run.reporter.message(`nothing left to review; ${path} is empty`, "info");
@@ -544,6 +543,18 @@ export async function saveReview(
       `discmeta tag --apply ${JSON.stringify(path)}${run.opts.write ? " --write" : ""}`,
     "info",
   );
+}
+
+/** Writes a review file atomically (a temporary file renamed over it), creating its folder. */
+export async function writeReviewFile(path: string, file: ReviewFile): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 /** `--apply <file>`: writes what the user chose; keeps the undecided items in the file. */

@@ -41,7 +41,11 @@ function describe(name: string, v: number): string {
     case "duration":
       return durationText(v);
     case "year":
-      return v <= 0.1 ? "year is the master's, not this pressing's" : much ? "year differs" : "year off by one";
+      return v <= 0.1
+        ? "year is the master's, not this pressing's"
+        : much
+          ? "year differs"
+          : "year off by one";
     case "country":
       return much ? "country differs" : "country only partly matches";
     case "label":
