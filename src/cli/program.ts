@@ -10,6 +10,7 @@ import { runAnalyze } from "./analyze.js";
 import { runEnrich } from "./enrich.js";
 import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
+import { runReview } from "./review/command.js";
 import { runTag } from "./tag.js";
 import { runWorker } from "./worker.js";
 
@@ -116,6 +117,35 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("-q, --quiet", "errors only on stderr")
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runTag(paths, opts, io)));
+
+  program
+    .command("review")
+    .description(
+      "match a folder as `tag` does, then review it in the browser: accept, choose another release, skip, apply",
+    )
+    .argument("<paths...>", "audio folders or files (MP3, FLAC, Ogg Vorbis, Opus, M4A)")
+    .option("--open", "start the system's browser on the page")
+    .option("--host <address>", "bind to this address instead of 127.0.0.1 (prints a warning)")
+    .option("--port <n>", "the page's port (default: a free one)", positiveInt(65535))
+    .option(
+      "--review-file <file>",
+      "where decisions are saved (default: the library's file in the cache folder, as `tag` uses)",
+    )
+    .option("--cover", "embed the release's cover when a file has none, on apply")
+    .option("--with-descriptions", "also write the LLM's descriptive fields")
+    .addOption(
+      new Option("--min-recommendation <rec>", "the weakest match accepted without asking")
+        .choices(["strong", "medium", "low"])
+        .default("medium"),
+    )
+    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
+    .option("--no-discogs", "skip the Discogs stage")
+    .option("--no-llm", "never call an LLM, whatever the mode")
+    .option("--singles", "match every file alone, not folders as albums")
+    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4)
+    .option("-q, --quiet", "errors only on stderr")
+    .addHelpText("after", FOOTER)
+    .action(async (paths: string[], opts) => setCode(await runReview(paths, opts, io)));
 
   program
     .command("analyze")
