@@ -12,13 +12,11 @@ import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMusicMetadataReader } from "../../src/adapters/tags/music-metadata.js";
-import type { CliIo } from "../../src/cli/io.js";
-import { runCli } from "../../src/cli/program.js";
 import { CONTENT_SECURITY_POLICY, TOKEN_HEADER } from "../../src/cli/review/server.js";
-import type { SessionView } from "../../src/cli/review/session.js";
 import { parseReviewFile } from "../../src/core/tagging/review.js";
 import { audioMd5, makeAudio, requireFfmpeg } from "../audio.js";
 import { type DiscogsSimulator, startDiscogsSimulator } from "../fakes/discogs-simulator/index.js";
+import { type RunningReview, settled, startReview as start } from "../review-harness.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ROOT = mkdtempSync(join(tmpdir(), "discmeta-review-"));
@@ -29,63 +27,15 @@ const reader = createMusicMetadataReader();
 let sim: DiscogsSimulator;
 let browser: Browser;
 
-/** A running `discmeta review`: its address, its token, and how to stop it (Ctrl-C). */
-interface Running {
-  url: string;
-  origin: string;
-  token: string;
-  stop(): Promise<number>;
-  err(): string;
-}
+type Running = RunningReview;
 
-async function startReview(args: string[] = []): Promise<Running> {
-  const out: string[] = [];
-  const err: string[] = [];
-  let interrupt: (() => void) | undefined;
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env: {
-      DISCMETA_CACHE_DIR: CACHE,
-      DISCOGS_USER_TOKEN: "test-token",
-      DISCOGS_API_URL: sim.url,
-      METADATA_MODE: "fast",
-    },
-    onInterrupt: (handler) => {
-      interrupt = handler;
-      return () => {
-        interrupt = undefined;
-      };
-    },
-  };
-  const done = runCli(
-    ["review", "--min-recommendation", "strong", "--review-file", REVIEW_FILE, ...args, LIB],
-    io,
-  );
-  for (let i = 0; i < 200 && !/token=/.test(out.join("")); i++) await new Promise((r) => setTimeout(r, 25));
-  const url = /(http:\/\/\S+\?token=(\S+))/.exec(out.join(""));
-  if (!url) throw new Error(`review printed no address: ${err.join("")}`);
-  return {
-    url: url[1]!,
-    origin: new URL(url[1]!).origin,
-    token: url[2]!,
-    err: () => err.join(""),
-    async stop() {
-      interrupt?.();
-      return done;
-    },
-  };
-}
-
-/** Waits until the session has matched (or written) everything. */
-async function settled(r: Running, phases: SessionView["phase"][] = ["ready", "done"]): Promise<SessionView> {
-  for (let i = 0; i < 400; i++) {
-    const res = await fetch(`${r.origin}/api/state`, { headers: { [TOKEN_HEADER]: r.token } });
-    const view = (await res.json()) as SessionView;
-    if (phases.includes(view.phase)) return view;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error("the review session never settled");
+function startReview(args: string[] = []): Promise<Running> {
+  return start(["--min-recommendation", "strong", "--review-file", REVIEW_FILE, ...args, LIB], {
+    DISCMETA_CACHE_DIR: CACHE,
+    DISCOGS_USER_TOKEN: "test-token",
+    DISCOGS_API_URL: sim.url,
+    METADATA_MODE: "fast",
+  });
 }
 
 const FILES = {

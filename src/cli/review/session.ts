@@ -499,7 +499,9 @@ export class ReviewSession {
         failed: count("failed"),
         accepted: needs.filter((r) => r.decision.kind === "accept").length,
         skipped: needs.filter((r) => r.decision.kind === "skip").length,
-        undecided: needs.filter((r) => r.decision.kind === "undecided" && r.status === "review").length,
+        undecided: needs.filter(
+          (r) => r.decision.kind === "undecided" && (r.status === "review" || r.status === "change"),
+        ).length,
       },
       applied: this.applied ? { ...this.applied } : null,
       error: this.error,
