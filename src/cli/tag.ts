@@ -163,6 +163,7 @@ export async function matchLibrary(
   io: CliIo,
   onAnswer: (index: number, answer: TrackMetadata) => void = () => {},
   onFiles: (files: readonly AudioFile[]) => void = () => {},
+  signal?: AbortSignal,
 ): Promise<MatchedLibrary> {
   const { container, opts } = first;
   const { files: found, missing, skipped, temps } = await collectAudioFiles([...paths]);
@@ -194,6 +195,7 @@ export async function matchLibrary(
       mode: opts.mode,
       albums: opts.singles !== true,
       concurrency: opts.concurrency ?? 4,
+      ...(signal ? { signal } : {}),
       onAnswer: (i, answer) => {
         reporter.step(answer.source === "discogs" ? "matched" : "fallback");
         onAnswer(i, answer);

@@ -4,7 +4,7 @@
  * refuses to overwrite, its arguments and its warning for a non-local address; and the readable
  * reasons and release references the page relies on.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +151,40 @@ describe("the review session", () => {
     expect(r.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/\?token=/);
     expect(r.err()).toMatch(/serving on 0\.0\.0\.0, not only this machine/);
     expect(await r.stop()).toBe(0);
+  });
+
+  it("--open starts the browser ($BROWSER) on the page's address", async () => {
+    const opened = join(ROOT, "opened.txt");
+    const browser = join(ROOT, "browser.sh");
+    writeFileSync(browser, `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
+    const r = await startReview(["--open", "--review-file", join(ROOT, "open.json"), LIB], {
+      ...env(""),
+      BROWSER: browser,
+    });
+    for (let i = 0; i < 100 && !existsSync(opened); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(readFileSync(opened, "utf8").trim()).toBe(r.url);
+    expect(await r.stop()).toBe(0);
+  });
+
+  it("Ctrl-C while matching stops at once and loses nothing", async () => {
+    const slow = await startDiscogsSimulator({
+      rateLimit: { authenticated: 100_000 },
+      faults: { latencyMs: 400 },
+    });
+    try {
+      const r = await startReview(["--review-file", join(ROOT, "stop.json"), LIB], {
+        ...env(""),
+        DISCMETA_CACHE_DIR: mkdtempSync(join(ROOT, "cache-")),
+        DISCOGS_API_URL: slow.url,
+      });
+      const started = Date.now();
+      expect((await reviewState(r)).phase).toBe("matching");
+      expect(await r.stop()).toBe(0);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(r.err()).toMatch(/stopping the review page/);
+    } finally {
+      await slow.close();
+    }
   });
 });
 

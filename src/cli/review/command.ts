@@ -69,18 +69,27 @@ export function runReview(paths: string[], opts: ReviewCliOptions, io: CliIo): P
       `discmeta review: open ${url}\n(Ctrl-C stops; decisions are saved in ${session.reviewFile})\n`,
     );
     if (opts.open) openBrowser(url, io);
-    const matching = session.match();
+    let stopListening: (() => void) | undefined;
+    // Ctrl-C: stop matching (what is decided is saved), wait for a write in progress, then stop; a
+    // second Ctrl-C quits at once.
+    const controller = new AbortController();
+    const matching = session.match(controller.signal);
     await new Promise<void>((resolve) => {
+      let stopping = false;
       const stop = io.onInterrupt?.(() => {
-        stop?.();
+        if (stopping) return io.exitNow?.(130);
+        stopping = true;
+        controller.abort(new DOMException("interrupted", "AbortError"));
         resolve();
       });
       if (!stop) resolve();
+      stopListening = stop;
     });
     io.stderr.write("discmeta: stopping the review page\n");
     await server.app.close();
     await matching;
     await session.settle();
+    stopListening?.();
     const { tally, applied } = session.view();
     run.reporter.message(
       `review stopped: ${tally.undecided} undecided, ${tally.accepted} accepted, ${tally.skipped} skipped` +

@@ -170,7 +170,7 @@ export class ReviewSession {
   }
 
   /** Matches the folder, plans every file, restores the decisions the review file holds. */
-  async match(): Promise<void> {
+  async match(signal?: AbortSignal): Promise<void> {
     try {
       this.roots = await Promise.all(this.paths.map((p) => realpath(p).catch(() => resolvePath(p))));
       const matched = await matchLibrary(
@@ -183,6 +183,7 @@ export class ReviewSession {
         (files) => {
           this.progress.total = files.length;
         },
+        signal,
       );
       this.files = await Promise.all(
         matched.files.map((f, i) =>
@@ -203,7 +204,7 @@ export class ReviewSession {
       await this.save();
     } catch (err) {
       this.phase = "failed";
-      this.error = (err as Error).message;
+      this.error = signal?.aborted ? "stopped while matching" : (err as Error).message;
     }
   }
 
