@@ -432,6 +432,11 @@ export function bundledSampleDir(): string | null {
   return null;
 }
 
+/** Where `index build` and `index update` put an index unless told otherwise: in the cache folder. */
+export function defaultIndexPath(cacheDir: string): string {
+  return join(cacheDir, "discogs-index.sqlite");
+}
+
 /** The sample index's file name; the version changes whenever the index layout does. */
 export const SAMPLE_INDEX_FILE = `sample-index-v${INDEX_SCHEMA_VERSION}.sqlite`;
 
@@ -468,7 +473,11 @@ export async function withDefaultCatalogue(
   config: AppConfig,
 ): Promise<{ config: AppConfig; sample: boolean }> {
   const wantsDiscogs = env.METADATA_USE_DISCOGS?.toLowerCase() !== "false";
-  if (!wantsDiscogs || config.discogs.token || config.discogs.indexPath) return { config, sample: false };
+  if (!wantsDiscogs || config.discogs.indexPath) return { config, sample: false };
+  // An index built or updated at the default place (`index build`, `index update`) is used unasked.
+  const built = defaultIndexPath(config.cache.dir);
+  if (existsSync(built)) return { config: loadConfig({ ...env, DISCOGS_INDEX_PATH: built }), sample: false };
+  if (config.discogs.token) return { config, sample: false };
   const sample = await ensureSampleIndex(config.cache.dir);
   if (!sample) return { config, sample: false };
   return { config: loadConfig({ ...env, DISCOGS_INDEX_PATH: sample.path }), sample: true };
@@ -500,4 +509,11 @@ export type { IndexInfo } from "./adapters/discogs/index/source.js";
 function imagesOf(source: MetadataSource | null | undefined): ImageSource | null {
   const get = source?.getImage;
   return get ? { getImage: get.bind(source) } : null;
+}
+
+export type { IndexSubset } from "./adapters/discogs/index/subset.js";
+
+/** A tag reader for the CLI's own reading (`index build --artists-from`): the one the pipeline uses. */
+export function createTagReader(): TagReader {
+  return createMusicMetadataReader();
 }

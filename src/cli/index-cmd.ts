@@ -1,13 +1,35 @@
 /**
  * `discmeta index build` and `discmeta index info`: the offline Discogs index from the CC0 monthly dumps.
  */
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { loadConfig } from "../config.js";
-import { type BuildProgress, buildIndex, readIndexInfo } from "../container.js";
+import {
+  type BuildProgress,
+  buildIndex,
+  createTagReader,
+  defaultIndexPath as defaultIndexIn,
+  ensureSampleIndex,
+  type IndexSubset,
+  readIndexInfo,
+} from "../container.js";
+import { artistsOfLibrary } from "../core/library-artists.js";
+import { pool } from "../core/pool.js";
+import type { RawTags, TrackInput } from "../core/types.js";
+import { collectAudioFiles } from "./files.js";
 import { type CliIo, formatDuration } from "./io.js";
 
+/** The subset options `index build` and `index update` share. */
+export interface SubsetOptions {
+  genres?: string;
+  styles?: string;
+  formats?: string;
+  since?: string;
+  artistsFrom?: string;
+}
+
 /** Options of `index build`. */
-export interface IndexBuildOptions {
+export interface IndexBuildOptions extends SubsetOptions {
   releases: string;
   masters?: string;
   out?: string;
@@ -16,9 +38,59 @@ export interface IndexBuildOptions {
   quiet?: boolean;
 }
 
+const list = (text: string | undefined) =>
+  (text ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/**
+ * The subset the options ask for, or an error in words. `--artists-from DIR` reads every audio file's
+ * tags and name under DIR (unreadable tags fall back to the name).
+ */
+export async function subsetOf(opts: SubsetOptions, io: CliIo): Promise<IndexSubset | string> {
+  const subset: IndexSubset = {};
+  for (const key of ["genres", "styles", "formats"] as const) {
+    const values = list(opts[key]);
+    if (opts[key] !== undefined && values.length === 0) return `--${key} needs a comma-separated list`;
+    if (values.length) subset[key] = values;
+  }
+  if (opts.since !== undefined) {
+    const year = Number(opts.since);
+    if (!/^\d{4}$/.test(opts.since.trim()) || year < 1860 || year > 2100)
+      return "--since must be a year such as 1990";
+    subset.since = year;
+  }
+  if (opts.artistsFrom !== undefined) {
+    const dir = opts.artistsFrom;
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) return `--artists-from: ${dir} is not a folder`;
+    const { files } = await collectAudioFiles([dir]);
+    if (files.length === 0) return `--artists-from: no audio files under ${dir}`;
+    const reader = createTagReader();
+    const inputs: TrackInput[] = new Array(files.length);
+    await pool(files.length, 8, async (i) => {
+      const f = files[i]!;
+      let tags: RawTags | undefined;
+      try {
+        tags = await reader.read(f.path);
+      } catch {
+        tags = undefined; // the name alone still names an artist
+      }
+      inputs[i] = { filename: basename(f.path), path: f.relative, tags };
+    });
+    subset.artists = artistsOfLibrary(inputs);
+    if (subset.artists.length === 0)
+      return `--artists-from: no artist named in the ${files.length} files under ${dir}`;
+    io.stderr.write(
+      `discmeta: keeping the releases of ${subset.artists.length.toLocaleString("en")} artists found in ${files.length.toLocaleString("en")} files\n`,
+    );
+  }
+  return subset;
+}
+
 /** The default index file: in the cache folder. */
 function defaultIndexPath(io: CliIo): string {
-  return join(loadConfig(io.env).cache.dir, "discogs-index.sqlite");
+  return defaultIndexIn(loadConfig(io.env).cache.dir);
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -43,6 +115,11 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
     io.stderr.write(`discmeta: ${(err as Error).message}\n`);
     return 2;
   }
+  const subset = await subsetOf(opts, io);
+  if (typeof subset === "string") {
+    io.stderr.write(`discmeta: ${subset}\n`);
+    return 2;
+  }
   const tty = io.stderr.isTTY === true && !opts.quiet;
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error("interrupted; run the same command again to resume"));
@@ -54,6 +131,7 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
       out,
       rebuild: opts.rebuild,
       dumpDate: opts.dumpDate,
+      subset,
       signal: controller.signal,
       onProgress: (p) => {
         if (tty) io.stderr.write(`\r\x1b[K${progressLine(p)}`);
@@ -64,7 +142,8 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
     const resumed =
       summary.resumedFrom > 0 ? ` (resumed after ${summary.resumedFrom.toLocaleString("en")})` : "";
     io.stdout.write(
-      `index ${summary.out}: ${summary.releases.toLocaleString("en")} releases${resumed}, ` +
+      `index ${summary.out}: ${summary.releases.toLocaleString("en")} releases${resumed}` +
+        `${summary.recordsRead !== summary.releases ? ` (kept of ${summary.recordsRead.toLocaleString("en")} read)` : ""}, ` +
         `${summary.masters.toLocaleString("en")} masters, ${summary.tracks.toLocaleString("en")} tracks, ` +
         `${summary.videos.toLocaleString("en")} videos; dump of ${summary.dumpDate ?? "unknown date"}; ` +
         `${mib(summary.bytes)} in ${formatDuration(summary.seconds)} ` +
@@ -94,22 +173,54 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
   }
 }
 
+/**
+ * The index `index info` describes with no argument: the configured one (DISCOGS_INDEX_PATH), else the
+ * one at the default place, else the bundled sample's (built on first use), as matching would pick.
+ */
+async function indexInUse(io: CliIo): Promise<{ path: string; what: string }> {
+  if (io.env.DISCOGS_INDEX_PATH) return { path: io.env.DISCOGS_INDEX_PATH, what: "DISCOGS_INDEX_PATH" };
+  const dir = loadConfig(io.env).cache.dir;
+  const built = defaultIndexIn(dir);
+  if (existsSync(built)) return { path: built, what: "the default index" };
+  const sample = await ensureSampleIndex(dir);
+  if (sample) return { path: sample.path, what: "the bundled 810-release sample" };
+  return { path: built, what: "the default index" };
+}
+
 /** Runs `index info`; returns the exit code. */
 export async function runIndexInfo(file: string | undefined, io: CliIo): Promise<number> {
   try {
-    const path = file ?? io.env.DISCOGS_INDEX_PATH ?? defaultIndexPath(io);
+    const { path, what } = file ? { path: file, what: null } : await indexInUse(io);
+    if (!existsSync(path)) {
+      io.stderr.write(
+        `discmeta: no index at ${path}: fetch the newest dump with \`discmeta index update\`, or build one with \`discmeta index build --releases <dump>\`\n`,
+      );
+      return 2;
+    }
     const info = readIndexInfo(path);
     const age = info.ageDays === null ? "unknown" : `${info.ageDays} days`;
+    const source =
+      info.dumpDateSource === "records"
+        ? ", from its newest record: the dump is at least this new"
+        : info.dumpDateSource
+          ? `, from the ${info.dumpDateSource === "given" ? "build's --dump-date" : "file name"}`
+          : "";
+    const read =
+      info.recordsRead !== null && info.recordsRead !== info.releases
+        ? ` (of ${info.recordsRead.toLocaleString("en")} in the dump)`
+        : "";
     io.stdout.write(
       `${[
-        `index:     ${info.path}`,
-        `dump date: ${info.dumpDate ?? "unknown"} (age ${age})`,
+        `index:     ${info.path}${what ? ` (${what})` : ""}`,
+        `dump date: ${info.dumpDate ?? "unknown"} (age ${age}${source})`,
         `built at:  ${info.builtAt ?? "unknown"}`,
-        `releases:  ${info.releases.toLocaleString("en")}`,
+        `releases:  ${info.releases.toLocaleString("en")}${read}`,
         `masters:   ${info.masters.toLocaleString("en")}`,
         `tracks:    ${info.tracks.toLocaleString("en")}`,
         `videos:    ${info.videos.toLocaleString("en")}`,
-        `size:      ${mib(info.bytes)}`,
+        `subset:    ${info.subset ?? "none (the whole dump)"}`,
+        `size:      ${mib(info.bytes)} (${Math.round(info.bytes / Math.max(1, info.releases)).toLocaleString("en")} bytes per release)`,
+        `schema:    version ${info.schemaVersion}`,
       ].join("\n")}\n`,
     );
     return 0;

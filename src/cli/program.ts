@@ -175,7 +175,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .action(async (opts) => setCode(await runWorker(opts, io)));
 
   const index = program.command("index").description("build or inspect an offline Discogs index");
-  index
+  const build = index
     .command("build")
     .description("stream Discogs' monthly CC0 dumps into an SQLite index (resumable)")
     .requiredOption("--releases <file>", "discogs_YYYYMMDD_releases.xml.gz")
@@ -183,8 +183,8 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("--out <file>", "the index file (default: discogs-index.sqlite in the cache folder)")
     .option("--rebuild", "start again instead of resuming an interrupted build")
     .option("--dump-date <date>", "the dump's date, YYYY-MM-DD (default: from the file name)")
-    .option("-q, --quiet", "no progress line")
-    .action(async (opts) => setCode(await runIndexBuild(opts, io)));
+    .option("-q, --quiet", "no progress line");
+  subsetOptions(build).action(async (opts) => setCode(await runIndexBuild(opts, io)));
   index
     .command("info")
     .description("print an index's dump date, age, counts and size")
@@ -195,6 +195,16 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }
   return program;
+}
+
+/** The subset options `index build` and `index update` share: a smaller index for a small disk. */
+function subsetOptions(cmd: Command): Command {
+  return cmd
+    .option("--genres <list>", 'keep only these genres, comma-separated ("Electronic,Jazz")')
+    .option("--styles <list>", 'keep only these styles ("Techno,Deep House")')
+    .option("--formats <list>", 'keep only these formats ("Vinyl,CD,File")')
+    .option("--since <year>", "keep only releases of this year or later (undated ones are kept)")
+    .option("--artists-from <dir>", "keep only the artists named in a music folder's tags and file names");
 }
 
 /** Runs the CLI; returns the exit code. Never throws for bad input. */

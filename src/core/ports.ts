@@ -96,8 +96,19 @@ export interface ImageSource {
   getImage(url: string, signal?: AbortSignal): Promise<CoverImage>;
 }
 
+/**
+ * A catalogue that holds only part of Discogs (an offline index built as a subset for a small disk): what
+ * it keeps, in words ("genres Electronic; since 1990"), so a miss can say the API may know more.
+ */
+export interface PartialCatalogue {
+  readonly subset: string | null;
+}
+
 /** A catalogue: a release source with whichever optional capabilities it has. */
-export type MetadataSource = ReleaseSource & Partial<VideoLookup> & Partial<ImageSource>;
+export type MetadataSource = ReleaseSource &
+  Partial<VideoLookup> &
+  Partial<ImageSource> &
+  Partial<PartialCatalogue>;
 
 /** The LLM tasks the pipeline may run. */
 export type LlmTask = "query" | "select" | "describe" | "llm-only" | "split";

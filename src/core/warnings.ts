@@ -45,6 +45,8 @@ export const WARNING_CODES = [
   "llm-facts",
   /** A guessed album or label the offline catalogue does not hold was dropped. */
   "llm-guess-dropped",
+  /** The offline index holds only a subset of Discogs and had no match: the API may know the track. */
+  "subset-index-miss",
   /** No artist in tags or name. */
   "no-artist",
   /** No title in tags or name. */

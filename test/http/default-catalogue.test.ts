@@ -7,9 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { catalogueOf, createContainer, withDefaultCatalogue } from "../../src/container.js";
+import {
+  buildIndex,
+  catalogueOf,
+  createContainer,
+  defaultIndexPath,
+  withDefaultCatalogue,
+} from "../../src/container.js";
 import { METADATA_ROUTE } from "../../src/http/openapi.js";
 import { buildServer } from "../../src/http/server.js";
+import { DUMP_DIR } from "../helpers.js";
 
 const CACHE = mkdtempSync(join(tmpdir(), "discmeta-default-"));
 afterAll(() => rmSync(CACHE, { recursive: true, force: true }));
@@ -51,5 +58,21 @@ describe("the default catalogue", () => {
     const withToken = await withDefaultCatalogue(api, loadConfig(api));
     expect(withToken.sample).toBe(false);
     expect(catalogueOf(withToken.config)).toBe("the Discogs API");
+  });
+
+  it("uses an index built or updated at the default place, with the API behind it when there is a token", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "discmeta-default-built-"));
+    try {
+      await buildIndex({ releases: join(DUMP_DIR, "releases.xml.gz"), out: defaultIndexPath(cache) });
+      const env = { DISCMETA_CACHE_DIR: cache };
+      const plain = await withDefaultCatalogue(env, loadConfig(env));
+      expect(plain.sample).toBe(false);
+      expect(catalogueOf(plain.config)).toBe(`offline index ${defaultIndexPath(cache)}`);
+      const api = { ...env, DISCOGS_USER_TOKEN: "t" };
+      const both = await withDefaultCatalogue(api, loadConfig(api));
+      expect(catalogueOf(both.config)).toBe(`offline index ${defaultIndexPath(cache)}, then the API`);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

@@ -77,6 +77,7 @@ function counting(source: MetadataSource, bump: () => void): MetadataSource {
   };
   if (source.findByVideoId) out.findByVideoId = wrap(source.findByVideoId.bind(source));
   if (source.getImage) out.getImage = wrap(source.getImage.bind(source));
+  if (source.subset) Object.assign(out, { subset: source.subset });
   return out;
 }
 

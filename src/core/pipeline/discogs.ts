@@ -140,6 +140,13 @@ async function runOn(ctx: StageContext, hooks: DiscogsStageHooks): Promise<Stage
     throw err;
   }
   breaker?.success();
+  const subset = catalogs.length === 1 ? catalogs[0]!.subset : null;
+  if (!outcome.result && subset && (outcome.code === "not-found" || outcome.code === "low-confidence")) {
+    // A subset index's miss says little: the track may sit outside what it keeps.
+    const why = `the offline index holds only a subset of Discogs (${subset}): the API may know this track`;
+    ctx.warnings.push(warning("subset-index-miss", "discogs", why));
+    return { ...outcome, reason: `${outcome.reason}; ${why}` };
+  }
   return outcome;
 }
 

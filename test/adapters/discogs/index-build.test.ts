@@ -110,7 +110,8 @@ describe("discmeta index", () => {
     expect(b.out()).toContain(`DISCOGS_INDEX_PATH=${join(DIR, "discogs-index.sqlite")}`);
     const i = io();
     expect(await runCli(["index", "info"], i.io)).toBe(0);
-    expect(i.out()).toMatch(/dump date: 2020-08-06 \(age \d+ days\)/);
+    expect(i.out()).toMatch(/dump date: 2020-08-06 \(age \d+ days, from the build's --dump-date\)/);
+    expect(i.out()).toContain("(the default index)");
     expect(i.out()).toMatch(/releases:\s+810/);
   });
 

@@ -19,6 +19,7 @@ import {
   packBody,
   QUALITY_RANK,
 } from "./schema.js";
+import { type IndexSubset, isSubset, subsetFilter } from "./subset.js";
 
 /** Options of a build. */
 export interface BuildIndexOptions {
@@ -37,6 +38,8 @@ export interface BuildIndexOptions {
    * corrections). `_main_release: true` marks a master's main release.
    */
   extraReleases?: Json[];
+  /** Keep only the releases this subset describes (a small disk); the index records it. */
+  subset?: IndexSubset | undefined;
   /** Records per transaction. Default 2000. */
   batchSize?: number;
   /** Called while importing (at most every `progressIntervalMs`), and once per phase change. */
@@ -73,6 +76,28 @@ export interface BuildSummary {
   seconds: number;
   bytes: number;
   dumpDate: string | null;
+  /** Where the dump date came from: given, the file name, or the newest record's own date. */
+  dumpDateSource: DumpDateSource;
+  /** Release records read from the dump (more than `releases` for a subset). */
+  recordsRead: number;
+}
+
+/** Where an index's dump date comes from. */
+export type DumpDateSource = "given" | "file name" | "records";
+
+/**
+ * The newest day a record names (`released`: "1999-03-00", "1999-03", "1999"), as YYYY-MM-DD, never
+ * after `today`: a dump is at least as new as its newest record, so this dates a file with no date in
+ * its name far better than the day of the build.
+ */
+export function newestRecordDate(current: string | null, released: unknown, today: string): string | null {
+  const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?/.exec(String(released ?? ""));
+  if (!m) return current;
+  const month = m[2] && m[2] !== "00" ? m[2] : "01";
+  const day = m[3] && m[3] !== "00" ? m[3] : "01";
+  const date = `${m[1]}-${month}-${day}`;
+  if (date > today || (current !== null && date <= current)) return current;
+  return date;
 }
 
 type Db = Database.Database;
@@ -92,6 +117,7 @@ function openPartial(options: BuildIndexOptions, partial: string): { db: Db; res
   const sources = JSON.stringify([
     fingerprint(options.releases),
     options.masters ? fingerprint(options.masters) : null,
+    ...(isSubset(options.subset) ? [options.subset] : []),
   ]);
   if (existsSync(partial) && !options.rebuild) {
     const db = new Database(partial);
@@ -286,22 +312,35 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       );
     }
     const writeRelease = releaseWriter(db);
+    const keep = subsetFilter(options.subset);
+    const today = new Date(now()).toISOString().slice(0, 10);
     let tracks = resumed ? Number(meta.tracks ?? 0) : 0;
     let videos = resumed ? Number(meta.release_videos ?? 0) : 0;
-    const releases = await importFile(
+    let kept = resumed ? Number(meta.kept ?? 0) : 0;
+    let newest: string | null = resumed ? (meta.newest_record ?? null) : null;
+    const recordsRead = await importFile(
       db,
       options.releases,
       "releases",
       releasesDone,
       (r, isMain) => {
+        newest = newestRecordDate(newest, r.released, today);
+        if (keep && !keep(r)) return;
         const n = writeRelease(r, isMain);
         tracks += n.tracks;
         videos += n.videos;
+        kept++;
       },
       options,
-      () => ({ tracks: String(tracks), release_videos: String(videos) }),
+      () => ({
+        tracks: String(tracks),
+        release_videos: String(videos),
+        kept: String(kept),
+        ...(newest ? { newest_record: newest } : {}),
+      }),
       hygiene,
     );
+    const releases = kept;
     const extras = db.transaction((list: Json[]) => {
       for (const { _main_release, ...r } of list) {
         const n = writeRelease(r, _main_release === true);
@@ -321,17 +360,19 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
     db.exec(CREATE_INDEXES);
     db.exec("INSERT INTO docs (docs) VALUES ('optimize')");
     const masters = (db.prepare("SELECT COUNT(*) n FROM masters").get() as { n: number }).n;
-    const dumpDate =
-      options.dumpDate ??
-      dumpDateOf(options.releases) ??
-      new Date(statSync(options.releases).mtimeMs).toISOString().slice(0, 10);
+    const named = dumpDateOf(options.releases);
+    const dumpDateSource: DumpDateSource = options.dumpDate ? "given" : named ? "file name" : "records";
+    const dumpDate = options.dumpDate ?? named ?? newest;
     setMeta(db, {
+      dump_date_source: dumpDateSource,
+      records_read: String(recordsRead),
+      ...(isSubset(options.subset) ? { subset: JSON.stringify(options.subset) } : {}),
       complete: "1",
       releases: String(releases + (options.extraReleases?.length ?? 0)),
       masters: String(masters),
       tracks: String(tracks),
       release_videos: String(videos),
-      dump_date: dumpDate,
+      ...(dumpDate ? { dump_date: dumpDate } : {}),
       built_at: new Date(now()).toISOString(),
     });
     db.pragma("journal_mode = DELETE");
@@ -348,6 +389,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       seconds: (now() - t0) / 1000,
       bytes: statSync(options.out).size,
       dumpDate,
+      dumpDateSource,
+      recordsRead,
     };
   } catch (err) {
     if (db.open) db.close();

@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { MasterVersion, SearchHit } from "../../../core/catalog.js";
 import { InvalidInputError } from "../../../core/errors.js";
-import type { ReleaseSource, VideoLookup } from "../../../core/ports.js";
+import type { PartialCatalogue, ReleaseSource, VideoLookup } from "../../../core/ports.js";
 import { toMaster, toMasterVersions, toRelease, toSearchHit } from "../convert.js";
 import { DiscogsNotFoundError } from "../errors.js";
 import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
@@ -28,11 +28,19 @@ import {
 } from "./fields.js";
 import { deriveMasterBody, searchRowOf, versionRowOf } from "./rows.js";
 import { INDEX_SCHEMA_VERSION, unpackBody } from "./schema.js";
+import { describeSubset, type IndexSubset } from "./subset.js";
 
 /** What `discmeta index info` prints. */
 export interface IndexInfo {
   path: string;
   dumpDate: string | null;
+  /** Where the date came from: given at build, the dump's file name, or its newest record (a lower bound). */
+  dumpDateSource: "given" | "file name" | "records" | null;
+  schemaVersion: number;
+  /** What a subset index keeps, in words; null for a whole dump. */
+  subset: string | null;
+  /** Release records the build read (more than `releases` for a subset). */
+  recordsRead: number | null;
   builtAt: string | null;
   /** Days between the dump's date and `now`. */
   ageDays: number | null;
@@ -51,7 +59,7 @@ export interface VideoLink {
 }
 
 /** The index as a release source with video lookup, plus what only an index can do. */
-export interface IndexSource extends ReleaseSource, VideoLookup {
+export interface IndexSource extends ReleaseSource, VideoLookup, PartialCatalogue {
   readonly kind: "index";
   /** One fielded search with Discogs' semantics (the ladder's rung; benches and tests call it too). */
   search(params: SearchParams): Promise<SearchHit[]>;
@@ -321,8 +329,10 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
 
   const notFound = (what: string, id: number) => new DiscogsNotFoundError(`index: ${what} ${id} not found`);
 
+  const subset = meta.subset ? describeSubset(JSON.parse(meta.subset) as IndexSubset) : null;
   return {
     kind: "index",
+    subset,
     search: async (params) => search(params),
     searches: () => searched,
     findTrackCandidates: (query) => runLadder(trackLadder(query), async (p) => search(p)),
@@ -360,6 +370,10 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       return {
         path,
         dumpDate,
+        dumpDateSource: (meta.dump_date_source as IndexInfo["dumpDateSource"]) ?? null,
+        schemaVersion: Number(meta.schema_version ?? INDEX_SCHEMA_VERSION),
+        subset,
+        recordsRead: meta.records_read ? Number(meta.records_read) : null,
         builtAt: meta.built_at ?? null,
         ageDays,
         releases: Number(meta.releases ?? 0),
