@@ -121,6 +121,7 @@ const EnvSchema = z.object({
   DISCOGS_SCORE_WEIGHTS: text(),
   DISCOGS_ALBUM_WEIGHTS: text(),
   DISCOGS_INDEX_PATH: text(),
+  DISCOGS_DUMP_URL: url("https://discogs-data-dumps.s3.us-west-2.amazonaws.com"),
   DISCOGS_RATE_LIMIT: int(0, 0, 10_000),
   DISCOGS_RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 3_600_000),
   DISCOGS_SHARED_BUDGET: bool(true),
@@ -208,6 +209,8 @@ export interface AppConfig {
     weights: { track: TrackWeights; album: AlbumWeights };
     /** An offline index built by `discmeta index build` (DISCOGS_INDEX_PATH). */
     indexPath: string | undefined;
+    /** Where `index update` finds the monthly dumps (DISCOGS_DUMP_URL): Discogs' data site, or a mirror. */
+    dumpUrl: string;
     /** The catalogue: the API, the index, or the index with the API behind it; null when off. */
     source: "api" | "index" | "index+api" | null;
     /** Requests per window: Discogs allows 60 with a token, 25 without. */
@@ -355,6 +358,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         album: parseWeights(e.DISCOGS_ALBUM_WEIGHTS, "DISCOGS_ALBUM_WEIGHTS", ALBUM_WEIGHTS),
       },
       indexPath: e.DISCOGS_INDEX_PATH,
+      dumpUrl: (e.DISCOGS_DUMP_URL ?? "https://discogs-data-dumps.s3.us-west-2.amazonaws.com").replace(
+        /\/+$/,
+        "",
+      ),
       source,
       rateLimit: e.DISCOGS_RATE_LIMIT || (e.DISCOGS_USER_TOKEN ? 60 : 25),
       rateLimitCeiling: e.DISCOGS_RATE_LIMIT || null,

@@ -517,3 +517,8 @@ export type { IndexSubset } from "./adapters/discogs/index/subset.js";
 export function createTagReader(): TagReader {
   return createMusicMetadataReader();
 }
+export {
+  type UpdateEvent,
+  type UpdateResult,
+  updateIndex,
+} from "./adapters/discogs/index/update.js";

@@ -2,7 +2,7 @@
  * `discmeta index build` and `discmeta index info`: the offline Discogs index from the CC0 monthly dumps.
  */
 import { existsSync, statSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { loadConfig } from "../config.js";
 import {
   type BuildProgress,
@@ -12,6 +12,8 @@ import {
   ensureSampleIndex,
   type IndexSubset,
   readIndexInfo,
+  type UpdateEvent,
+  updateIndex,
 } from "../container.js";
 import { artistsOfLibrary } from "../core/library-artists.js";
 import { pool } from "../core/pool.js";
@@ -227,5 +229,116 @@ export async function runIndexInfo(file: string | undefined, io: CliIo): Promise
   } catch (err) {
     io.stderr.write(`discmeta: ${(err as Error).message}\n`);
     return 2;
+  }
+}
+
+/** Options of `index update`. */
+export interface IndexUpdateOptions extends SubsetOptions {
+  out?: string;
+  downloadDir?: string;
+  date?: string;
+  force?: boolean;
+  keepDumps?: boolean;
+  quiet?: boolean;
+}
+
+const size = (bytes: number) =>
+  bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+
+function updateLine(e: UpdateEvent): string | null {
+  switch (e.phase) {
+    case "download": {
+      const p = e.progress;
+      const of = p.total ? ` of ${size(p.total)} (${((p.bytes / p.total) * 100).toFixed(1)}%)` : "";
+      const eta = p.etaSec === null ? "" : `, ETA ${formatDuration(p.etaSec)}`;
+      return `downloading ${p.file}${p.resumed ? " (resumed)" : ""}: ${size(p.bytes)}${of}, ${size(p.bytesPerSec)}/s${eta}`;
+    }
+    case "build":
+      return `building: ${progressLine(e.progress)}`;
+    case "probe":
+      return "checking the new index answers";
+    default:
+      return null;
+  }
+}
+
+/** Runs `index update`; returns the exit code. */
+export async function runIndexUpdate(opts: IndexUpdateOptions, io: CliIo): Promise<number> {
+  if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) {
+    io.stderr.write("discmeta: --date must be YYYY-MM-DD (the dump's date, e.g. 2026-11-01)\n");
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(io.env);
+  } catch (err) {
+    io.stderr.write(`discmeta: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const subset = await subsetOf(opts, io);
+  if (typeof subset === "string") {
+    io.stderr.write(`discmeta: ${subset}\n`);
+    return 2;
+  }
+  const out = opts.out ?? io.env.DISCOGS_INDEX_PATH ?? defaultIndexIn(config.cache.dir);
+  const downloadDir = opts.downloadDir ?? join(dirname(out), "dumps");
+  const tty = io.stderr.isTTY === true && !opts.quiet;
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error("interrupted; run the same command again to resume"));
+  process.once("SIGINT", onSigint);
+  let lastPhase = "";
+  try {
+    const result = await updateIndex({
+      baseUrl: config.discogs.dumpUrl,
+      out,
+      downloadDir,
+      date: opts.date,
+      subset,
+      force: opts.force,
+      keepDumps: opts.keepDumps,
+      signal: controller.signal,
+      userAgent: config.discogs.userAgent,
+      onEvent: (e) => {
+        if (opts.quiet) return;
+        if (e.phase === "found") {
+          io.stderr.write(
+            `discmeta: newest dump ${e.dump.date} at ${config.discogs.dumpUrl}; the index holds ${e.current ?? "none"}\n`,
+          );
+          return;
+        }
+        if (e.phase === "verified") {
+          if (tty) io.stderr.write("\r\x1b[K");
+          io.stderr.write(
+            `discmeta: ${e.file} ${e.reused ? "already downloaded and " : ""}matches its checksum\n`,
+          );
+          return;
+        }
+        const line = updateLine(e);
+        if (!line) return;
+        if (tty) io.stderr.write(`\r\x1b[K${line}`);
+        else if (e.phase !== lastPhase) io.stderr.write(`discmeta: ${line}\n`);
+        lastPhase = e.phase;
+      },
+    });
+    if (tty) io.stderr.write("\r\x1b[K");
+    if (result.status === "current") {
+      io.stdout.write(
+        `index ${result.out} already holds the dump of ${result.dumpDate}; nothing to do (--force builds it again)\n`,
+      );
+      return 0;
+    }
+    const b = result.build;
+    io.stdout.write(
+      `index ${result.out} updated to the dump of ${result.dumpDate}${result.previous ? ` (was ${result.previous})` : ""}: ` +
+        `${b.releases.toLocaleString("en")} releases, ${b.masters.toLocaleString("en")} masters, ${mib(b.bytes)}, built in ${formatDuration(b.seconds)}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (tty) io.stderr.write("\r\x1b[K");
+    const kept = existsSync(out) ? `; the index in use (${out}) is unchanged` : "";
+    io.stderr.write(`discmeta: index update failed: ${(err as Error).message}${kept}\n`);
+    return controller.signal.aborted ? 1 : 2;
+  } finally {
+    process.off("SIGINT", onSigint);
   }
 }

@@ -8,7 +8,7 @@ import { MODES } from "../core/types.js";
 import { VERSION } from "../version.js";
 import { runAnalyze } from "./analyze.js";
 import { runEnrich } from "./enrich.js";
-import { runIndexBuild, runIndexInfo } from "./index-cmd.js";
+import { runIndexBuild, runIndexInfo, runIndexUpdate } from "./index-cmd.js";
 import type { CliIo } from "./io.js";
 import { runReview } from "./review/command.js";
 import { runTag } from "./tag.js";
@@ -185,6 +185,18 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option("--dump-date <date>", "the dump's date, YYYY-MM-DD (default: from the file name)")
     .option("-q, --quiet", "no progress line");
   subsetOptions(build).action(async (opts) => setCode(await runIndexBuild(opts, io)));
+  const update = index
+    .command("update")
+    .description(
+      "download the newest monthly dump (resumable, checksum-verified), build it, and swap it in atomically",
+    )
+    .option("--out <file>", "the index to update (default: DISCOGS_INDEX_PATH, else the cache folder's)")
+    .option("--download-dir <dir>", "where the dump files go (default: dumps/ beside the index)")
+    .option("--date <date>", "a given month's dump, YYYY-MM-DD, instead of the newest listed")
+    .option("--force", "build again even when the index holds this month's dump")
+    .option("--keep-dumps", "keep the downloaded dump files after the swap")
+    .option("-q, --quiet", "no progress line");
+  subsetOptions(update).action(async (opts) => setCode(await runIndexUpdate(opts, io)));
   index
     .command("info")
     .description("print an index's dump date, age, counts and size")
