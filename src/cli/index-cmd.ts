@@ -90,9 +90,24 @@ export async function subsetOf(opts: SubsetOptions, io: CliIo): Promise<IndexSub
   return subset;
 }
 
-/** The default index file: in the cache folder. */
-function defaultIndexPath(io: CliIo): string {
-  return defaultIndexIn(loadConfig(io.env).cache.dir);
+/** The config and the subset the options ask for, or the exit code after saying what is wrong. */
+async function prepare(
+  opts: SubsetOptions,
+  io: CliIo,
+): Promise<{ config: ReturnType<typeof loadConfig>; subset: IndexSubset } | number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(io.env);
+  } catch (err) {
+    io.stderr.write(`discmeta: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const subset = await subsetOf(opts, io);
+  if (typeof subset === "string") {
+    io.stderr.write(`discmeta: ${subset}\n`);
+    return 2;
+  }
+  return { config, subset };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -110,18 +125,10 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
     io.stderr.write("discmeta: --dump-date must be YYYY-MM-DD\n");
     return 2;
   }
-  let out: string;
-  try {
-    out = opts.out ?? defaultIndexPath(io);
-  } catch (err) {
-    io.stderr.write(`discmeta: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const subset = await subsetOf(opts, io);
-  if (typeof subset === "string") {
-    io.stderr.write(`discmeta: ${subset}\n`);
-    return 2;
-  }
+  const ready = await prepare(opts, io);
+  if (typeof ready === "number") return ready;
+  const { subset } = ready;
+  const out = opts.out ?? defaultIndexIn(ready.config.cache.dir);
   const tty = io.stderr.isTTY === true && !opts.quiet;
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error("interrupted; run the same command again to resume"));
@@ -268,18 +275,9 @@ export async function runIndexUpdate(opts: IndexUpdateOptions, io: CliIo): Promi
     io.stderr.write("discmeta: --date must be YYYY-MM-DD (the dump's date, e.g. 2026-11-01)\n");
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(io.env);
-  } catch (err) {
-    io.stderr.write(`discmeta: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const subset = await subsetOf(opts, io);
-  if (typeof subset === "string") {
-    io.stderr.write(`discmeta: ${subset}\n`);
-    return 2;
-  }
+  const ready = await prepare(opts, io);
+  if (typeof ready === "number") return ready;
+  const { config, subset } = ready;
   const out = opts.out ?? io.env.DISCOGS_INDEX_PATH ?? defaultIndexIn(config.cache.dir);
   const downloadDir = opts.downloadDir ?? join(dirname(out), "dumps");
   const tty = io.stderr.isTTY === true && !opts.quiet;

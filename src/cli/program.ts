@@ -54,17 +54,14 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .exitOverride()
     .addHelpText("after", FOOTER);
 
-  program
-    .command("enrich")
-    .description("print each audio file's metadata as JSON, one object per line")
-    .argument("<paths...>", "audio files or folders (folders are walked recursively)")
-    .option("--json", "one JSON object per line (the default; accepted as `tag` accepts it)")
-    .option("--pretty", "indented JSON for humans")
-    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
-    .option("--no-discogs", "skip the Discogs stage")
-    .option("--no-llm", "never call an LLM, whatever the mode")
-    .option("--singles", "match every file alone, not folders as albums")
-    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4)
+  matchOptions(
+    program
+      .command("enrich")
+      .description("print each audio file's metadata as JSON, one object per line")
+      .argument("<paths...>", "audio files or folders (folders are walked recursively)")
+      .option("--json", "one JSON object per line (the default; accepted as `tag` accepts it)")
+      .option("--pretty", "indented JSON for humans"),
+  )
     .option(
       "--timeout <ms>",
       "a deadline per track; by default batch work waits for the Discogs budget",
@@ -75,74 +72,68 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runEnrich(paths, opts, io)));
 
-  program
-    .command("tag")
-    .description(
-      "write matched metadata into audio files' tags (a dry run that shows the diff unless --write)",
-    )
-    .argument("[paths...]", "audio files or folders (MP3, FLAC, Ogg Vorbis, Opus, M4A)")
-    .option("--write", "apply the changes (atomically; audio and other tags are never touched)")
-    .option("--json", "print the plan as JSON lines, one per file")
-    .option("--review", "on a terminal, ask about each uncertain file or album")
-    .option(
-      "--review-file <file>",
-      "where uncertain items go off a terminal (default: a file per library in the cache folder; merged, never lost)",
-    )
-    .option("--apply <review-file>", "write the choices made in a review file")
-    .option("--cover", "embed the release's cover when a file has none (one fetch per release)")
-    .option(
-      "--with-descriptions",
-      "also write the LLM's descriptive fields (mood, description, its bpm and key guesses)",
-    )
-    .option(
-      "--analyze",
-      "measure BPM and key from the audio and write them (TBPM/TKEY, BPM/INITIALKEY, tmpo)",
-    )
-    .addOption(
-      new Option("--key-notation <notation>", "how a key is written: Am, Camelot 8A or Open Key 1m")
-        .choices(KEY_NOTATIONS)
-        .default("standard"),
-    )
-    .addOption(
-      new Option("--min-recommendation <rec>", "the weakest match written without review")
-        .choices(["strong", "medium", "low"])
-        .default("medium"),
-    )
-    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
-    .option("--no-discogs", "skip the Discogs stage")
-    .option("--no-llm", "never call an LLM, whatever the mode")
-    .option("--singles", "match every file alone, not folders as albums")
-    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4)
+  matchOptions(
+    program
+      .command("tag")
+      .description(
+        "write matched metadata into audio files' tags (a dry run that shows the diff unless --write)",
+      )
+      .argument("[paths...]", "audio files or folders (MP3, FLAC, Ogg Vorbis, Opus, M4A)")
+      .option("--write", "apply the changes (atomically; audio and other tags are never touched)")
+      .option("--json", "print the plan as JSON lines, one per file")
+      .option("--review", "on a terminal, ask about each uncertain file or album")
+      .option(
+        "--review-file <file>",
+        "where uncertain items go off a terminal (default: a file per library in the cache folder; merged, never lost)",
+      )
+      .option("--apply <review-file>", "write the choices made in a review file")
+      .option("--cover", "embed the release's cover when a file has none (one fetch per release)")
+      .option(
+        "--with-descriptions",
+        "also write the LLM's descriptive fields (mood, description, its bpm and key guesses)",
+      )
+      .option(
+        "--analyze",
+        "measure BPM and key from the audio and write them (TBPM/TKEY, BPM/INITIALKEY, tmpo)",
+      )
+      .addOption(
+        new Option("--key-notation <notation>", "how a key is written: Am, Camelot 8A or Open Key 1m")
+          .choices(KEY_NOTATIONS)
+          .default("standard"),
+      )
+      .addOption(
+        new Option("--min-recommendation <rec>", "the weakest match written without review")
+          .choices(["strong", "medium", "low"])
+          .default("medium"),
+      ),
+  )
     .option("-v, --verbose", "more detail, unchanged files too")
     .option("-q, --quiet", "errors only on stderr")
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runTag(paths, opts, io)));
 
-  program
-    .command("review")
-    .description(
-      "match a folder as `tag` does, then review it in the browser: accept, choose another release, skip, apply",
-    )
-    .argument("<paths...>", "audio folders or files (MP3, FLAC, Ogg Vorbis, Opus, M4A)")
-    .option("--open", "start the system's browser on the page")
-    .option("--host <address>", "bind to this address instead of 127.0.0.1 (prints a warning)")
-    .option("--port <n>", "the page's port (default: a free one)", positiveInt(65535))
-    .option(
-      "--review-file <file>",
-      "where decisions are saved (default: the library's file in the cache folder, as `tag` uses)",
-    )
-    .option("--cover", "embed the release's cover when a file has none, on apply")
-    .option("--with-descriptions", "also write the LLM's descriptive fields")
-    .addOption(
-      new Option("--min-recommendation <rec>", "the weakest match accepted without asking")
-        .choices(["strong", "medium", "low"])
-        .default("medium"),
-    )
-    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
-    .option("--no-discogs", "skip the Discogs stage")
-    .option("--no-llm", "never call an LLM, whatever the mode")
-    .option("--singles", "match every file alone, not folders as albums")
-    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4)
+  matchOptions(
+    program
+      .command("review")
+      .description(
+        "match a folder as `tag` does, then review it in the browser: accept, choose another release, skip, apply",
+      )
+      .argument("<paths...>", "audio folders or files (MP3, FLAC, Ogg Vorbis, Opus, M4A)")
+      .option("--open", "start the system's browser on the page")
+      .option("--host <address>", "bind to this address instead of 127.0.0.1 (prints a warning)")
+      .option("--port <n>", "the page's port (default: a free one)", positiveInt(65535))
+      .option(
+        "--review-file <file>",
+        "where decisions are saved (default: the library's file in the cache folder, as `tag` uses)",
+      )
+      .option("--cover", "embed the release's cover when a file has none, on apply")
+      .option("--with-descriptions", "also write the LLM's descriptive fields")
+      .addOption(
+        new Option("--min-recommendation <rec>", "the weakest match accepted without asking")
+          .choices(["strong", "medium", "low"])
+          .default("medium"),
+      ),
+  )
     .option("-q, --quiet", "errors only on stderr")
     .addHelpText("after", FOOTER)
     .action(async (paths: string[], opts) => setCode(await runReview(paths, opts, io)));
@@ -207,6 +198,16 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }
   return program;
+}
+
+/** The matching options `enrich`, `tag` and `review` share. */
+function matchOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--mode <mode>", "how much LLM help: fast never calls one").choices(MODES))
+    .option("--no-discogs", "skip the Discogs stage")
+    .option("--no-llm", "never call an LLM, whatever the mode")
+    .option("--singles", "match every file alone, not folders as albums")
+    .option("--concurrency <n>", "files resolved at once (1-64)", positiveInt(64), 4);
 }
 
 /** The subset options `index build` and `index update` share: a smaller index for a small disk. */

@@ -29,27 +29,31 @@ function durationText(value: number): string {
     : `duration off by more than ${from - 1} s`;
 }
 
+/** Penalties read one way when large (0.5 or more) and another when small: [large, small]. */
+const TWO_WAY: Record<string, readonly [string, string]> = {
+  artist: ["artist differs", "artist spelled differently"],
+  title: ["title differs", "title spelled differently"],
+  mix: ["a different mix or version", "mix named differently"],
+  country: ["country differs", "country only partly matches"],
+  label: ["label differs", "label spelled differently"],
+  tracks: ["files fit their tracks poorly", "files fit their tracks loosely"],
+  unmatched: ["most files are not on its tracklist", "some files are not on its tracklist"],
+  missing: ["most of its tracks are not in the folder", "some of its tracks are not in the folder"],
+  album: ["album title differs", "album title spelled differently"],
+};
+
 function describe(name: string, v: number): string {
-  const much = v >= 0.5;
+  const twoWay = TWO_WAY[name];
+  if (twoWay) return v >= 0.5 ? twoWay[0] : twoWay[1];
   switch (name) {
-    case "artist":
-      return much ? "artist differs" : "artist spelled differently";
-    case "title":
-      return much ? "title differs" : "title spelled differently";
-    case "mix":
-      return much ? "a different mix or version" : "mix named differently";
     case "duration":
       return durationText(v);
     case "year":
       return v <= 0.1
         ? "year is the master's, not this pressing's"
-        : much
+        : v >= 0.5
           ? "year differs"
           : "year off by one";
-    case "country":
-      return much ? "country differs" : "country only partly matches";
-    case "label":
-      return much ? "label differs" : "label spelled differently";
     case "catno":
       return "catalogue number differs";
     case "kind":
@@ -66,14 +70,6 @@ function describe(name: string, v: number): string {
           : "original pressing not known";
     case "unverified":
       return "tracklist not checked";
-    case "tracks":
-      return much ? "files fit their tracks poorly" : "files fit their tracks loosely";
-    case "unmatched":
-      return much ? "most files are not on its tracklist" : "some files are not on its tracklist";
-    case "missing":
-      return much ? "most of its tracks are not in the folder" : "some of its tracks are not in the folder";
-    case "album":
-      return much ? "album title differs" : "album title spelled differently";
     default:
       return `${name} differs`;
   }
