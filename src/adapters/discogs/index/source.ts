@@ -83,6 +83,8 @@ export interface IndexSource extends ReleaseSource, VideoLookup, PartialCatalogu
 
 /** Candidates read from FTS5 before ranking; generous, since ranking is cheap. */
 const CANDIDATE_LIMIT = 1000;
+/** Master search rows kept in memory (least recently used out): about 1 KB each. */
+const MASTER_HIT_CACHE = 20_000;
 
 type CandidateRow = Partial<Record<FieldName, string>> & {
   id: number;
@@ -315,16 +317,30 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       .filter((h): h is SearchHit => h !== null);
   };
 
+  const masterHits = new Map<number, string | null>();
   const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
     if (kind === "release") {
       const row = releaseHit.get(id) as { hit: string } | undefined;
       return row ? (JSON.parse(row.hit) as SearchHit) : null;
     }
+    // A master's row is derived from its versions' bodies (about a millisecond): kept, since the index
+    // never changes while open and a common name brings the same masters up search after search.
+    // Kept as JSON, so that every caller gets its own copy.
+    if (masterHits.has(id)) {
+      const kept = masterHits.get(id)!;
+      masterHits.delete(id);
+      masterHits.set(id, kept);
+      return kept === null ? null : (JSON.parse(kept) as SearchHit);
+    }
     const m = master(id);
     const main = m ? release(Number(m.main_release)) : null;
-    if (!m || !main) return null;
-    const facts = { title: String(m.title ?? main.title ?? ""), year: Number(m.year) || 0, have: 0 };
-    return toSearchHit(RawSearchResult.parse(searchRowOf("master", id, main, facts)));
+    const facts =
+      m && main ? { title: String(m.title ?? main.title ?? ""), year: Number(m.year) || 0, have: 0 } : null;
+    const hit =
+      m && main && facts ? toSearchHit(RawSearchResult.parse(searchRowOf("master", id, main, facts))) : null;
+    masterHits.set(id, hit === null ? null : JSON.stringify(hit));
+    if (masterHits.size > MASTER_HIT_CACHE) masterHits.delete(masterHits.keys().next().value!);
+    return hit;
   };
 
   const notFound = (what: string, id: number) => new DiscogsNotFoundError(`index: ${what} ${id} not found`);
