@@ -58,8 +58,8 @@ export async function batchConfig(
   if (first.sample && firstNotice(first.config.cache.dir, "bundled-sample", opts))
     note(
       "no DISCOGS_USER_TOKEN and no DISCOGS_INDEX_PATH: matching against the bundled 810-release sample " +
-        "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or build the full offline index with " +
-        "`discmeta index build --releases discogs_YYYYMMDD_releases.xml.gz` (see the README).",
+        "of the Discogs dump (CC0). Set DISCOGS_USER_TOKEN, or fetch and build the full offline index with " +
+        "`discmeta index update` (see the README).",
     );
   return first.config;
 }
