@@ -119,6 +119,31 @@ function progressLine(p: BuildProgress): string {
   return `${p.phase}: ${p.records.toLocaleString("en")} records${share}, ${Math.round(p.recordsPerSec).toLocaleString("en")}/s${eta}`;
 }
 
+/**
+ * Runs a long index job that Ctrl-C interrupts (run again, it resumes): a failure clears the progress
+ * line, is said with `afterFailure`'s words, and exits 1 when interrupted, else 2.
+ */
+async function interruptible(
+  io: CliIo,
+  tty: boolean,
+  what: string,
+  body: (signal: AbortSignal) => Promise<number>,
+  afterFailure: () => string = () => "",
+): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error("interrupted; run the same command again to resume"));
+  process.once("SIGINT", onSigint);
+  try {
+    return await body(controller.signal);
+  } catch (err) {
+    if (tty) io.stderr.write("\r\x1b[K");
+    io.stderr.write(`discmeta: ${what} failed: ${(err as Error).message}${afterFailure()}\n`);
+    return controller.signal.aborted ? 1 : 2;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
 /** Runs `index build`; returns the exit code. */
 export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise<number> {
   if (opts.dumpDate && !/^\d{4}-\d{2}-\d{2}$/.test(opts.dumpDate)) {
@@ -130,10 +155,7 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
   const { subset } = ready;
   const out = opts.out ?? defaultIndexIn(ready.config.cache.dir);
   const tty = io.stderr.isTTY === true && !opts.quiet;
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error("interrupted; run the same command again to resume"));
-  process.once("SIGINT", onSigint);
-  try {
+  return interruptible(io, tty, "index build", async (signal) => {
     const summary = await buildIndex({
       releases: opts.releases,
       masters: opts.masters,
@@ -141,7 +163,7 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
       rebuild: opts.rebuild,
       dumpDate: opts.dumpDate,
       subset,
-      signal: controller.signal,
+      signal,
       onProgress: (p) => {
         if (tty) io.stderr.write(`\r\x1b[K${progressLine(p)}`);
         else if (!opts.quiet && p.phase === "finalize") io.stderr.write(`discmeta: ${progressLine(p)}\n`);
@@ -173,13 +195,7 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
         `discmeta: ${h.repaired.toLocaleString("en")} control characters XML forbids dropped\n`,
       );
     return 0;
-  } catch (err) {
-    if (tty) io.stderr.write("\r\x1b[K");
-    io.stderr.write(`discmeta: index build failed: ${(err as Error).message}\n`);
-    return controller.signal.aborted ? 1 : 2;
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
+  });
 }
 
 /**
@@ -187,8 +203,9 @@ export async function runIndexBuild(opts: IndexBuildOptions, io: CliIo): Promise
  * one at the default place, else the bundled sample's (built on first use), as matching would pick.
  */
 async function indexInUse(io: CliIo): Promise<{ path: string; what: string }> {
-  if (io.env.DISCOGS_INDEX_PATH) return { path: io.env.DISCOGS_INDEX_PATH, what: "DISCOGS_INDEX_PATH" };
-  const dir = loadConfig(io.env).cache.dir;
+  const config = loadConfig(io.env);
+  if (config.discogs.indexPath) return { path: config.discogs.indexPath, what: "DISCOGS_INDEX_PATH" };
+  const dir = config.cache.dir;
   const built = defaultIndexIn(dir);
   if (existsSync(built)) return { path: built, what: "the default index" };
   const sample = await ensureSampleIndex(dir);
@@ -278,65 +295,63 @@ export async function runIndexUpdate(opts: IndexUpdateOptions, io: CliIo): Promi
   const ready = await prepare(opts, io);
   if (typeof ready === "number") return ready;
   const { config, subset } = ready;
-  const out = opts.out ?? io.env.DISCOGS_INDEX_PATH ?? defaultIndexIn(config.cache.dir);
+  const out = opts.out ?? config.discogs.indexPath ?? defaultIndexIn(config.cache.dir);
   const downloadDir = opts.downloadDir ?? join(dirname(out), "dumps");
   const tty = io.stderr.isTTY === true && !opts.quiet;
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error("interrupted; run the same command again to resume"));
-  process.once("SIGINT", onSigint);
   let lastPhase = "";
-  try {
-    const result = await updateIndex({
-      baseUrl: config.discogs.dumpUrl,
-      out,
-      downloadDir,
-      date: opts.date,
-      subset,
-      force: opts.force,
-      keepDumps: opts.keepDumps,
-      signal: controller.signal,
-      userAgent: config.discogs.userAgent,
-      onEvent: (e) => {
-        if (opts.quiet) return;
-        if (e.phase === "found") {
-          io.stderr.write(
-            `discmeta: newest dump ${e.dump.date} at ${config.discogs.dumpUrl}; the index holds ${e.current ?? "none"}\n`,
-          );
-          return;
-        }
-        if (e.phase === "verified") {
-          if (tty) io.stderr.write("\r\x1b[K");
-          io.stderr.write(
-            `discmeta: ${e.file} ${e.reused ? "already downloaded and " : ""}matches its checksum\n`,
-          );
-          return;
-        }
-        const line = updateLine(e);
-        if (!line) return;
-        if (tty) io.stderr.write(`\r\x1b[K${line}`);
-        else if (e.phase !== lastPhase) io.stderr.write(`discmeta: ${line}\n`);
-        lastPhase = e.phase;
-      },
-    });
-    if (tty) io.stderr.write("\r\x1b[K");
-    if (result.status === "current") {
+  // On failure the old index is still the one in use: say so.
+  const unchanged = () => (existsSync(out) ? `; the index in use (${out}) is unchanged` : "");
+  return interruptible(
+    io,
+    tty,
+    "index update",
+    async (signal) => {
+      const result = await updateIndex({
+        baseUrl: config.discogs.dumpUrl,
+        out,
+        downloadDir,
+        date: opts.date,
+        subset,
+        force: opts.force,
+        keepDumps: opts.keepDumps,
+        signal,
+        userAgent: config.discogs.userAgent,
+        onEvent: (e) => {
+          if (opts.quiet) return;
+          if (e.phase === "found") {
+            io.stderr.write(
+              `discmeta: newest dump ${e.dump.date} at ${config.discogs.dumpUrl}; the index holds ${e.current ?? "none"}\n`,
+            );
+            return;
+          }
+          if (e.phase === "verified") {
+            if (tty) io.stderr.write("\r\x1b[K");
+            io.stderr.write(
+              `discmeta: ${e.file} ${e.reused ? "already downloaded and " : ""}matches its checksum\n`,
+            );
+            return;
+          }
+          const line = updateLine(e);
+          if (!line) return;
+          if (tty) io.stderr.write(`\r\x1b[K${line}`);
+          else if (e.phase !== lastPhase) io.stderr.write(`discmeta: ${line}\n`);
+          lastPhase = e.phase;
+        },
+      });
+      if (tty) io.stderr.write("\r\x1b[K");
+      if (result.status === "current") {
+        io.stdout.write(
+          `index ${result.out} already holds the dump of ${result.dumpDate}; nothing to do (--force builds it again)\n`,
+        );
+        return 0;
+      }
+      const b = result.build;
       io.stdout.write(
-        `index ${result.out} already holds the dump of ${result.dumpDate}; nothing to do (--force builds it again)\n`,
+        `index ${result.out} updated to the dump of ${result.dumpDate}${result.previous ? ` (was ${result.previous})` : ""}: ` +
+          `${b.releases.toLocaleString("en")} releases, ${b.masters.toLocaleString("en")} masters, ${mib(b.bytes)}, built in ${formatDuration(b.seconds)}\n`,
       );
       return 0;
-    }
-    const b = result.build;
-    io.stdout.write(
-      `index ${result.out} updated to the dump of ${result.dumpDate}${result.previous ? ` (was ${result.previous})` : ""}: ` +
-        `${b.releases.toLocaleString("en")} releases, ${b.masters.toLocaleString("en")} masters, ${mib(b.bytes)}, built in ${formatDuration(b.seconds)}\n`,
-    );
-    return 0;
-  } catch (err) {
-    if (tty) io.stderr.write("\r\x1b[K");
-    const kept = existsSync(out) ? `; the index in use (${out}) is unchanged` : "";
-    io.stderr.write(`discmeta: index update failed: ${(err as Error).message}${kept}\n`);
-    return controller.signal.aborted ? 1 : 2;
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
+    },
+    unchanged,
+  );
 }

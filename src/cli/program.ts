@@ -191,7 +191,10 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
   index
     .command("info")
     .description("print an index's dump date, age, counts and size")
-    .argument("[file]", "the index (default: DISCOGS_INDEX_PATH, else the cache folder's)")
+    .argument(
+      "[file]",
+      "the index (default: DISCOGS_INDEX_PATH, else the cache folder's, else the bundled sample's)",
+    )
     .action(async (file: string | undefined) => setCode(await runIndexInfo(file, io)));
 
   for (const cmd of [program, ...program.commands, ...index.commands]) {

@@ -9,6 +9,7 @@ import { createReadStream } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { InvalidInputError, UpstreamError } from "../../../core/errors.js";
+import { REAL_TIMING } from "../rate-limit.js";
 
 /** One file of a monthly dump, as the listing gives it. */
 export interface DumpFile {
@@ -212,19 +213,6 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
   return hash.digest("hex");
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 /** A downloaded file whose SHA-256 is not the published one. */
 export class ChecksumMismatchError extends UpstreamError {
   override readonly name = "ChecksumMismatchError";
@@ -268,7 +256,7 @@ export async function downloadVerified(
       const status = err instanceof UpstreamError ? (err.status ?? 0) : 0;
       const retryable = status === 0 || status === 429 || status >= 500;
       if (!retryable || attempts > retries) throw err;
-      await sleep(delay, options.signal);
+      await REAL_TIMING.sleep(delay, options.signal);
       delay = Math.min(delay * 2, 60_000);
     }
   }

@@ -334,10 +334,18 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     }
     const m = master(id);
     const main = m ? release(Number(m.main_release)) : null;
-    const facts =
-      m && main ? { title: String(m.title ?? main.title ?? ""), year: Number(m.year) || 0, have: 0 } : null;
     const hit =
-      m && main && facts ? toSearchHit(RawSearchResult.parse(searchRowOf("master", id, main, facts))) : null;
+      m && main
+        ? toSearchHit(
+            RawSearchResult.parse(
+              searchRowOf("master", id, main, {
+                title: String(m.title ?? main.title ?? ""),
+                year: Number(m.year) || 0,
+                have: 0,
+              }),
+            ),
+          )
+        : null;
     masterHits.set(id, hit === null ? null : JSON.stringify(hit));
     if (masterHits.size > MASTER_HIT_CACHE) masterHits.delete(masterHits.keys().next().value!);
     return hit;

@@ -17,9 +17,9 @@ import {
   type MonthlyDump,
   sha256File,
 } from "../dump/fetch-dump.js";
-import { type BuildProgress, type BuildSummary, buildIndex } from "./build.js";
+import { type BuildProgress, type BuildSummary, buildIndex, readMeta } from "./build.js";
 import { openIndexSource } from "./source.js";
-import type { IndexSubset } from "./subset.js";
+import { type IndexSubset, isSubset } from "./subset.js";
 
 /** What `updateIndex` reports as it goes. */
 export type UpdateEvent =
@@ -69,10 +69,8 @@ function builtFrom(path: string): { dumpDate: string | null; subset: string | nu
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
-      const rows = db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
-      const meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-      if (meta.complete !== "1") return null;
-      return { dumpDate: meta.dump_date ?? null, subset: meta.subset ?? null };
+      const meta = readMeta(db);
+      return meta.complete === "1" ? { dumpDate: meta.dump_date ?? null, subset: meta.subset ?? null } : null;
     } finally {
       db.close();
     }
@@ -143,8 +141,9 @@ export async function updateIndex(options: UpdateOptions): Promise<UpdateResult>
   });
   const current = builtFrom(options.out);
   options.onEvent?.({ phase: "found", dump, current: current?.dumpDate ?? null });
-  const subsetJson = options.subset ? JSON.stringify(options.subset) : null;
-  const sameSubset = (current?.subset ?? null) === (subsetJson && subsetJson !== "{}" ? subsetJson : null);
+  // As the build records it: the subset's JSON, or nothing for the whole dump.
+  const wanted = isSubset(options.subset) ? JSON.stringify(options.subset) : null;
+  const sameSubset = (current?.subset ?? null) === wanted;
   if (!options.force && current?.dumpDate === dump.date && sameSubset)
     return { status: "current", dumpDate: dump.date, out: options.out };
 
