@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildIndex, newestRecordDate } from "../../../src/adapters/discogs/index/build.js";
-import { unpackBody } from "../../../src/adapters/discogs/index/schema.js";
+import { createCodec, unpackRelease } from "../../../src/adapters/discogs/index/codec.js";
 import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
 import {
   artistKey,
@@ -27,9 +27,14 @@ const MASTERS = join(DUMP_DIR, "masters.xml.gz");
 function bodies(path: string): Record<string, unknown>[] {
   const db = new Database(path, { readonly: true });
   try {
-    return (db.prepare("SELECT body FROM releases").all() as { body: Buffer }[]).map((r) =>
-      unpackBody(r.body),
-    );
+    const meta = db.prepare("SELECT value FROM meta WHERE key = 'dictionary'").get() as { value: string };
+    const codec = createCodec(Buffer.from(meta.value, "base64"));
+    const rows = db.prepare("SELECT id, master_id, body FROM releases").all() as {
+      id: number;
+      master_id: number | null;
+      body: Buffer;
+    }[];
+    return rows.map((r) => unpackRelease(r.id, r.master_id, codec.decode(r.body)));
   } finally {
     db.close();
   }

@@ -64,6 +64,25 @@ function track(t: XmlNode): Record<string, unknown> {
   return out;
 }
 
+/** The name a release's address is made of: its artists joined as the dump joins them, or "Various". */
+function artistLine(artists: readonly { name?: string; join?: string | null }[]): string {
+  return (
+    artists
+      .map((a) => (a.name ?? "") + (a.join ? ` ${a.join} ` : ""))
+      .join("")
+      .trim() || "Various"
+  );
+}
+
+/** A release's web address as the dump's converter makes it. */
+export function releaseUri(
+  id: number,
+  artists: readonly { name?: string; join?: string | null }[],
+  title: string,
+): string {
+  return `${WEB}/release/${id}-${slug(`${artistLine(artists)} ${title}`)}`;
+}
+
 /** A `<release>` element -> GET /releases/{id} body. Also says whether it is its master's main release. */
 export function releaseToApi(node: XmlNode): { release: Record<string, unknown>; isMainRelease: boolean } {
   const id = Number(node.attrs.id);
@@ -72,17 +91,13 @@ export function releaseToApi(node: XmlNode): { release: Record<string, unknown>;
   const released = text(node, "released");
   const masterNode = child(node, "master_id");
   const masterId = num(masterNode?.text.trim());
-  const artistName =
-    artists
-      .map((a) => a.name + (a.join ? ` ${a.join} ` : ""))
-      .join("")
-      .trim() || "Various";
+  const artistName = artistLine(artists);
   const release: Record<string, unknown> = {
     id,
     status: node.attrs.status ?? "Accepted",
     year: parseYear(released) ?? 0,
     resource_url: `${API}/releases/${id}`,
-    uri: `${WEB}/release/${id}-${slug(`${artistName} ${title}`)}`,
+    uri: releaseUri(id, artists, title),
     artists,
     artists_sort: artistName,
     labels: children(node, "labels", "label").map((l) => {

@@ -42,6 +42,25 @@ export const FIELD_NAMES = [
 /** One searchable field. */
 export type FieldName = (typeof FIELD_NAMES)[number];
 
+/**
+ * The fields the offline index keeps words for: those the search ladder asks by, plus genre and style.
+ * An ANV is indexed as the artist; `title` is searched as artist and release title; year, country and
+ * format are read from the release instead of from words.
+ */
+export const INDEXED_FIELDS = [
+  "artist",
+  "release_title",
+  "track",
+  "label",
+  "catno",
+  "genre",
+  "style",
+] as const;
+/** One field the index keeps words for. */
+export type IndexedField = (typeof INDEXED_FIELDS)[number];
+/** The indexed fields `q` searches across (anv and title are inside artist and release_title). */
+export const INDEX_Q_FIELDS: readonly IndexedField[] = ["artist", "release_title", "track", "label", "catno"];
+
 /** The fields `q` searches across. */
 export const Q_FIELDS: readonly FieldName[] = ["artist", "anv", "title", "track", "label", "catno"];
 

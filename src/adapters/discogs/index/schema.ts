@@ -1,14 +1,22 @@
 /**
- * The offline index's SQLite schema. Release and master bodies are kept in the API's JSON shape,
- * deflated, so the index answers with the same converters as the API; the searchable words go to FTS5.
+ * The offline index's SQLite schema. A release is stored once, as what the converters read, packed and
+ * deflated with the index's own dictionary (codec.ts); its search words go to a contentless FTS5 table
+ * that keeps no copy of the text and no word positions; what scoring reads back (which words the
+ * release's artists and title hold, and its exact title) is kept beside the release as three integers.
  */
-import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { FIELD_NAMES } from "./fields.js";
+import { INDEXED_FIELDS } from "./fields.js";
 
 /** Bumped whenever the layout changes; an index of another version is rebuilt, never misread. */
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 
-/** Tables created before import; secondary indexes come after (faster bulk insert). */
+/**
+ * Tables created before import; secondary indexes come after (faster bulk insert).
+ *
+ * A release's FTS5 rowid is its id plus a prior rank in the high bits (main release first, better data
+ * quality next; see `docId`): FTS5 returns rows in rowid order, so the first rows of a common name are
+ * already its best candidates, and a search reads a bounded number of them, never the whole name.
+ * idents and videos are WITHOUT ROWID tables whose key is the lookup, so they hold no second index.
+ */
 export const CREATE_TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS releases (
@@ -16,22 +24,66 @@ CREATE TABLE IF NOT EXISTS releases (
   master_id INTEGER,
   is_main INTEGER NOT NULL DEFAULT 0,
   year INTEGER NOT NULL DEFAULT 0,
-  quality INTEGER NOT NULL DEFAULT 0,
-  body BLOB NOT NULL,
-  hit TEXT NOT NULL
+  quality INTEGER NOT NULL DEFAULT 1,
+  title_key INTEGER NOT NULL DEFAULT 0,
+  artist_bits INTEGER NOT NULL DEFAULT 0,
+  title_bits INTEGER NOT NULL DEFAULT 0,
+  body BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS masters (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS idents (kind TEXT NOT NULL, value TEXT NOT NULL, release_id INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS videos (video_id TEXT NOT NULL, release_id INTEGER, master_id INTEGER, title TEXT);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(${FIELD_NAMES.join(", ")}, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS idents (
+  kind INTEGER NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (kind, value, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS videos (video_id TEXT NOT NULL, owner INTEGER NOT NULL, PRIMARY KEY (video_id, owner)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(${INDEXED_FIELDS.join(", ")}, tokenize = 'unicode61 remove_diacritics 0', content = '', detail = column, columnsize = 0);
 `;
 
 /** Secondary indexes, made once the rows are in. */
 export const CREATE_INDEXES = `
 CREATE INDEX IF NOT EXISTS releases_master ON releases (master_id);
-CREATE INDEX IF NOT EXISTS idents_value ON idents (value);
-CREATE INDEX IF NOT EXISTS videos_id ON videos (video_id);
 `;
+
+/** A 31-bit FNV-1a hash of a string: small enough to be a 4-byte SQLite integer. */
+export function hash31(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) & 0x7fffffff;
+}
+
+/**
+ * A set of words as a 31-bit mask, one bit a word (a one-hash Bloom filter): "holds this word?" is
+ * answered exactly for "no", and "yes" is wrong about one time in 31 per other word. Scoring reads it
+ * only to tell apart candidates that matched every word already.
+ */
+export function wordBits(words: readonly string[]): number {
+  let bits = 0;
+  for (const w of words) bits |= wordBit(w);
+  return bits;
+}
+
+/** The bit of one word in `wordBits`. */
+export const wordBit = (word: string): number => 2 ** (hash31(word) % 31);
+
+/** idents.kind */
+export const IDENT_KIND = { catno: 0, barcode: 1 } as const;
+
+/** Release ids stay below this (Discogs' are near 2^25); the FTS5 rowid keeps the prior rank above it. */
+export const DOC_ID_SPAN = 2 ** 40;
+
+/**
+ * A release's FTS5 rowid: a prior rank (0 best: the master's main release, then data quality) times
+ * DOC_ID_SPAN, plus the id.
+ */
+export function docId(id: number, isMain: boolean, quality: number): number {
+  const q = Math.min(3, Math.max(-1, quality));
+  return ((isMain ? 0 : 5) + (3 - q)) * DOC_ID_SPAN + id;
+}
+
+/** The release id of an FTS5 rowid. */
+export const releaseOfDoc = (doc: number): number => doc % DOC_ID_SPAN;
 
 /** Discogs' data-quality grades, as a rank: a better-kept entry wins a tie. */
 export const QUALITY_RANK: Record<string, number> = {
@@ -42,16 +94,6 @@ export const QUALITY_RANK: Record<string, number> = {
   "Needs Major Changes": 0,
   "Entirely Incorrect": -1,
 };
-
-/** A JSON body as stored. */
-export function packBody(body: unknown): Buffer {
-  return deflateRawSync(Buffer.from(JSON.stringify(body)), { level: 6 });
-}
-
-/** A stored body back to JSON. */
-export function unpackBody(blob: Buffer): Record<string, unknown> {
-  return JSON.parse(inflateRawSync(blob).toString("utf8")) as Record<string, unknown>;
-}
 
 /** The dump's date from its file name (discogs_20200806_releases.xml.gz -> 2020-08-06), or null. */
 export function dumpDateOf(path: string): string | null {

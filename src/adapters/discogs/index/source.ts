@@ -1,8 +1,9 @@
 /**
  * The release source over the offline index: track and album candidates by the same ladder as the API
- * (../ladder.ts) over a fielded search with Discogs' semantics (FTS5 finds the candidates, `relevance`
- * confirms and ranks them), releases and masters by id, master versions, and YouTube video ids. Bodies
- * are stored in the API's shape and go through the API's converters.
+ * (../ladder.ts) over a fielded search with Discogs' semantics (FTS5 matches every word in its field and
+ * yields the best prior first; the few facts that tell matches apart are ranked here), releases and
+ * masters by id, master versions, and YouTube video ids. Records are unpacked (codec.ts) into the API's
+ * shape and go through the API's converters, so both sources answer alike.
  */
 import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -12,22 +13,11 @@ import type { PartialCatalogue, ReleaseSource, VideoLookup } from "../../../core
 import { toMaster, toMasterVersions, toRelease, toSearchHit } from "../convert.js";
 import { DiscogsNotFoundError } from "../errors.js";
 import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
-import { RawMaster, RawMasterVersions, RawRelease, RawSearchResult } from "../types.js";
-import {
-  type DocFields,
-  FIELD_NAMES,
-  FIELD_PARAMS,
-  type FieldName,
-  hasCriteria,
-  type Json,
-  type ParamReader,
-  paramReader,
-  Q_FIELDS,
-  relevance,
-  tokens,
-} from "./fields.js";
-import { deriveMasterBody, searchRowOf, versionRowOf } from "./rows.js";
-import { INDEX_SCHEMA_VERSION, unpackBody } from "./schema.js";
+import { RawMaster, RawMasterVersions, RawRelease, type RawSearchResult } from "../types.js";
+import { createCodec, unpackMaster, unpackRelease } from "./codec.js";
+import { hasCriteria, INDEX_Q_FIELDS, type Json, type ParamReader, paramReader, tokens } from "./fields.js";
+import { deriveMasterBody, type MasterFacts, searchRowOf, versionRowOf } from "./rows.js";
+import { DOC_ID_SPAN, hash31, IDENT_KIND, INDEX_SCHEMA_VERSION, releaseOfDoc, wordBit } from "./schema.js";
 import { describeSubset, type IndexSubset } from "./subset.js";
 
 /** What `discmeta index info` prints. */
@@ -51,13 +41,6 @@ export interface IndexInfo {
   bytes: number;
 }
 
-/** A release a YouTube video is attached to. */
-export interface VideoLink {
-  releaseId: number;
-  /** The video's title on Discogs. */
-  title: string;
-}
-
 /** The index as a release source with video lookup, plus what only an index can do. */
 export interface IndexSource extends ReleaseSource, VideoLookup, PartialCatalogue {
   readonly kind: "index";
@@ -76,100 +59,74 @@ export interface IndexSource extends ReleaseSource, VideoLookup, PartialCatalogu
   ): Promise<MasterVersion[]>;
   info(now?: number): IndexInfo;
   /** Releases a YouTube video id is attached to (through the release, or its master's main release). */
-  videoLinks(videoId: string): VideoLink[];
   findByVideoId(videoId: string): Promise<number[]>;
   dispose(): void;
 }
 
-/** Candidates read from FTS5 before ranking; generous, since ranking is cheap. */
+/**
+ * Candidates read from FTS5 before ranking. FTS5 yields them best prior first (see schema.ts `docId`), so
+ * for a name shared by many thousands of releases these are its main releases and best-kept entries.
+ */
 const CANDIDATE_LIMIT = 1000;
 /** Master search rows kept in memory (least recently used out): about 1 KB each. */
 const MASTER_HIT_CACHE = 20_000;
 
-type CandidateRow = Partial<Record<FieldName, string>> & {
+/** One candidate as SQL gives it: ids and the ranking facts, plus the words scoring reads when asked. */
+type CandidateRow = {
   id: number;
   master_id: number | null;
   is_main: number;
   year: number;
   quality: number;
+  title_key?: number;
+  artist_bits?: number;
+  title_bits?: number;
 };
 
-const EMPTY = new Set<string>();
+/** The FTS5 column filter of each field parameter the index answers from words. */
+const PARAM_COLUMNS: Record<string, string> = {
+  artist: "artist",
+  anv: "artist",
+  release_title: "release_title",
+  title: "{artist release_title}",
+  track: "track",
+  label: "label",
+  genre: "genre",
+  style: "style",
+};
 
-/** A search's catalogue number and barcode, compacted ("SK 032" -> "sk032"); "" when not asked. */
-type Idents = { catno: string; barcode: string };
+/** Field parameters the offline index does not search by: an error says so, rather than ignoring them. */
+const UNSEARCHABLE = ["country", "format"] as const;
 
-/** The fields a search reads: those it names, and the ones `q` spans and scores. */
-function neededFields(get: ParamReader): Set<FieldName> {
-  const out = new Set<FieldName>(FIELD_PARAMS.filter((n) => get(n)));
-  if (get("q")) for (const f of [...Q_FIELDS, "release_title" as const]) out.add(f);
-  // The exact-title bonus reads the release title.
-  if (get("release_title")) out.add("release_title");
-  return out;
-}
-
-/** A candidate's words; catno and barcode were matched in SQL, so they count as found. */
-function fieldsOf(row: CandidateRow, idents: Idents): DocFields {
-  const fields = {} as DocFields["fields"];
-  // A row holds only the columns the search reads (see neededFields), so only those are split.
-  for (const name of FIELD_NAMES) fields[name] = row[name] ? new Set(String(row[name]).split(" ")) : EMPTY;
-  return {
-    fields,
-    compactCatno: [idents.catno],
-    compactBarcode: [idents.barcode],
-    titleTokens: row.release_title === undefined ? "" : String(row.release_title),
-  };
+/** The FTS5 expression for the field parameters and `q`; null when none was given. Every word counts. */
+function ftsExpression(get: ParamReader): string | null {
+  const terms: string[] = [];
+  for (const [name, column] of Object.entries(PARAM_COLUMNS))
+    for (const t of tokens(get(name) ?? "")) terms.push(`${column} : "${t}"`);
+  for (const t of tokens(get("q") ?? "")) terms.push(`{${INDEX_Q_FIELDS.join(" ")}} : "${t}"`);
+  return terms.length > 0 ? terms.join(" AND ") : null;
 }
 
 /**
- * Words so common that their postings cost more to read than they narrow: left out of the FTS5 query
- * when rarer words remain (every word is still checked on the candidates, so results do not change).
+ * What distinguishes one match from another of the same search: the exact release title (+4) and, for
+ * `q`, where each word was found (the release's artists or title +2 each, elsewhere +1: a track, a
+ * track's artist, a label, a catalogue number). Every candidate matched every word (FTS5 checked), so
+ * the words' own weights are the same for all and left out. Artist and title words are read from the
+ * rows' word masks (schema.ts `wordBits`).
  */
-const COMMON_WORDS = new Set([
-  "the",
-  "a",
-  "an",
-  "and",
-  "of",
-  "in",
-  "on",
-  "to",
-  "for",
-  "is",
-  "de",
-  "la",
-  "le",
-  "el",
-  "les",
-  "der",
-  "die",
-  "das",
-  "und",
-  "mix",
-  "remix",
-  "original",
-  "version",
-  "feat",
-  "ft",
-  "vs",
-  "dj",
-  "i",
-  "you",
-  "me",
-  "my",
-  "it",
-  "love",
-]);
-
-/** The FTS5 expression for the field parameters and `q`; null when only identifiers were given. */
-function ftsExpression(get: ParamReader): string | null {
-  const terms: { column: string; token: string }[] = [];
-  for (const name of FIELD_PARAMS)
-    for (const t of tokens(get(name) ?? "")) terms.push({ column: name, token: t });
-  for (const t of tokens(get("q") ?? "")) terms.push({ column: `{${Q_FIELDS.join(" ")}}`, token: t });
-  const rare = terms.filter((t) => !COMMON_WORDS.has(t.token));
-  const used = rare.length > 0 ? rare : terms;
-  return used.length > 0 ? used.map((t) => `${t.column} : "${t.token}"`).join(" AND ") : null;
+function scorer(get: ParamReader): ((row: CandidateRow) => number) | null {
+  const title = get("release_title") ? hash31(tokens(get("release_title")!).join(" ")) : null;
+  const q = tokens(get("q") ?? "").map(wordBit);
+  if (title === null && q.length === 0) return null;
+  return (row) => {
+    let score = title !== null && row.title_key === title ? 4 : 0;
+    for (const bit of q) {
+      const a = ((row.artist_bits ?? 0) & bit) !== 0;
+      const b = ((row.title_bits ?? 0) & bit) !== 0;
+      score += a || b ? (a ? 2 : 0) + (b ? 2 : 0) : 1;
+    }
+    return score;
+  };
 }
 
 /** Opens an index read-only. Throws InvalidInputError for a missing, unfinished or foreign file. */
@@ -202,112 +159,104 @@ export function openIndexSource(path: string): IndexSource {
 }
 
 function createIndexSource(db: Database.Database, path: string, meta: Record<string, string>): IndexSource {
-  // Candidate queries read only the columns a search scores on (reading FTS5 content is the cost):
-  // one prepared statement per set of columns and shape.
+  const codec = createCodec(Buffer.from(meta.dictionary ?? "", "base64"));
   const statements = new Map<string, Database.Statement>();
-  const candidateQuery = (needed: Set<FieldName>, shape: "fts" | "fts-ranked" | "ids" | "fts+ids") => {
-    const key = `${shape}:${[...needed].sort().join(",")}`;
+  /** One prepared statement per shape of candidate query. */
+  const candidateQuery = (words: boolean, fts: boolean, docs: boolean, year: boolean) => {
+    const key = `${words}${fts}${docs}${year}`;
     let st = statements.get(key);
     if (!st) {
-      const cols = [...needed].map((n) => `, d.${n}`).join("");
-      const select = `SELECT d.rowid AS id${cols}, r.master_id, r.is_main, r.year, r.quality FROM docs d JOIN releases r ON r.id = d.rowid`;
-      const where =
-        shape === "fts"
-          ? `WHERE docs MATCH ? LIMIT ${CANDIDATE_LIMIT}`
-          : shape === "fts-ranked"
-            ? `WHERE docs MATCH ? ORDER BY d.rank LIMIT ${CANDIDATE_LIMIT}`
-            : shape === "ids"
-              ? "WHERE d.rowid IN (SELECT value FROM json_each(?))"
-              : `WHERE docs MATCH ? AND d.rowid IN (SELECT value FROM json_each(?)) LIMIT ${CANDIDATE_LIMIT}`;
-      st = db.prepare(`${select} ${where}`);
+      const cols = `r.id, r.master_id, r.is_main, r.year, r.quality${words ? ", r.title_key, r.artist_bits, r.title_bits" : ""}`;
+      const where = [
+        ...(fts ? ["docs MATCH @expr"] : []),
+        ...(docs ? [`${fts ? "d.rowid" : "r.id"} IN (SELECT value FROM json_each(@docs))`] : []),
+        ...(year ? ["r.year = @year"] : []),
+      ].join(" AND ");
+      st = db.prepare(
+        fts
+          ? `SELECT ${cols} FROM docs d JOIN releases r ON r.id = d.rowid % ${DOC_ID_SPAN} WHERE ${where} LIMIT ${CANDIDATE_LIMIT}`
+          : `SELECT ${cols} FROM releases r WHERE ${where} LIMIT ${CANDIDATE_LIMIT}`,
+      );
       statements.set(key, st);
     }
     return st;
   };
-  const identIds = db.prepare(
-    "SELECT DISTINCT release_id AS id FROM idents WHERE kind = ? AND value >= ? AND value < ? LIMIT 5000",
+  const identDocs = db.prepare(
+    "SELECT doc FROM idents WHERE kind = ? AND value >= ? AND value < ? LIMIT 5000",
   );
-  const releaseBody = db.prepare("SELECT body FROM releases WHERE id = ?");
-  const releaseHit = db.prepare("SELECT hit FROM releases WHERE id = ?");
+  const releaseRow = db.prepare("SELECT master_id, body FROM releases WHERE id = ?");
   const masterBody = db.prepare("SELECT body FROM masters WHERE id = ?");
-  const versions = db.prepare("SELECT id, is_main, year, body FROM releases WHERE master_id = ? ORDER BY id");
+  const versions = db.prepare("SELECT id, year, body FROM releases WHERE master_id = ? ORDER BY id");
   const versionStats = db.prepare(
     "SELECT MIN(NULLIF(year, 0)) AS year, (SELECT id FROM releases WHERE master_id = @id AND is_main = 1 LIMIT 1) AS main, " +
-      "(SELECT id FROM releases WHERE master_id = @id ORDER BY CASE WHEN year > 0 THEN year ELSE 9999 END, id LIMIT 1) AS earliest " +
+      "(SELECT id FROM releases WHERE master_id = @id ORDER BY CASE WHEN year > 0 THEN year ELSE 9999 END, id LIMIT 1) AS earliest, " +
+      "(SELECT id FROM releases WHERE master_id = @id ORDER BY year DESC, id DESC LIMIT 1) AS latest " +
       "FROM releases WHERE master_id = @id",
   );
-  const video = db.prepare(
-    "SELECT v.release_id, v.master_id, v.title FROM videos v WHERE v.video_id = ? ORDER BY v.release_id",
-  );
+  const video = db.prepare("SELECT owner FROM videos WHERE video_id = ? ORDER BY owner DESC");
 
   const release = (id: number): Json | null => {
-    const row = releaseBody.get(id) as { body: Buffer } | undefined;
-    return row ? unpackBody(row.body) : null;
+    const row = releaseRow.get(id) as { master_id: number | null; body: Buffer } | undefined;
+    return row ? unpackRelease(id, row.master_id, codec.decode(row.body)) : null;
   };
   /** The master's facts: the dump's <master> when it has one, else derived from its versions. */
   const master = (id: number): Json | null => {
     const row = masterBody.get(id) as { body: Buffer } | undefined;
-    if (row) return unpackBody(row.body);
+    if (row) return unpackMaster(id, codec.decode(row.body));
     const stats = versionStats.get({ id }) as {
       year: number | null;
       main: number | null;
       earliest: number | null;
+      latest: number | null;
     };
     const mainId = stats.main ?? stats.earliest;
     if (!mainId) return null;
-    const main = release(mainId)!;
-    const latest = (versions.all(id) as { id: number; year: number }[]).reduce(
-      (a, b) => (b.year >= a.year ? b : a),
-      { id: mainId, year: 0 },
-    );
-    return deriveMasterBody(id, main, latest.id, stats.year ?? 0);
+    return deriveMasterBody(id, release(mainId)!, stats.latest ?? mainId, stats.year ?? 0);
   };
 
-  const candidates = (get: ParamReader, needed: Set<FieldName>, idents: Idents): CandidateRow[] => {
+  const candidates = (get: ParamReader, words: boolean): CandidateRow[] => {
     const expr = ftsExpression(get);
-    let ids: number[] | null = null;
+    let docs: number[] | null = null;
     for (const kind of ["catno", "barcode"] as const) {
-      const want = idents[kind];
+      const want = tokens(get(kind) ?? "").join("");
       if (!want) continue;
-      const found = (identIds.all(kind, want, `${want}\uffff`) as { id: number }[]).map((r) => r.id);
-      ids = ids ? ids.filter((x) => found.includes(x)) : found;
+      const found = (identDocs.all(IDENT_KIND[kind], want, `${want}\uffff`) as { doc: number }[]).map(
+        (r) => r.doc,
+      );
+      docs = docs ? docs.filter((x) => found.includes(x)) : found;
     }
-    if (ids && ids.length === 0) return [];
-    if (expr && ids)
-      return candidateQuery(needed, "fts+ids").all(expr, JSON.stringify(ids)) as CandidateRow[];
-    if (expr) {
-      // Unranked first: bm25 reads every matching posting of common words ("the"), which costs far
-      // more than our own ranking. Only a search with more candidates than we read is ranked by FTS5.
-      const rows = candidateQuery(needed, "fts").all(expr) as CandidateRow[];
-      return rows.length < CANDIDATE_LIMIT
-        ? rows
-        : (candidateQuery(needed, "fts-ranked").all(expr) as CandidateRow[]);
-    }
-    return candidateQuery(needed, "ids").all(JSON.stringify(ids ?? [])) as CandidateRow[];
+    if (docs && docs.length === 0) return [];
+    const yearAsked = get("year");
+    const year = yearAsked === null ? null : Number(yearAsked);
+    if (year !== null && !Number.isInteger(year)) return [];
+    const params: Record<string, unknown> = {};
+    if (expr) params.expr = expr;
+    if (docs) params.docs = JSON.stringify(expr ? docs : docs.map(releaseOfDoc));
+    if (year !== null) params.year = year;
+    return candidateQuery(words, expr !== null, docs !== null, year !== null).all(params) as CandidateRow[];
   };
 
   let searched = 0;
   const search = (params: SearchParams): SearchHit[] => {
     searched++;
     const get = paramReader(params as Record<string, unknown>);
+    for (const name of UNSEARCHABLE)
+      if (get(name))
+        throw new InvalidInputError(`index: the offline index does not search by ${name}`, { field: name });
     if (!hasCriteria(get)) return [];
     const type = params.type;
+    const score = scorer(get);
     const ranked: { kind: "release" | "master"; id: number; score: number }[] = [];
     const masters = new Map<number, number>();
-    const idents: Idents = {
-      catno: tokens(get("catno") ?? "").join(""),
-      barcode: tokens(get("barcode") ?? "").join(""),
-    };
-    for (const row of candidates(get, neededFields(get), idents)) {
-      const rel = relevance(fieldsOf(row, idents), get);
-      if (rel === null) continue;
+    for (const row of candidates(get, score !== null)) {
+      const rel = score ? score(row) : 0;
       // No community counts offline: the master's main release, data quality and age stand in.
       const bonus = row.is_main * 0.5 + row.quality * 0.1 + (row.year > 0 ? (2100 - row.year) / 1000 : 0);
       if (type !== "master") ranked.push({ kind: "release", id: row.id, score: rel + bonus });
       if (row.master_id && type !== "release")
         masters.set(row.master_id, Math.max(masters.get(row.master_id) ?? 0, rel + 1.35));
     }
-    for (const [id, score] of masters) ranked.push({ kind: "master", id, score });
+    for (const [id, s] of masters) ranked.push({ kind: "master", id, score: s });
     ranked.sort((a, b) => b.score - a.score || a.id - b.id);
     const perPage = Math.min(100, Math.max(1, Number(params.per_page) || 50));
     const page = Math.max(1, Number(params.page) || 1);
@@ -317,15 +266,19 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       .filter((h): h is SearchHit => h !== null);
   };
 
+  /** A search row built as the simulator builds it (rows.ts), converted as the API client converts it. */
+  const rowHit = (kind: "release" | "master", id: number, body: Json, facts?: MasterFacts) =>
+    toSearchHit(searchRowOf(kind, id, body, facts) as RawSearchResult);
+
   const masterHits = new Map<number, string | null>();
   const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
     if (kind === "release") {
-      const row = releaseHit.get(id) as { hit: string } | undefined;
-      return row ? (JSON.parse(row.hit) as SearchHit) : null;
+      const body = release(id);
+      return body ? rowHit("release", id, body) : null;
     }
-    // A master's row is derived from its versions' bodies (about a millisecond): kept, since the index
-    // never changes while open and a common name brings the same masters up search after search.
-    // Kept as JSON, so that every caller gets its own copy.
+    // A master's row is derived from its main release: kept, since the index never changes while open
+    // and a common name brings the same masters up search after search. Kept as JSON, so that every
+    // caller gets its own copy.
     if (masterHits.has(id)) {
       const kept = masterHits.get(id)!;
       masterHits.delete(id);
@@ -336,15 +289,11 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     const main = m ? release(Number(m.main_release)) : null;
     const hit =
       m && main
-        ? toSearchHit(
-            RawSearchResult.parse(
-              searchRowOf("master", id, main, {
-                title: String(m.title ?? main.title ?? ""),
-                year: Number(m.year) || 0,
-                have: 0,
-              }),
-            ),
-          )
+        ? rowHit("master", id, main, {
+            title: String(m.title ?? main.title ?? ""),
+            year: Number(m.year) || 0,
+            have: 0,
+          })
         : null;
     masterHits.set(id, hit === null ? null : JSON.stringify(hit));
     if (masterHits.size > MASTER_HIT_CACHE) masterHits.delete(masterHits.keys().next().value!);
@@ -373,7 +322,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     },
     async getMasterVersions(id, opts = {}) {
       const rows = (versions.all(id) as { id: number; body: Buffer }[]).map((r) =>
-        versionRowOf(r.id, unpackBody(r.body)),
+        versionRowOf(r.id, unpackRelease(r.id, id, codec.decode(r.body))),
       );
       if (rows.length === 0 && !masterBody.get(id)) throw notFound("master", id);
       const sort = opts.sort ?? "released";
@@ -407,23 +356,14 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
         bytes: statSync(path).size,
       };
     },
-    findByVideoId: async (videoId) => videoLinks(videoId).map((l) => l.releaseId),
-    videoLinks: (videoId) => videoLinks(videoId),
+    async findByVideoId(videoId) {
+      const out: number[] = [];
+      for (const { owner } of video.all(videoId) as { owner: number }[]) {
+        const id = owner > 0 ? owner : Number(master(-owner)?.main_release) || null;
+        if (id && !out.includes(id)) out.push(id);
+      }
+      return out;
+    },
     dispose: () => db.close(),
   };
-
-  function videoLinks(videoId: string): VideoLink[] {
-    const rows = video.all(videoId) as {
-      release_id: number | null;
-      master_id: number | null;
-      title: string;
-    }[];
-    const out: VideoLink[] = [];
-    for (const r of rows) {
-      const releaseId =
-        r.release_id ?? (r.master_id ? Number(master(r.master_id)?.main_release) || null : null);
-      if (releaseId && !out.some((o) => o.releaseId === releaseId)) out.push({ releaseId, title: r.title });
-    }
-    return out;
-  }
 }

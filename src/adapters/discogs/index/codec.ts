@@ -1,0 +1,236 @@
+/**
+ * The offline index's record codec. A release is stored as what matching and tagging read and nothing
+ * else (no notes, companies, images, series, videos, nor the artists' Discogs ids, which no answer
+ * carries), as positional arrays rather than keyed objects, deflated with a preset dictionary taken from
+ * the dump's own first records. Decoding gives back the API-shaped body that the API's converters read,
+ * so a release answers as through the API, credit ids aside (null offline).
+ */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { releaseUri } from "../dump/to-api.js";
+import type { Json } from "./fields.js";
+
+/**
+ * The preset dictionary's size: deflate's whole window. zlib hashes the dictionary on every call, so a
+ * smaller one deflates faster: measured on 10,000 releases, 32 KB gives 391 bytes a release in 123 µs,
+ * 8 KB 428 bytes in 78 µs, none 498 bytes in 90 µs (docs/benchmarks.md). Deflating runs on the inserting
+ * thread, which waits on the parsing one anyway, so the smallest output wins.
+ */
+const DICTIONARY_BYTES = 32 * 1024;
+
+type Credit = {
+  name?: string;
+  anv?: string | null;
+  join?: string | null;
+  role?: string | null;
+  tracks?: string | null;
+};
+type Track = {
+  position?: string | null;
+  type_?: string | null;
+  title?: string | null;
+  duration?: string | null;
+  artists?: Credit[] | null;
+  extraartists?: Credit[] | null;
+  sub_tracks?: Track[] | null;
+};
+type Format = {
+  name?: string;
+  qty?: string | number | null;
+  descriptions?: string[] | null;
+  text?: string | null;
+};
+type Label = { name?: string; catno?: string | null };
+
+/** Positional record: a tuple with its empty tail cut ("", null, undefined and [] count as empty). */
+type Packed = unknown[];
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
+}
+
+function trim(xs: unknown[]): Packed {
+  let n = xs.length;
+  while (n > 0 && isEmpty(xs[n - 1])) n--;
+  // Inner empties become null (shorter than "" or [] once deflated, and read back as absent).
+  return xs.slice(0, n).map((v) => (isEmpty(v) ? null : v));
+}
+
+/** Reads position `i` of a packed tuple; absent -> undefined. */
+function at<T>(xs: Packed, i: number): T | undefined {
+  const v = xs[i];
+  return v === null || v === undefined ? undefined : (v as T);
+}
+
+const TYPE_CODE: Record<string, string> = { heading: "h", index: "i" };
+const TYPE_NAME: Record<string, string> = { h: "heading", i: "index" };
+
+function packCredit(a: Credit): Packed {
+  return trim([a.name ?? "", a.anv, a.join, a.role, a.tracks]);
+}
+function unpackCredit(p: Packed): Json {
+  const out: Json = { name: at<string>(p, 0) ?? "" };
+  for (const [i, k] of [
+    [1, "anv"],
+    [2, "join"],
+    [3, "role"],
+    [4, "tracks"],
+  ] as const) {
+    const v = at<string>(p, i);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+const packCredits = (xs: Credit[] | null | undefined): Packed[] => (xs ?? []).map(packCredit);
+const unpackCredits = (xs: Packed[] | undefined): Json[] => (xs ?? []).map(unpackCredit);
+
+function packTrack(t: Track): Packed {
+  return trim([
+    t.position,
+    TYPE_CODE[String(t.type_ ?? "")] ?? "",
+    t.title,
+    t.duration,
+    packCredits(t.artists),
+    packCredits(t.extraartists),
+    (t.sub_tracks ?? []).map(packTrack),
+  ]);
+}
+function unpackTrack(p: Packed): Json {
+  const out: Json = {
+    position: at<string>(p, 0) ?? "",
+    type_: TYPE_NAME[at<string>(p, 1) ?? ""] ?? "track",
+    title: at<string>(p, 2) ?? "",
+    duration: at<string>(p, 3) ?? "",
+  };
+  const artists = at<Packed[]>(p, 4);
+  if (artists) out.artists = unpackCredits(artists);
+  const extra = at<Packed[]>(p, 5);
+  if (extra) out.extraartists = unpackCredits(extra);
+  const subs = at<Packed[]>(p, 6);
+  if (subs) out.sub_tracks = subs.map(unpackTrack);
+  return out;
+}
+
+function packFormat(f: Format): Packed {
+  const qty = Number(f.qty ?? 1);
+  return trim([f.name ?? "", Number.isFinite(qty) ? qty : 1, f.descriptions ?? [], f.text]);
+}
+function unpackFormat(p: Packed): Json {
+  const out: Json = {
+    name: at<string>(p, 0) ?? "",
+    qty: String(at<number>(p, 1) ?? 1),
+    descriptions: at<string[]>(p, 2) ?? [],
+  };
+  const text = at<string>(p, 3);
+  if (text !== undefined) out.text = text;
+  return out;
+}
+
+/** A release body (API shape) as its packed tuple: only what the converters and search rows read. */
+export function packRelease(r: Json): Packed {
+  const id = Number(r.id);
+  const artists = (r.artists as Credit[] | undefined) ?? [];
+  const title = String(r.title ?? "");
+  // The address is rebuilt from id, artists and title; stored only when it is not the usual one.
+  const uri = typeof r.uri === "string" && r.uri !== releaseUri(id, artists, title) ? r.uri : "";
+  return trim([
+    title,
+    packCredits(artists),
+    Number(r.year) || 0,
+    r.released,
+    r.country,
+    ((r.labels as Label[] | undefined) ?? []).map((l) => trim([l.name ?? "", l.catno])),
+    ((r.formats as Format[] | undefined) ?? []).map(packFormat),
+    r.genres,
+    r.styles,
+    ((r.tracklist as Track[] | undefined) ?? []).map(packTrack),
+    packCredits(r.extraartists as Credit[] | undefined),
+    r.status,
+    uri,
+  ]);
+}
+
+/** A packed release back to its API-shaped body (with the id and master id the row keeps). */
+export function unpackRelease(id: number, masterId: number | null, p: Packed): Json {
+  const title = at<string>(p, 0) ?? "";
+  const artists = unpackCredits(at<Packed[]>(p, 1));
+  const body: Json = {
+    id,
+    title,
+    artists,
+    year: at<number>(p, 2) ?? 0,
+    released: at<string>(p, 3) ?? "",
+    country: at<string>(p, 4) ?? "",
+    labels: (at<Packed[]>(p, 5) ?? []).map((l) => ({
+      name: at<string>(l, 0) ?? "",
+      catno: at<string>(l, 1) ?? "",
+    })),
+    formats: (at<Packed[]>(p, 6) ?? []).map(unpackFormat),
+    genres: at<string[]>(p, 7) ?? [],
+    styles: at<string[]>(p, 8) ?? [],
+    tracklist: (at<Packed[]>(p, 9) ?? []).map(unpackTrack),
+    extraartists: unpackCredits(at<Packed[]>(p, 10)),
+    status: at<string>(p, 11) ?? "",
+    uri: at<string>(p, 12) ?? releaseUri(id, artists as Credit[], title),
+  };
+  if (masterId) body.master_id = masterId;
+  return body;
+}
+
+/** A master body as its packed tuple: what `toMaster` reads. */
+export function packMaster(m: Json): Packed {
+  return trim([
+    String(m.title ?? ""),
+    packCredits(m.artists as Credit[] | undefined),
+    Number(m.year) || 0,
+    Number(m.main_release) || 0,
+    m.genres,
+    m.styles,
+    m.uri,
+  ]);
+}
+
+/** A packed master back to its API-shaped body. */
+export function unpackMaster(id: number, p: Packed): Json {
+  return {
+    id,
+    title: at<string>(p, 0) ?? "",
+    artists: unpackCredits(at<Packed[]>(p, 1)),
+    year: at<number>(p, 2) ?? 0,
+    main_release: at<number>(p, 3) ?? 0,
+    genres: at<string[]>(p, 4) ?? [],
+    styles: at<string[]>(p, 5) ?? [],
+    uri: at<string>(p, 6) ?? "",
+    tracklist: [],
+  };
+}
+
+/** Deflates packed records with a preset dictionary, and back. */
+export interface Codec {
+  /** The dictionary in use (stored in the index's meta). */
+  readonly dictionary: Buffer;
+  encode(p: Packed): Buffer;
+  /** Deflates a packed record already serialized (JSON.stringify of a Packed). */
+  encodeText(json: string): Buffer;
+  decode(blob: Buffer): Packed;
+}
+
+/** A codec over a dictionary (empty: plain deflate). */
+export function createCodec(dictionary: Buffer): Codec {
+  const opts = dictionary.length > 0 ? { dictionary } : {};
+  return {
+    dictionary,
+    encode: (p) => deflateRawSync(Buffer.from(JSON.stringify(p)), { ...opts, level: 6 }),
+    encodeText: (json) => deflateRawSync(Buffer.from(json), { ...opts, level: 6 }),
+    decode: (blob) => JSON.parse(inflateRawSync(blob, opts).toString("utf8")) as Packed,
+  };
+}
+
+/**
+ * A preset dictionary from sample records: their packed text, the most recent last (deflate reaches
+ * back 32 KB, and prefers near matches), so the words every record repeats (roles, formats, genres,
+ * the tuple punctuation) cost a few bits from the first record on.
+ */
+export function trainDictionary(samples: Packed[]): Buffer {
+  const text = Buffer.from(samples.map((s) => JSON.stringify(s)).join(""));
+  return text.subarray(Math.max(0, text.length - DICTIONARY_BYTES));
+}

@@ -1,0 +1,176 @@
+/**
+ * A dump record turned into the rows the index stores: pure work (words, packing) that runs apart from
+ * SQLite, so the build can do it on another thread (build-worker.ts) while the main thread deflates and
+ * inserts (a profile of the build puts parsing and words at about 60% of the work, deflating and
+ * inserting at 40%).
+ */
+import { InvalidInputError } from "../../../core/errors.js";
+import { type DumpProgress, importDump } from "../dump/index.js";
+import { packMaster, packRelease } from "./codec.js";
+import { docFields, INDEXED_FIELDS, type Json, tokens, youtubeId } from "./fields.js";
+import { DOC_ID_SPAN, docId, hash31, QUALITY_RANK, wordBits } from "./schema.js";
+import { type IndexSubset, subsetFilter } from "./subset.js";
+
+/** A release ready to insert. */
+export interface PreparedRelease {
+  id: number;
+  masterId: number | null;
+  isMain: boolean;
+  year: number;
+  quality: number;
+  doc: number;
+  /** What scoring reads back: the exact title's hash, the words of the release's artists and title. */
+  titleKey: number;
+  artistBits: number;
+  titleBits: number;
+  /** The packed record as JSON (codec.ts); deflated by the inserting thread. */
+  packed: string;
+  /** Words per indexed field, in INDEXED_FIELDS order. */
+  fields: string[];
+  catnos: string[];
+  barcodes: string[];
+  videos: string[];
+  tracks: number;
+}
+
+/** A master ready to insert. */
+export interface PreparedMaster {
+  id: number;
+  packed: string;
+  videos: string[];
+}
+
+/** Counts playable rows: index tracks count by their sub-tracks, headings not at all. */
+function countTracks(list: unknown): number {
+  let n = 0;
+  for (const t of (list as { type_?: string; sub_tracks?: unknown[] }[] | undefined) ?? []) {
+    if (t.type_ === "heading") continue;
+    n += t.sub_tracks && t.sub_tracks.length > 0 ? countTracks(t.sub_tracks) : 1;
+  }
+  return n;
+}
+
+function videoIds(record: Json): string[] {
+  const out = new Set<string>();
+  for (const v of (record.videos as { uri?: string }[] | undefined) ?? []) {
+    const id = youtubeId(v.uri ?? "");
+    if (id) out.add(id);
+  }
+  return [...out];
+}
+
+/** The words of a release's own artists, names and ANVs (not its tracks' artists). */
+function releaseArtistWords(r: Json): string[] {
+  const artists = (r.artists as { name?: string; anv?: string }[] | undefined) ?? [];
+  return [
+    ...new Set(artists.flatMap((a) => tokens(`${(a.name ?? "").replace(/\s*\(\d+\)$/, "")} ${a.anv ?? ""}`))),
+  ];
+}
+
+/** A release body (API shape) as rows; null for an id the index cannot key (0, or DOC_ID_SPAN and past). */
+export function prepareRelease(r: Json, isMain: boolean): PreparedRelease | null {
+  const id = Number(r.id);
+  if (!Number.isInteger(id) || id <= 0 || id >= DOC_ID_SPAN) return null;
+  const quality = QUALITY_RANK[String(r.data_quality ?? "")] ?? 1;
+  const f = docFields(r);
+  return {
+    id,
+    masterId: Number(r.master_id) || null,
+    isMain,
+    year: Number(r.year) || 0,
+    quality,
+    doc: docId(id, isMain, quality),
+    titleKey: hash31(f.titleTokens),
+    artistBits: wordBits(releaseArtistWords(r)),
+    titleBits: wordBits([...f.fields.release_title]),
+    packed: JSON.stringify(packRelease(r)),
+    fields: INDEXED_FIELDS.map((name) => [...f.fields[name]].join(" ")),
+    catnos: [...new Set(f.compactCatno)],
+    barcodes: [...new Set(f.compactBarcode)],
+    videos: videoIds(r),
+    tracks: countTracks(r.tracklist),
+  };
+}
+
+/** A master body (API shape) as rows. */
+export function prepareMaster(m: Json): PreparedMaster {
+  return { id: Number(m.id), packed: JSON.stringify(packMaster(m)), videos: videoIds(m) };
+}
+
+/** One batch of prepared records, and how far into the file it reaches. */
+export interface PreparedBatch {
+  masters: PreparedMaster[];
+  releases: PreparedRelease[];
+  /** The `released` dates of every release record read (kept or not): the dump is at least as new. */
+  dates: string[];
+  /** Records of the file read so far, the ones skipped over on a resume included. */
+  upTo: number;
+  bytesRead: number;
+}
+
+/** What a dump file cost besides its records: skipped, cut and repaired (see DumpProgress). */
+export interface Hygiene {
+  skipped: number;
+  skippedIds: string[];
+  truncated: number;
+  repaired: number;
+}
+
+/** What `prepareDump` needs. */
+export interface PrepareJob {
+  path: string;
+  phase: "masters" | "releases";
+  /** Records committed by an earlier run: read past, not prepared. */
+  done: number;
+  batchSize: number;
+  subset?: IndexSubset | undefined;
+}
+
+/**
+ * Reads a dump file and yields its records prepared, in batches; the last batch may be empty. A record of
+ * the wrong kind is an error (a masters file given as releases). Hygiene is filled in as it goes.
+ */
+export async function* prepareDump(job: PrepareJob, hygiene: Hygiene): AsyncGenerator<PreparedBatch> {
+  const progress: DumpProgress = { bytesRead: 0 };
+  const keep = subsetFilter(job.subset);
+  let count = 0;
+  let batch: PreparedBatch = { masters: [], releases: [], dates: [], upTo: 0, bytesRead: 0 };
+  const flush = () => {
+    const out = { ...batch, upTo: count, bytesRead: progress.bytesRead };
+    batch = { masters: [], releases: [], dates: [], upTo: 0, bytesRead: 0 };
+    return out;
+  };
+  for await (const rec of importDump(job.path, progress)) {
+    if (rec.kind !== job.phase)
+      throw new InvalidInputError(`index: "${job.path}" is a ${rec.kind} dump, expected ${job.phase}`, {
+        field: job.phase,
+      });
+    count++;
+    if (count <= job.done) continue;
+    if (rec.kind === "releases") {
+      batch.dates.push(String(rec.data.released ?? ""));
+      if (!keep || keep(rec.data)) {
+        const row = prepareRelease(rec.data, rec.isMainRelease);
+        if (row) batch.releases.push(row);
+        else hygiene.skipped++;
+      }
+    } else batch.masters.push(prepareMaster(rec.data));
+    if (batch.masters.length + batch.dates.length >= job.batchSize) yield flush();
+  }
+  hygiene.skipped += progress.skipped ?? 0;
+  hygiene.skippedIds.push(...(progress.skippedIds ?? []).slice(0, 10 - hygiene.skippedIds.length));
+  hygiene.truncated += progress.truncated ?? 0;
+  hygiene.repaired += progress.repaired ?? 0;
+  yield flush();
+}
+
+/** Sample records for the dictionary: the first of the releases file, packed. */
+export async function sampleRecords(path: string, n: number): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for await (const rec of importDump(path)) {
+    if (rec.kind !== "releases") break;
+    out.push(packRelease(rec.data));
+    if (out.length >= n) break;
+  }
+  return out;
+}
