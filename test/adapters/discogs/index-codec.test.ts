@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toRelease } from "../../../src/adapters/discogs/convert.js";
+import { importDump } from "../../../src/adapters/discogs/dump/index.js";
+import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
+import {
+  createCodec,
+  packMaster,
+  packRelease,
+  trainDictionary,
+  unpackMaster,
+  unpackRelease,
+} from "../../../src/adapters/discogs/index/codec.js";
+import type { Json } from "../../../src/adapters/discogs/index/fields.js";
+import {
+  docId,
+  hash31,
+  releaseOfDoc,
+  wordBit,
+  wordBits,
+} from "../../../src/adapters/discogs/index/schema.js";
+import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
+import { RawRelease } from "../../../src/adapters/discogs/types.js";
+import { DUMP_DIR } from "../../helpers.js";
+
+const DIR = mkdtempSync(join(tmpdir(), "discmeta-codec-"));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+const RELEASES = join(DUMP_DIR, "releases.xml.gz");
+
+let sample: Json[] = [];
+beforeAll(async () => {
+  for await (const rec of importDump(RELEASES)) if (rec.kind === "releases") sample.push(rec.data);
+  sample = sample.slice(0, 400);
+});
+
+/** A converted release with its credits' ids blanked (the index keeps none). */
+function converted(body: Json) {
+  const r = toRelease(RawRelease.parse({ ...body, images: [] }));
+  return JSON.parse(JSON.stringify(r).replace(/"id":\d+,"name"/g, '"id":null,"name"'));
+}
+
+describe("index record codec", () => {
+  it("gives back every release as the converters read it, smaller than a tenth of its JSON", () => {
+    const codec = createCodec(trainDictionary(sample.slice(0, 100).map(packRelease)));
+    let json = 0;
+    let stored = 0;
+    for (const body of sample) {
+      const blob = codec.encode(packRelease(body));
+      json += JSON.stringify(body).length;
+      stored += blob.length;
+      const back = unpackRelease(Number(body.id), Number(body.master_id) || null, codec.decode(blob));
+      const again = toRelease(RawRelease.parse(back));
+      expect(JSON.parse(JSON.stringify(again))).toEqual(converted(body));
+    }
+    expect(stored / json).toBeLessThan(0.1);
+  });
+
+  it("keeps what is unusual: an address of its own, a status, headings, index tracks, a format's text", () => {
+    const codec = createCodec(Buffer.alloc(0));
+    const body: Json = {
+      id: 7,
+      title: "Suite",
+      uri: "https://example.org/release/7",
+      status: "Draft",
+      artists: [{ name: "A", anv: "Ay", join: "&" }, { name: "B" }],
+      formats: [{ name: "Vinyl", qty: "2", descriptions: ["LP"], text: "Red" }],
+      tracklist: [
+        { position: "", type_: "heading", title: "Side A", duration: "" },
+        {
+          position: "A1",
+          type_: "index",
+          title: "Suite",
+          duration: "",
+          sub_tracks: [{ position: "A1a", type_: "track", title: "Part", duration: "1:00" }],
+        },
+      ],
+      extraartists: [{ name: "C", role: "Producer", tracks: "A1" }],
+    };
+    const back = unpackRelease(7, null, codec.decode(codec.encode(packRelease(body))));
+    expect(back).toMatchObject({
+      uri: "https://example.org/release/7",
+      status: "Draft",
+      formats: [{ name: "Vinyl", qty: "2", descriptions: ["LP"], text: "Red" }],
+      extraartists: [{ name: "C", role: "Producer", tracks: "A1" }],
+    });
+    expect((back.tracklist as Json[]).map((t) => t.type_)).toEqual(["heading", "index"]);
+    expect(((back.tracklist as Json[])[1]!.sub_tracks as Json[])[0]).toMatchObject({ title: "Part" });
+    const master = unpackMaster(3, packMaster({ title: "M", year: 1999, main_release: 7, genres: ["Jazz"] }));
+    expect(master).toMatchObject({ id: 3, title: "M", year: 1999, main_release: 7, genres: ["Jazz"] });
+  });
+
+  it("ranks documents by prior in the rowid and gets the release back; masks answer 'no' exactly", () => {
+    expect(docId(5, true, 3)).toBeLessThan(docId(4, true, 2));
+    expect(docId(4, true, -1)).toBeLessThan(docId(3, false, 3));
+    for (const [main, q] of [
+      [true, 3],
+      [false, -1],
+      [false, 9],
+    ] as const)
+      expect(releaseOfDoc(docId(35_000_000, main, q))).toBe(35_000_000);
+    const bits = wordBits(["stockholm", "persuader"]);
+    expect(bits & wordBit("stockholm")).not.toBe(0);
+    expect(bits).toBeLessThan(2 ** 31);
+    expect(hash31("a b")).not.toBe(hash31("b a"));
+  });
+});
+
+describe("index build, corrections and threads", () => {
+  it("a correction replaces a release whole: its old words no longer find it", async () => {
+    const out = join(DIR, "corrected.sqlite");
+    const first = sample[0]!;
+    await buildIndex({
+      releases: RELEASES,
+      out,
+      extraReleases: [{ ...first, title: "Zyxwv Corrected", _main_release: false }],
+    });
+    const index = openIndexSource(out);
+    try {
+      expect((await index.getRelease(Number(first.id))).title).toBe("Zyxwv Corrected");
+      const hits = await index.search({ release_title: "Zyxwv Corrected", type: "release" });
+      expect(hits.map((h) => h.id)).toEqual([Number(first.id)]);
+      const old = await index.search({ release_title: String(first.title), type: "release", per_page: 100 });
+      expect(old.map((h) => h.id)).not.toContain(Number(first.id));
+      await expect(index.search({ country: "US" })).rejects.toThrow(/does not search by country/);
+    } finally {
+      index.dispose();
+    }
+  });
+
+  it("builds the same index on one thread as on two", async () => {
+    const one = await buildIndex({ releases: RELEASES, out: join(DIR, "one.sqlite"), threads: false });
+    const two = await buildIndex({ releases: RELEASES, out: join(DIR, "two.sqlite") });
+    expect({ ...one, out: "", seconds: 0 }).toEqual({ ...two, out: "", seconds: 0 });
+    const a = openIndexSource(one.out);
+    const b = openIndexSource(two.out);
+    try {
+      const q = { artist: "Persuader", per_page: 50 };
+      expect(await a.search(q)).toEqual(await b.search(q));
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+});
