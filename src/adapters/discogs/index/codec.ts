@@ -1,7 +1,7 @@
 /**
  * The offline index's record codec. A release is stored as what matching and tagging read and nothing
  * else (no notes, companies, images, series, videos, nor the artists' Discogs ids, which no answer
- * carries), as positional arrays rather than keyed objects, deflated with a preset dictionary taken from
+ * carries; community counts when a body has them, as corrections from the API do), as positional arrays rather than keyed objects, deflated with a preset dictionary taken from
  * the dump's own first records. Decoding gives back the API-shaped body that the API's converters read,
  * so a release answers as through the API, credit ids aside (null offline).
  */
@@ -130,8 +130,10 @@ export function packRelease(r: Json): Packed {
   const id = Number(r.id);
   const artists = (r.artists as Credit[] | undefined) ?? [];
   const title = String(r.title ?? "");
-  // The address is rebuilt from id, artists and title; stored only when it is not the usual one.
-  const uri = typeof r.uri === "string" && r.uri !== releaseUri(id, artists, title) ? r.uri : "";
+  // The address is rebuilt from id, artists and title; stored only when it is not the usual one, and
+  // 0 when the body has none (the converters then make one from the id alone).
+  const given = typeof r.uri === "string" && r.uri !== "" ? r.uri : 0;
+  const uri = given === releaseUri(id, artists, title) ? "" : given;
   return trim([
     title,
     packCredits(artists),
@@ -146,7 +148,14 @@ export function packRelease(r: Json): Packed {
     packCredits(r.extraartists as Credit[] | undefined),
     r.status,
     uri,
+    communityOf(r),
   ]);
+}
+
+/** Community counts as [have, want], when the body has them (the API's do; the dumps' do not). */
+function communityOf(r: Json): [number, number] | null {
+  const c = r.community as { have?: number; want?: number } | undefined;
+  return c && (c.have != null || c.want != null) ? [Number(c.have) || 0, Number(c.want) || 0] : null;
 }
 
 /** A packed release back to its API-shaped body (with the id and master id the row keeps). */
@@ -170,8 +179,11 @@ export function unpackRelease(id: number, masterId: number | null, p: Packed): J
     tracklist: (at<Packed[]>(p, 9) ?? []).map(unpackTrack),
     extraartists: unpackCredits(at<Packed[]>(p, 10)),
     status: at<string>(p, 11) ?? "",
-    uri: at<string>(p, 12) ?? releaseUri(id, artists as Credit[], title),
   };
+  const uri = at<string | 0>(p, 12);
+  if (uri !== 0) body.uri = uri ?? releaseUri(id, artists as Credit[], title);
+  const community = at<[number, number]>(p, 13);
+  if (community) body.community = { have: community[0], want: community[1] };
   if (masterId) body.master_id = masterId;
   return body;
 }

@@ -44,8 +44,9 @@ export type FieldName = (typeof FIELD_NAMES)[number];
 
 /**
  * The fields the offline index keeps words for: those the search ladder asks by, plus genre and style.
- * An ANV is indexed as the artist; `title` is searched as artist and release title; year, country and
- * format are read from the release instead of from words.
+ * An ANV is indexed as the artist; `title` (Discogs' "Artist - Title") is searched as artist, release
+ * title and `joins`, the words joining the release's artists ("&" is "and", "vs"), which `q` reads there
+ * too; year, country and format are read from the release instead of from words.
  */
 export const INDEXED_FIELDS = [
   "artist",
@@ -55,11 +56,19 @@ export const INDEXED_FIELDS = [
   "catno",
   "genre",
   "style",
+  "joins",
 ] as const;
 /** One field the index keeps words for. */
 export type IndexedField = (typeof INDEXED_FIELDS)[number];
-/** The indexed fields `q` searches across (anv and title are inside artist and release_title). */
-export const INDEX_Q_FIELDS: readonly IndexedField[] = ["artist", "release_title", "track", "label", "catno"];
+/** The indexed fields `q` searches across (anv and title are inside artist, release_title and joins). */
+export const INDEX_Q_FIELDS: readonly IndexedField[] = [
+  "artist",
+  "release_title",
+  "track",
+  "label",
+  "catno",
+  "joins",
+];
 
 /** The fields `q` searches across. */
 export const Q_FIELDS: readonly FieldName[] = ["artist", "anv", "title", "track", "label", "catno"];
@@ -115,7 +124,7 @@ export function displayArtist(artists: Artist[] | undefined): string {
 
 /** A document's searchable words per field, plus the compact identifiers. */
 export interface DocFields {
-  fields: Record<FieldName, Set<string>>;
+  fields: Record<FieldName | "joins", Set<string>>;
   compactCatno: string[];
   compactBarcode: string[];
   /** Tokens of the release title, in order, for the exact-title bonus. */
@@ -136,7 +145,7 @@ export function docFields(r: Json): DocFields {
   const formats = (r.formats as { name?: string; descriptions?: string[] }[] | undefined) ?? [];
   const barcodes = barcodesOf(r);
   const f = (xs: string[]) => new Set(xs.flatMap(tokens));
-  const fields: Record<FieldName, Set<string>> = {
+  const fields: DocFields["fields"] = {
     artist: f(allArtists.map((a) => (a.name ?? "").replace(/\s*\(\d+\)$/, ""))),
     anv: f(allArtists.map((a) => a.anv ?? "")),
     release_title: f([String(r.title ?? "")]),
@@ -150,6 +159,7 @@ export function docFields(r: Json): DocFields {
     year: f([String(r.year ?? "")]),
     format: f(formats.flatMap((x) => [x.name ?? "", ...(x.descriptions ?? [])])),
     barcode: f(barcodes),
+    joins: f(artists.map((a) => (a.join && a.join !== "," ? a.join : ""))),
   };
   // An ANV counts as the artist too, as on Discogs.
   for (const t of fields.anv) fields.artist.add(t);

@@ -88,7 +88,7 @@ const PARAM_COLUMNS: Record<string, string> = {
   artist: "artist",
   anv: "artist",
   release_title: "release_title",
-  title: "{artist release_title}",
+  title: "{artist release_title joins}",
   track: "track",
   label: "label",
   genre: "genre",
@@ -193,7 +193,8 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       "(SELECT id FROM releases WHERE master_id = @id ORDER BY year DESC, id DESC LIMIT 1) AS latest " +
       "FROM releases WHERE master_id = @id",
   );
-  const video = db.prepare("SELECT owner FROM videos WHERE video_id = ? ORDER BY owner DESC");
+  // Masters' videos (negative owners) first, then releases by id.
+  const video = db.prepare("SELECT owner FROM videos WHERE video_id = ? ORDER BY owner < 0 DESC, owner");
 
   const release = (id: number): Json | null => {
     const row = releaseRow.get(id) as { master_id: number | null; body: Buffer } | undefined;
