@@ -12,6 +12,7 @@ import type { WorkerInput, WorkerMessage } from "./build-worker.js";
 import { type Codec, createCodec, trainDictionary, unpackRelease } from "./codec.js";
 import { docFields, INDEXED_FIELDS, type Json } from "./fields.js";
 import {
+  addHygiene,
   type Hygiene,
   type PreparedBatch,
   type PreparedMaster,
@@ -99,17 +100,15 @@ export interface BuildSummary {
 
 /**
  * A subset keeps only the masters its releases belong to (the masters dump is read before the releases,
- * so all of them went in), and their videos; the freed pages are given back with VACUUM, which on a
- * subset is small. Returns the masters removed.
+ * so all of them went in), and their videos; the build's final VACUUM gives the freed pages back.
  */
-function pruneMasters(db: Database.Database): number {
-  const removed = db
-    .prepare("DELETE FROM masters WHERE NOT EXISTS (SELECT 1 FROM releases r WHERE r.master_id = masters.id)")
-    .run().changes;
+function pruneMasters(db: Database.Database): void {
+  db.prepare(
+    "DELETE FROM masters WHERE NOT EXISTS (SELECT 1 FROM releases r WHERE r.master_id = masters.id)",
+  ).run();
   db.prepare(
     "DELETE FROM videos WHERE owner < 0 AND NOT EXISTS (SELECT 1 FROM masters m WHERE m.id = -videos.owner)",
   ).run();
-  return removed;
 }
 
 /** Where an index's dump date comes from. */
@@ -289,10 +288,7 @@ async function* threadedBatches(job: PrepareJob, hygiene: Hygiene): AsyncGenerat
         yield m.batch;
         worker.postMessage({ type: "ack" });
       } else if (m.type === "done") {
-        hygiene.skipped += m.hygiene.skipped;
-        hygiene.skippedIds.push(...m.hygiene.skippedIds.slice(0, 10 - hygiene.skippedIds.length));
-        hygiene.truncated += m.hygiene.truncated;
-        hygiene.repaired += m.hygiene.repaired;
+        addHygiene(hygiene, m.hygiene);
         return;
       } else if (m.type === "error") {
         throw m.name === "InvalidInputError"

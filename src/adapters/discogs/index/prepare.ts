@@ -116,6 +116,14 @@ export interface Hygiene {
   repaired: number;
 }
 
+/** Adds one file's hygiene to a build's: counts summed, the first ten skipped records named. */
+export function addHygiene(into: Hygiene, from: Partial<Hygiene>): void {
+  into.skipped += from.skipped ?? 0;
+  into.skippedIds.push(...(from.skippedIds ?? []).slice(0, 10 - into.skippedIds.length));
+  into.truncated += from.truncated ?? 0;
+  into.repaired += from.repaired ?? 0;
+}
+
 /** What `prepareDump` needs. */
 export interface PrepareJob {
   path: string;
@@ -157,10 +165,7 @@ export async function* prepareDump(job: PrepareJob, hygiene: Hygiene): AsyncGene
     } else batch.masters.push(prepareMaster(rec.data));
     if (batch.masters.length + batch.dates.length >= job.batchSize) yield flush();
   }
-  hygiene.skipped += progress.skipped ?? 0;
-  hygiene.skippedIds.push(...(progress.skippedIds ?? []).slice(0, 10 - hygiene.skippedIds.length));
-  hygiene.truncated += progress.truncated ?? 0;
-  hygiene.repaired += progress.repaired ?? 0;
+  addHygiene(hygiene, progress);
   yield flush();
 }
 

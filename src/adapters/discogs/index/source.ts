@@ -15,7 +15,15 @@ import { DiscogsNotFoundError } from "../errors.js";
 import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
 import { RawMaster, RawMasterVersions, RawRelease, type RawSearchResult } from "../types.js";
 import { createCodec, unpackMaster, unpackRelease } from "./codec.js";
-import { hasCriteria, INDEX_Q_FIELDS, type Json, type ParamReader, paramReader, tokens } from "./fields.js";
+import {
+  compact,
+  hasCriteria,
+  INDEX_Q_FIELDS,
+  type Json,
+  type ParamReader,
+  paramReader,
+  tokens,
+} from "./fields.js";
 import { deriveMasterBody, type MasterFacts, searchRowOf, versionRowOf } from "./rows.js";
 import { DOC_ID_SPAN, hash31, IDENT_KIND, INDEX_SCHEMA_VERSION, releaseOfDoc, wordBit } from "./schema.js";
 import { describeSubset, type IndexSubset } from "./subset.js";
@@ -186,7 +194,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   );
   const releaseRow = db.prepare("SELECT master_id, body FROM releases WHERE id = ?");
   const masterBody = db.prepare("SELECT body FROM masters WHERE id = ?");
-  const versions = db.prepare("SELECT id, year, body FROM releases WHERE master_id = ? ORDER BY id");
+  const versions = db.prepare("SELECT id, body FROM releases WHERE master_id = ? ORDER BY id");
   const versionStats = db.prepare(
     "SELECT MIN(NULLIF(year, 0)) AS year, (SELECT id FROM releases WHERE master_id = @id AND is_main = 1 LIMIT 1) AS main, " +
       "(SELECT id FROM releases WHERE master_id = @id ORDER BY CASE WHEN year > 0 THEN year ELSE 9999 END, id LIMIT 1) AS earliest, " +
@@ -219,7 +227,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     const expr = ftsExpression(get);
     let docs: number[] | null = null;
     for (const kind of ["catno", "barcode"] as const) {
-      const want = tokens(get(kind) ?? "").join("");
+      const want = compact(get(kind) ?? "");
       if (!want) continue;
       const found = (identDocs.all(IDENT_KIND[kind], want, `${want}\uffff`) as { doc: number }[]).map(
         (r) => r.doc,
