@@ -143,4 +143,25 @@ describe("index build, corrections and threads", () => {
       b.dispose();
     }
   });
+
+  it("a repeated search answers from kept rows, the same as the first time, and each caller owns its copy", async () => {
+    const index = openIndexSource(join(DIR, "two.sqlite"));
+    const fresh = openIndexSource(join(DIR, "two.sqlite"));
+    try {
+      const q = { artist: "Persuader", per_page: 50 };
+      const first = await index.search(q);
+      expect(first.some((h) => h.kind === "release")).toBe(true);
+      expect(first.some((h) => h.kind === "master")).toBe(true);
+      for (const hit of first) {
+        hit.title = "changed by a caller";
+        hit.labels.push("changed");
+      }
+      const again = await index.search(q);
+      expect(again).toEqual(await fresh.search(q));
+      expect(again.map((h) => h.title)).not.toContain("changed by a caller");
+    } finally {
+      index.dispose();
+      fresh.dispose();
+    }
+  });
 });

@@ -76,8 +76,14 @@ export interface IndexSource extends ReleaseSource, VideoLookup, PartialCatalogu
  * for a name shared by many thousands of releases these are its main releases and best-kept entries.
  */
 const CANDIDATE_LIMIT = 1000;
-/** Master search rows kept in memory (least recently used out): about 1 KB each. */
-const MASTER_HIT_CACHE = 20_000;
+/** Search rows kept in memory (least recently used out): about 0.5–1 KB each. */
+const HIT_CACHE = 20_000;
+/**
+ * Reads map the file instead of copying pages (SQLite caps this at 2 GiB), and keep 32 MiB of pages:
+ * a common name's candidates are a thousand row lookups spread over the file, and the first search of
+ * a connection would otherwise read each from disk through a 2 MiB cache.
+ */
+const READ_PRAGMAS = ["mmap_size = 2147418112", "cache_size = -32768"];
 
 /** One candidate as SQL gives it: ids and the ranking facts, plus the words scoring reads when asked. */
 type CandidateRow = {
@@ -148,6 +154,7 @@ export function openIndexSource(path: string): IndexSource {
   let meta: Record<string, string>;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
+    for (const pragma of READ_PRAGMAS) db.pragma(pragma);
     const rows = db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
     meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
   } catch (err) {
@@ -195,12 +202,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   const releaseRow = db.prepare("SELECT master_id, body FROM releases WHERE id = ?");
   const masterBody = db.prepare("SELECT body FROM masters WHERE id = ?");
   const versions = db.prepare("SELECT id, body FROM releases WHERE master_id = ? ORDER BY id");
-  const versionStats = db.prepare(
-    "SELECT MIN(NULLIF(year, 0)) AS year, (SELECT id FROM releases WHERE master_id = @id AND is_main = 1 LIMIT 1) AS main, " +
-      "(SELECT id FROM releases WHERE master_id = @id ORDER BY CASE WHEN year > 0 THEN year ELSE 9999 END, id LIMIT 1) AS earliest, " +
-      "(SELECT id FROM releases WHERE master_id = @id ORDER BY year DESC, id DESC LIMIT 1) AS latest " +
-      "FROM releases WHERE master_id = @id",
-  );
+  const versionFacts = db.prepare("SELECT id, is_main, year FROM releases WHERE master_id = ? ORDER BY id");
   // Masters' videos (negative owners) first, then releases by id.
   const video = db.prepare("SELECT owner FROM videos WHERE video_id = ? ORDER BY owner < 0 DESC, owner");
 
@@ -208,20 +210,33 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     const row = releaseRow.get(id) as { master_id: number | null; body: Buffer } | undefined;
     return row ? unpackRelease(id, row.master_id, codec.decode(row.body)) : null;
   };
-  /** The master's facts: the dump's <master> when it has one, else derived from its versions. */
-  const master = (id: number): Json | null => {
+  /**
+   * The master's facts and its main release: the dump's <master> when it has one, else derived from its
+   * versions (the main release, or the earliest; the newest; the earliest year), read in one pass.
+   */
+  const masterOf = (id: number): { body: Json; main: () => Json | null } | null => {
     const row = masterBody.get(id) as { body: Buffer } | undefined;
-    if (row) return unpackMaster(id, codec.decode(row.body));
-    const stats = versionStats.get({ id }) as {
-      year: number | null;
-      main: number | null;
-      earliest: number | null;
-      latest: number | null;
-    };
-    const mainId = stats.main ?? stats.earliest;
-    if (!mainId) return null;
-    return deriveMasterBody(id, release(mainId)!, stats.latest ?? mainId, stats.year ?? 0);
+    if (row) {
+      const body = unpackMaster(id, codec.decode(row.body));
+      return { body, main: () => release(Number(body.main_release)) };
+    }
+    const rows = versionFacts.all(id) as { id: number; is_main: number; year: number }[];
+    if (rows.length === 0) return null;
+    const dated = (r: { year: number }) => (r.year > 0 ? r.year : 9999);
+    let main: (typeof rows)[number] | undefined;
+    let earliest = rows[0]!;
+    let latest = rows[0]!;
+    for (const r of rows) {
+      if (r.is_main === 1 && !main) main = r;
+      if (dated(r) < dated(earliest)) earliest = r;
+      if (r.year >= latest.year) latest = r;
+    }
+    const year = Math.min(...rows.map(dated));
+    const mainBody = release((main ?? earliest).id)!;
+    const body = deriveMasterBody(id, mainBody, latest.id, year === 9999 ? 0 : year);
+    return { body, main: () => mainBody };
   };
+  const master = (id: number): Json | null => masterOf(id)?.body ?? null;
 
   const candidates = (get: ParamReader, words: boolean): CandidateRow[] => {
     const expr = ftsExpression(get);
@@ -279,34 +294,39 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   const rowHit = (kind: "release" | "master", id: number, body: Json, facts?: MasterFacts) =>
     toSearchHit(searchRowOf(kind, id, body, facts) as RawSearchResult);
 
-  const masterHits = new Map<number, string | null>();
+  /**
+   * Search rows by kind and id, kept: the index never changes while open, and a common name brings the
+   * same releases and masters up search after search (a master's row is derived from its main release,
+   * a release's decoded from its stored record). Kept as JSON, so that every caller gets its own copy.
+   */
+  const hits = new Map<string, string | null>();
   const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
-    if (kind === "release") {
-      const body = release(id);
-      return body ? rowHit("release", id, body) : null;
-    }
-    // A master's row is derived from its main release: kept, since the index never changes while open
-    // and a common name brings the same masters up search after search. Kept as JSON, so that every
-    // caller gets its own copy.
-    if (masterHits.has(id)) {
-      const kept = masterHits.get(id)!;
-      masterHits.delete(id);
-      masterHits.set(id, kept);
+    const key = `${kind}${id}`;
+    const kept = hits.get(key);
+    if (kept !== undefined) {
+      hits.delete(key);
+      hits.set(key, kept);
       return kept === null ? null : (JSON.parse(kept) as SearchHit);
     }
-    const m = master(id);
-    const main = m ? release(Number(m.main_release)) : null;
-    const hit =
-      m && main
-        ? rowHit("master", id, main, {
-            title: String(m.title ?? main.title ?? ""),
-            year: Number(m.year) || 0,
-            have: 0,
-          })
-        : null;
-    masterHits.set(id, hit === null ? null : JSON.stringify(hit));
-    if (masterHits.size > MASTER_HIT_CACHE) masterHits.delete(masterHits.keys().next().value!);
+    const hit = kind === "release" ? releaseHit(id) : masterHit(id);
+    hits.set(key, hit === null ? null : JSON.stringify(hit));
+    if (hits.size > HIT_CACHE) hits.delete(hits.keys().next().value!);
     return hit;
+  };
+  const releaseHit = (id: number): SearchHit | null => {
+    const body = release(id);
+    return body ? rowHit("release", id, body) : null;
+  };
+  const masterHit = (id: number): SearchHit | null => {
+    const m = masterOf(id);
+    const main = m?.main() ?? null;
+    return m && main
+      ? rowHit("master", id, main, {
+          title: String(m.body.title ?? main.title ?? ""),
+          year: Number(m.body.year) || 0,
+          have: 0,
+        })
+      : null;
   };
 
   const notFound = (what: string, id: number) => new DiscogsNotFoundError(`index: ${what} ${id} not found`);
