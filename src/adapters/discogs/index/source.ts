@@ -231,9 +231,9 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       if (dated(r) < dated(earliest)) earliest = r;
       if (r.year >= latest.year) latest = r;
     }
-    const year = Math.min(...rows.map(dated));
     const mainBody = release((main ?? earliest).id)!;
-    const body = deriveMasterBody(id, mainBody, latest.id, year === 9999 ? 0 : year);
+    // The earliest version's year is the master's; 0 when no version has one.
+    const body = deriveMasterBody(id, mainBody, latest.id, Math.max(0, earliest.year));
     return { body, main: () => mainBody };
   };
   const master = (id: number): Json | null => masterOf(id)?.body ?? null;
