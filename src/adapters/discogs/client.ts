@@ -181,7 +181,9 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
   ) {
     const w0 = timing.now();
     // A request the budget cannot serve before the call's deadline is not queued to wait for nothing.
-    if (deadlineAt !== null && w0 + limiter.waitMs(1) >= deadlineAt) throw new BudgetWaitCut(null);
+    // (With no wait at all, a call past its deadline is the deadline's doing: the signal says so.)
+    const budgetWait = deadlineAt === null ? 0 : limiter.waitMs(1);
+    if (deadlineAt !== null && budgetWait > 0 && w0 + budgetWait >= deadlineAt) throw new BudgetWaitCut(null);
     let settle: () => void;
     try {
       settle = await limiter.acquire(signal);
@@ -242,10 +244,13 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
       } catch (err) {
         if (outer?.aborted) throw new AbortedError(`discogs: ${endpoint} aborted`, { cause: err });
         if (err instanceof BudgetWaitCut) {
-          lastError = new DiscogsRateLimitError(
-            `discogs: ${endpoint} waited for the rate-limit budget until the deadline`,
-            { status: 429, cause: err.cause },
-          );
+          // A retry that the budget cannot fit keeps the error that made us retry: that is the cause.
+          if (n === 0 || lastError instanceof DiscogsRateLimitError) {
+            lastError = new DiscogsRateLimitError(
+              `discogs: ${endpoint} waited for the rate-limit budget until the deadline`,
+              { status: 429, cause: err.cause },
+            );
+          }
           break;
         }
         // The deadline struck while waiting or sending: keep the error that made us wait.

@@ -138,6 +138,29 @@ describe("Discogs client against the simulator", () => {
     expect(sim.stats().requests).toBe(3);
   });
 
+  it("keeps the upstream error when the budget cannot fit a retry, and blames the budget only for a first try", async () => {
+    sim.setFaults({ errorRate: 1 });
+    // Two requests a minute: the third attempt would wait far past the call's deadline.
+    const limiter = createWindowLimiter({ limit: 2, ceiling: 2, windowMs: 60_000 });
+    const err = await client({ limiter, deadlineMs: 1000, maxRetries: 4 })
+      .getRelease(1)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).not.toBeInstanceOf(DiscogsRateLimitError);
+    expect((err as Error).message).toMatch(/release answered 50[02]/);
+    // (The server's count of the window, shared with earlier tests, may leave room for fewer than two.)
+    const sent = sim.stats().requests;
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(2);
+    // The window is now full: a new call cannot send at all, and that is the budget's doing.
+    const refused = await client({ limiter, deadlineMs: 1000 })
+      .getRelease(1)
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DiscogsRateLimitError);
+    expect((refused as Error).message).toMatch(/waited for the rate-limit budget until the deadline/);
+    expect(sim.stats().requests).toBe(sent);
+  });
+
   it("retries malformed JSON and connection resets", async () => {
     sim.setFaults({ malformedRate: 0.5, resetRate: 0.3 });
     const c = client({ maxRetries: 10 });
