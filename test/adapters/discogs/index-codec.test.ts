@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toRelease } from "../../../src/adapters/discogs/convert.js";
 import { importDump } from "../../../src/adapters/discogs/dump/index.js";
@@ -12,8 +13,10 @@ import {
   trainDictionary,
   unpackMaster,
   unpackRelease,
+  unpackReleaseHead,
 } from "../../../src/adapters/discogs/index/codec.js";
 import type { Json } from "../../../src/adapters/discogs/index/fields.js";
+import { searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
 import {
   docId,
   hash31,
@@ -91,6 +94,19 @@ describe("index record codec", () => {
     expect(master).toMatchObject({ id: 3, title: "M", year: 1999, main_release: 7, genres: ["Jazz"] });
   });
 
+  it("reads a search row from a record's head alone, the same row as from the whole record", () => {
+    const codec = createCodec(trainDictionary(sample.slice(0, 50).map(packRelease)));
+    for (const body of sample) {
+      const id = Number(body.id);
+      const stored = codec.decode(codec.encode(packRelease(body)));
+      const head = unpackReleaseHead(id, 7, stored);
+      expect(head.tracklist).toBeUndefined();
+      expect(searchRowOf("release", id, head)).toEqual(
+        searchRowOf("release", id, unpackRelease(id, 7, stored)),
+      );
+    }
+  });
+
   it("ranks documents by prior in the rowid and gets the release back; masks answer 'no' exactly", () => {
     expect(docId(5, true, 3)).toBeLessThan(docId(4, true, 2));
     expect(docId(4, true, -1)).toBeLessThan(docId(3, false, 3));
@@ -141,6 +157,46 @@ describe("index build, corrections and threads", () => {
     } finally {
       a.dispose();
       b.dispose();
+    }
+  });
+
+  it("a name shared by more releases than a search reads: its best releases first, masters by their best version", async () => {
+    // 600 releases by one artist: half of them "Correct", one its master's main release (the highest
+    // id of all), a few other versions of masters of their own.
+    const xml = ["<releases>"];
+    for (let i = 1; i <= 600; i++) {
+      const master =
+        i === 600
+          ? '<master_id is_main_release="true">9000</master_id>'
+          : i % 50 === 0
+            ? `<master_id is_main_release="false">${1000 + i}</master_id>`
+            : "";
+      xml.push(
+        `<release id="${i}" status="Accepted"><artists><artist><id>9</id><name>Common Artist</name></artist></artists><title>Record ${i}</title><labels><label name="Label" catno="L ${i}" id="1"/></labels><formats><format name="Vinyl" qty="1" text=""/></formats><genres><genre>Jazz</genre></genres><country>UK</country><released>${1960 + (i % 40)}</released><data_quality>${i % 2 === 0 ? "Correct" : "Needs Vote"}</data_quality>${master}<tracklist><track><position>A</position><title>Song ${i}</title><duration>3:00</duration></track></tracklist></release>`,
+      );
+    }
+    xml.push("</releases>");
+    const dump = join(DIR, "common-releases.xml.gz");
+    writeFileSync(dump, gzipSync(xml.join("\n")));
+    const built = await buildIndex({ releases: dump, out: join(DIR, "common.sqlite") });
+    const index = openIndexSource(built.out);
+    try {
+      const hits = await index.search({ artist: "Common Artist", per_page: 50 });
+      expect(hits).toHaveLength(50);
+      // The master whose version is a main release first, though its id is the highest.
+      expect(hits[0]).toMatchObject({ kind: "master", id: 9000, title: "Record 600" });
+      // The others follow, all masters ahead of releases (a search reads the best 250 of the 600).
+      const kinds = hits.map((h) => h.kind);
+      expect(kinds.lastIndexOf("master")).toBeLessThan(kinds.indexOf("release"));
+      expect(kinds.filter((k) => k === "master").length).toBeGreaterThanOrEqual(10);
+      // The releases: the main release, then "Correct" ones only, oldest first.
+      const releases = hits.filter((h) => h.kind === "release");
+      expect(releases[0]?.id).toBe(600);
+      expect(releases.slice(1).every((h) => h.id % 2 === 0)).toBe(true);
+      const years = releases.slice(1).map((h) => h.year ?? 0);
+      expect(years).toEqual([...years].sort((a, b) => a - b));
+    } finally {
+      index.dispose();
     }
   });
 

@@ -160,12 +160,25 @@ function communityOf(r: Json): [number, number] | null {
 
 /** A packed release back to its API-shaped body (with the id and master id the row keeps). */
 export function unpackRelease(id: number, masterId: number | null, p: Packed): Json {
-  const title = at<string>(p, 0) ?? "";
-  const artists = unpackCredits(at<Packed[]>(p, 1));
+  const body = unpackReleaseHead(id, masterId, p);
+  body.tracklist = (at<Packed[]>(p, 9) ?? []).map(unpackTrack);
+  body.extraartists = unpackCredits(at<Packed[]>(p, 10));
+  body.status = at<string>(p, 11) ?? "";
+  const uri = at<string | 0>(p, 12);
+  if (uri !== 0) body.uri = uri ?? releaseUri(id, body.artists as Credit[], String(body.title));
+  return body;
+}
+
+/**
+ * What a search row reads of a packed release: everything but the tracklist, the release's credits,
+ * status and address. A compilation's tracklist is most of its record, and a common name's search
+ * builds fifty rows.
+ */
+export function unpackReleaseHead(id: number, masterId: number | null, p: Packed): Json {
   const body: Json = {
     id,
-    title,
-    artists,
+    title: at<string>(p, 0) ?? "",
+    artists: unpackCredits(at<Packed[]>(p, 1)),
     year: at<number>(p, 2) ?? 0,
     released: at<string>(p, 3) ?? "",
     country: at<string>(p, 4) ?? "",
@@ -176,12 +189,7 @@ export function unpackRelease(id: number, masterId: number | null, p: Packed): J
     formats: (at<Packed[]>(p, 6) ?? []).map(unpackFormat),
     genres: at<string[]>(p, 7) ?? [],
     styles: at<string[]>(p, 8) ?? [],
-    tracklist: (at<Packed[]>(p, 9) ?? []).map(unpackTrack),
-    extraartists: unpackCredits(at<Packed[]>(p, 10)),
-    status: at<string>(p, 11) ?? "",
   };
-  const uri = at<string | 0>(p, 12);
-  if (uri !== 0) body.uri = uri ?? releaseUri(id, artists as Credit[], title);
   const community = at<[number, number]>(p, 13);
   if (community) body.community = { have: community[0], want: community[1] };
   if (masterId) body.master_id = masterId;

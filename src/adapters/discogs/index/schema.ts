@@ -7,7 +7,7 @@
 import { INDEXED_FIELDS } from "./fields.js";
 
 /** Bumped whenever the layout changes; an index of another version is rebuilt, never misread. */
-export const INDEX_SCHEMA_VERSION = 3;
+export const INDEX_SCHEMA_VERSION = 4;
 
 /**
  * Tables created before import; secondary indexes come after (faster bulk insert).
@@ -38,9 +38,12 @@ CREATE TABLE IF NOT EXISTS videos (video_id TEXT NOT NULL, owner INTEGER NOT NUL
 CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(${INDEXED_FIELDS.join(", ")}, tokenize = 'unicode61 remove_diacritics 0', content = '', detail = column, columnsize = 0);
 `;
 
-/** Secondary indexes, made once the rows are in. */
+/**
+ * Secondary indexes, made once the rows are in. A master's versions are found, and their facts read
+ * (which is main, which is earliest), from the index alone; releases without a master are not in it.
+ */
 export const CREATE_INDEXES = `
-CREATE INDEX IF NOT EXISTS releases_master ON releases (master_id);
+CREATE INDEX IF NOT EXISTS releases_master ON releases (master_id, is_main, year) WHERE master_id IS NOT NULL;
 `;
 
 /** A 31-bit FNV-1a hash of a string: small enough to be a 4-byte SQLite integer. */

@@ -14,7 +14,7 @@ import { toMaster, toMasterVersions, toRelease, toSearchHit } from "../convert.j
 import { DiscogsNotFoundError } from "../errors.js";
 import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
 import { RawMaster, RawMasterVersions, RawRelease, type RawSearchResult } from "../types.js";
-import { createCodec, unpackMaster, unpackRelease } from "./codec.js";
+import { createCodec, unpackMaster, unpackRelease, unpackReleaseHead } from "./codec.js";
 import {
   compact,
   hasCriteria,
@@ -76,6 +76,12 @@ export interface IndexSource extends ReleaseSource, VideoLookup, PartialCatalogu
  * for a name shared by many thousands of releases these are its main releases and best-kept entries.
  */
 const CANDIDATE_LIMIT = 1000;
+/**
+ * Candidates read when the search has no words to tell them apart (field parameters alone, as
+ * artist + track): the ranking is then the prior FTS5 already orders by, so the first few hundred hold
+ * the best fifty, masters included, and a common name costs a quarter of the row lookups.
+ */
+const PRIOR_LIMIT = 250;
 /** Search rows kept in memory (least recently used out): about 0.5–1 KB each. */
 const HIT_CACHE = 20_000;
 /**
@@ -179,6 +185,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   /** One prepared statement per shape of candidate query. */
   const candidateQuery = (words: boolean, fts: boolean, docs: boolean, year: boolean) => {
     const key = `${words}${fts}${docs}${year}`;
+    const limit = words ? CANDIDATE_LIMIT : PRIOR_LIMIT;
     let st = statements.get(key);
     if (!st) {
       const cols = `r.id, r.master_id, r.is_main, r.year, r.quality${words ? ", r.title_key, r.artist_bits, r.title_bits" : ""}`;
@@ -189,8 +196,8 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       ].join(" AND ");
       st = db.prepare(
         fts
-          ? `SELECT ${cols} FROM docs d JOIN releases r ON r.id = d.rowid % ${DOC_ID_SPAN} WHERE ${where} LIMIT ${CANDIDATE_LIMIT}`
-          : `SELECT ${cols} FROM releases r WHERE ${where} LIMIT ${CANDIDATE_LIMIT}`,
+          ? `SELECT ${cols} FROM docs d JOIN releases r ON r.id = d.rowid % ${DOC_ID_SPAN} WHERE ${where} LIMIT ${limit}`
+          : `SELECT ${cols} FROM releases r WHERE ${where} LIMIT ${limit}`,
       );
       statements.set(key, st);
     }
@@ -206,19 +213,20 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   // Masters' videos (negative owners) first, then releases by id.
   const video = db.prepare("SELECT owner FROM videos WHERE video_id = ? ORDER BY owner < 0 DESC, owner");
 
-  const release = (id: number): Json | null => {
+  const release = (id: number, head = false): Json | null => {
     const row = releaseRow.get(id) as { master_id: number | null; body: Buffer } | undefined;
-    return row ? unpackRelease(id, row.master_id, codec.decode(row.body)) : null;
+    if (!row) return null;
+    return (head ? unpackReleaseHead : unpackRelease)(id, row.master_id, codec.decode(row.body));
   };
   /**
    * The master's facts and its main release: the dump's <master> when it has one, else derived from its
    * versions (the main release, or the earliest; the newest; the earliest year), read in one pass.
    */
-  const masterOf = (id: number): { body: Json; main: () => Json | null } | null => {
+  const masterOf = (id: number, head = false): { body: Json; main: () => Json | null } | null => {
     const row = masterBody.get(id) as { body: Buffer } | undefined;
     if (row) {
       const body = unpackMaster(id, codec.decode(row.body));
-      return { body, main: () => release(Number(body.main_release)) };
+      return { body, main: () => release(Number(body.main_release), head) };
     }
     const rows = versionFacts.all(id) as { id: number; is_main: number; year: number }[];
     if (rows.length === 0) return null;
@@ -231,7 +239,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       if (dated(r) < dated(earliest)) earliest = r;
       if (r.year >= latest.year) latest = r;
     }
-    const mainBody = release((main ?? earliest).id)!;
+    const mainBody = release((main ?? earliest).id, head)!;
     // The earliest version's year is the master's; 0 when no version has one.
     const body = deriveMasterBody(id, mainBody, latest.id, Math.max(0, earliest.year));
     return { body, main: () => mainBody };
@@ -277,8 +285,9 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       // No community counts offline: the master's main release, data quality and age stand in.
       const bonus = row.is_main * 0.5 + row.quality * 0.1 + (row.year > 0 ? (2100 - row.year) / 1000 : 0);
       if (type !== "master") ranked.push({ kind: "release", id: row.id, score: rel + bonus });
+      // A master ranks by its best version: its words first, then (a hundredth) that version's prior.
       if (row.master_id && type !== "release")
-        masters.set(row.master_id, Math.max(masters.get(row.master_id) ?? 0, rel + 1.35));
+        masters.set(row.master_id, Math.max(masters.get(row.master_id) ?? 0, rel + 1.35 + bonus / 100));
     }
     for (const [id, s] of masters) ranked.push({ kind: "master", id, score: s });
     ranked.sort((a, b) => b.score - a.score || a.id - b.id);
@@ -313,12 +322,13 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     if (hits.size > HIT_CACHE) hits.delete(hits.keys().next().value!);
     return hit;
   };
+  // A search row reads no tracklist: the heads of the records do.
   const releaseHit = (id: number): SearchHit | null => {
-    const body = release(id);
+    const body = release(id, true);
     return body ? rowHit("release", id, body) : null;
   };
   const masterHit = (id: number): SearchHit | null => {
-    const m = masterOf(id);
+    const m = masterOf(id, true);
     const main = m?.main() ?? null;
     return m && main
       ? rowHit("master", id, main, {
