@@ -8,6 +8,7 @@ import { scoreClusterOn } from "../../src/core/match/album.js";
 import { type ClusterItem, clusterItems } from "../../src/core/match/cluster.js";
 import {
   assignItems,
+  creditedSimilarity,
   recommendAlbum,
   releaseCandidate,
   releasePenalties,
@@ -177,5 +178,26 @@ describe("assignment and album distance on real releases", () => {
     };
     expect(trackPenalties(c, q, r.tracklist[0]!)).toMatchObject({ artist: 0, title: 0, mix: 0 });
     expect(releasePenalties(c, q.hints)).toMatchObject({ year: 0, kind: 0 });
+  });
+
+  it("counts a name the release credits as its music's maker for part of a match, never above its artist", () => {
+    const r = releases.get(59)!; // Solitaire, Written-By David Moufang
+    expect(r.artists.map((a) => a.name)).toEqual(["Solitaire (12)"]);
+    const maker = creditedSimilarity("David Moufang", r.artists, r.extraArtists);
+    expect(maker).toBeCloseTo(0.75, 2);
+    expect(creditedSimilarity("Solitaire", r.artists, r.extraArtists)).toBe(1);
+    // Only makers count: a name credited for the artwork, say, is no match.
+    const designer = [{ id: null, name: "David Moufang", anv: null, join: "", role: "Design" }];
+    expect(creditedSimilarity("David Moufang", r.artists, designer)).toBeLessThan(0.5);
+    const q = extractTrack({ filename: "David Moufang - Mad Mood.mp3" });
+    const c = {
+      releaseId: r.id,
+      masterId: r.masterId,
+      hit: null,
+      release: r,
+      masterYear: null,
+      strategies: [],
+    };
+    expect(trackPenalties(c, q, r.tracklist[1]!).artist).toBeCloseTo(0.3, 2);
   });
 });

@@ -128,6 +128,25 @@ describe("playlists read as a whole", () => {
     );
     expectAlbum(barred, 1);
   });
+
+  it("reads a playlist of one artist the catalogue credits otherwise (a real name behind an alias) by its titles", async () => {
+    const inputs = folder(
+      "Playlist 6",
+      ["Mad Mood", "Damaskus-Dakar", "Indian Mantra", "P.M."].map((t) => `David Moufang - ${t}.opus`),
+    );
+    // One by one, no release credits David Moufang as its artist: nothing is found.
+    const alone = await container.resolveBatch(inputs, { albums: false });
+    expect(alone.every((a) => a.source === "simple")).toBe(true);
+    // Together, the titles land on Solitaire's album, which credits him as its writer.
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 59);
+    expect(answers.map((a) => [a.artist, a.title])).toEqual([
+      ["Solitaire", "Mad Mood"],
+      ["Solitaire", "Damaskus - Dakar"],
+      ["Solitaire", "Indian Mantra"],
+      ["Solitaire", "P.M."],
+    ]);
+  });
 });
 
 describe("album answers and their cost", () => {

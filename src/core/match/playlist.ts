@@ -167,9 +167,10 @@ export async function findAcrossTitles(
   cluster: Cluster,
   source: MetadataSource,
   signal?: AbortSignal,
+  items: readonly ClusterItem[] = cluster.items.filter((i) => !i.query.artist),
 ): Promise<Release[]> {
   const titles = new Map<string, string>();
-  for (const item of cluster.items.filter((i) => !i.query.artist)) {
+  for (const item of items) {
     const t = item.query.title ? baseTitle(item.query.title) : "";
     if (t && !titles.has(normalizeKey(t))) titles.set(normalizeKey(t), t);
   }
@@ -202,6 +203,21 @@ export async function findAcrossTitles(
     if (release) out.push(release);
   }
   return out;
+}
+
+/**
+ * The artist most of a folder's named files share (SHARED_SHARE of them, three or more), or null: a
+ * playlist of one artist. When none of its files matches alone, that name may be one the catalogue
+ * credits otherwise (a real name for an alias, a writer for a band), and its titles are the evidence.
+ */
+export function sharedArtist(named: readonly ClusterItem[]): string | null {
+  const counts = new Map<string, number>();
+  for (const i of named) {
+    const k = normalizeKey(i.query.artist ?? "");
+    if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const [key, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+  return n >= 3 && n >= named.length * SHARED_SHARE ? key : null;
 }
 
 /**

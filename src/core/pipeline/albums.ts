@@ -10,7 +10,7 @@ import { extractTrack } from "../extract.js";
 import { candidateOf, MAX_CANDIDATES } from "../map-release.js";
 import { type AlbumOutcome, masterYearOf, matchAlbum, scoreClusterOn } from "../match/album.js";
 import { type Cluster, type ClusterItem, trackQueryOf } from "../match/cluster.js";
-import { findAcrossTitles, folderQuery } from "../match/playlist.js";
+import { findAcrossTitles, folderQuery, sharedArtist } from "../match/playlist.js";
 import type { Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import type { Candidate, StageRecord, TrackMetadata } from "../schema.js";
@@ -229,14 +229,21 @@ async function evidenceOf(
     if ([...votes.values()].some((v) => v.n >= 2)) break;
   }
   const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];
-  // No file matched alone: a folder of mostly bare titles ("Overture", "Summertime", one "The Wake:
-  // Porgy's Prayer") is still read by its titles. A folder of named files costs nothing more.
-  if (!best)
-    return bare.length >= 2 && bare.length >= named.length ? findAcrossTitles(cluster, source, signal) : [];
+  // A folder of mostly bare titles ("Overture", "Summertime", one "The Wake: Porgy's Prayer") is read
+  // by its titles as well: what its few named files matched alone is one candidate among those.
+  const byTitles = bare.length >= 2 && bare.length >= named.length;
+  if (!best) {
+    if (byTitles) return findAcrossTitles(cluster, source, signal);
+    // No named file matched alone, and most name one artist: a playlist of one artist the catalogue
+    // credits otherwise ("David Moufang" for Solitaire). Its titles, searched alone, are the evidence.
+    // A folder of unrelated names shares no artist, and costs nothing more.
+    return sharedArtist(named) !== null ? findAcrossTitles(cluster, source, signal, cluster.items) : [];
+  }
   // One vote among several files that each went their own way is no album: nothing more is spent.
-  if (best.n < 2 && named.length > 1 && votes.size > 1) return [];
-  const release = await nullIfNotFound(() => source.getRelease(best.id, signal));
-  return release ? [release] : [];
+  const voted = !(best.n < 2 && named.length > 1 && votes.size > 1);
+  const release = voted ? await nullIfNotFound(() => source.getRelease(best.id, signal)) : null;
+  const titled = byTitles ? await findAcrossTitles(cluster, source, signal) : [];
+  return [...(release ? [release] : []), ...titled.filter((r) => r.id !== release?.id)];
 }
 
 /**

@@ -8,12 +8,12 @@
 import munkres from "munkres";
 import type { Release, ReleaseTrack } from "../catalog.js";
 import { type AlbumWeights, DEFAULT_POLICY, type Policy } from "../policy.js";
-import { artistSimilarity, isVarious, textSimilarity } from "../similarity.js";
+import { isVarious, textSimilarity } from "../similarity.js";
 import type { TrackHints, TrackQuery } from "../types.js";
 import { clamp01, type Penalties, weightedDistance } from "./distance.js";
 import type { Recommendation } from "./recommend.js";
 import { type Candidate, releaseCandidate, releasePenalties } from "./release.js";
-import { trackPenalties } from "./track.js";
+import { creditedSimilarity, trackPenalties } from "./track.js";
 
 /** A file to place: its place in the batch and the query it is scored with. */
 export interface Placeable {
@@ -125,7 +125,7 @@ export function scoreAlbum<T extends Placeable>(
   p.missing = rows > 0 ? clamp01((rows - new Set(placements.map((x) => x.row)).size) / rows) : 1;
   if (facts.album) p.album = clamp01((1 - textSimilarity(facts.album, release.title)) * 1.5);
   if (facts.artist && !isVarious(release.artists))
-    p.artist = clamp01((1 - artistSimilarity(facts.artist, release.artists)) * 1.2);
+    p.artist = clamp01((1 - creditedSimilarity(facts.artist, release.artists, release.extraArtists)) * 1.2);
   const hints = { ...facts.hints, ...(facts.album ? { album: facts.album } : {}) };
   Object.assign(p, releasePenalties(candidate, hints));
   const weights = policy.weights.album;

@@ -2,8 +2,8 @@
  * Track scoring: the track-level penalties of a candidate's tracklist row (artist, title, mix,
  * duration), with the release-level ones (release.ts), summed by the one distance (distance.ts).
  */
-import type { Release, ReleaseTrack } from "../catalog.js";
-import type { TrackWeights } from "../policy.js";
+import type { ArtistCredit, Release, ReleaseTrack } from "../catalog.js";
+import { MAKER_SHARE, type TrackWeights } from "../policy.js";
 import { baseTitle } from "../release.js";
 import { artistSimilarity, comparable, textSimilarity } from "../similarity.js";
 import type { TrackQuery } from "../types.js";
@@ -92,6 +92,24 @@ export const DURATION_BANDS: readonly { upTo: number; penalty: number }[] = [
   { upTo: Number.POSITIVE_INFINITY, penalty: 1 },
 ];
 
+/** The roles of the music's makers (writers, composers, producers) among a release's credits. */
+const MAKER_ROLE = /\b(?:written|writer|compos|music by|songwriter|lyrics|words by|producer|produced)\b/i;
+
+/**
+ * How well a name matches a release's (or a row's) artists, or failing them one of its makers' credits,
+ * which count for MAKER_SHARE of a match: a real name behind an alias, a composer before an orchestra.
+ */
+export function creditedSimilarity(
+  name: string,
+  artists: readonly ArtistCredit[],
+  extraArtists: readonly ArtistCredit[],
+): number {
+  const made = extraArtists
+    .filter((c) => MAKER_ROLE.test(c.role))
+    .map((m) => artistSimilarity(name, [m]) * MAKER_SHARE);
+  return Math.max(artistSimilarity(name, artists), ...made);
+}
+
 function durationPenalty(a: number, b: number): number {
   const d = Math.abs(a - b);
   return DURATION_BANDS.find((band) => d <= band.upTo)!.penalty;
@@ -109,8 +127,12 @@ export function trackPenalties(
   const p: Penalties<PenaltyName> = {};
   if (q.artist) {
     const credits = row && row.artists.length > 0 ? row.artists : (c.release?.artists ?? []);
-    if (c.release) p.artist = clamp((1 - artistSimilarity(q.artist, credits)) * 1.2);
-    else if (c.hit && /^various$/i.test(c.hit.artist)) p.artist = 0.5;
+    if (c.release) {
+      // A name the release credits for writing or producing the music (a real name behind an alias, a
+      // composer before an orchestra) counts for part of a match: the artist named wins when present.
+      const crew = [...(row?.extraArtists ?? []), ...c.release.extraArtists];
+      p.artist = clamp((1 - creditedSimilarity(q.artist, credits, crew)) * 1.2);
+    } else if (c.hit && /^various$/i.test(c.hit.artist)) p.artist = 0.5;
     else if (c.hit)
       p.artist = clamp(
         (1 - artistSimilarity(q.artist, [{ id: null, name: c.hit.artist, anv: null, join: "", role: "" }])) *
