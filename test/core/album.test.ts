@@ -122,6 +122,30 @@ describe("assignment and album distance on real releases", () => {
     expect(recommendAlbum(scored, cluster.items.length)).toBe("strong");
   });
 
+  it("places a name split on a separator titles also hold by the whole name: 'Last Rites ⧸ Loved to Deth'", () => {
+    const megadeth = releases.get(6084132)!;
+    const names = [
+      "Last Rites ⧸ Loved to Deth (Remastered)",
+      "Killing Is My Business... And Business Is Good! (Remastered)",
+      "Rattlehead (Remastered)",
+    ];
+    const items = names.map((n, i) => item(i, { filename: `${n}.opus`, path: `Playlist 9/${n}.opus` }));
+    // Alone, each of the first two reads as an artist and a title.
+    expect(items.map((i) => [i.query.artist, i.query.pattern])).toEqual([
+      ["Last Rites", "spaced-slash"],
+      ["Killing Is My Business", "ellipsis"],
+      [null, expect.any(String)],
+    ]);
+    const cluster = clusterItems(items).clusters[0]!;
+    const scored = scoreClusterOn(cluster, megadeth, null);
+    expect(scored.unplaced).toEqual([]);
+    expect(scored.placements.map((p) => [p.item.index, p.row.position])).toEqual([
+      [0, "A1"],
+      [1, "A2"],
+      [2, "B1"],
+    ]);
+  });
+
   it("refuses the wrong release: files do not fit it", () => {
     const stockholm = releases.get(1)!;
     const other = [...releases.values()].find(

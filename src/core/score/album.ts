@@ -56,18 +56,36 @@ export interface AlbumFacts {
 
 /** The cost of placing a file on a row: its track penalties' weighted mean. */
 export function placementCost(
-  query: TrackQuery,
+  query: TrackQuery & { pattern?: string },
   row: ReleaseTrack,
   candidate: Candidate,
   policy: Policy = DEFAULT_POLICY,
 ): number {
   if (!query.title) return 1;
-  const cost = weightedDistance(trackPenalties(candidate, query, row), policy.weights.track);
+  const cost = Math.min(
+    ...readingsOf(query).map((q) =>
+      weightedDistance(trackPenalties(candidate, q, row), policy.weights.track),
+    ),
+  );
   // Among rows that fit alike ("Untitled" on an album of untitled tracks), the file's number decides.
   const n = query.hints.trackNumber;
   const numbered =
     n === undefined || n === row.number || n === (candidate.release?.tracklist.indexOf(row) ?? -2) + 1;
   return numbered ? cost : cost + policy.album.numberSlack;
+}
+
+/** Name patterns whose separator is as often inside a title: "Last Rites / Loved To Death". */
+const UNSPLIT_JOIN: Readonly<Record<string, string>> = { "spaced-slash": " / ", ellipsis: "... " };
+
+/**
+ * The readings a file is placed by: its own and, when its name was split on a separator that titles
+ * also hold, the whole name as its title ("Last Rites ⧸ Loved to Deth" is one row, not an artist).
+ */
+function readingsOf(query: TrackQuery & { pattern?: string }): TrackQuery[] {
+  const join = query.pattern ? UNSPLIT_JOIN[query.pattern] : undefined;
+  return join && query.artist && query.title
+    ? [query, { ...query, artist: null, title: `${query.artist}${join}${query.title}` }]
+    : [query];
 }
 
 /**
