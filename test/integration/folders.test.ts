@@ -149,6 +149,23 @@ describe("playlists read as a whole", () => {
   });
 });
 
+describe("names split on a separator titles also hold", () => {
+  it("answers 'Nr. 1 C-Dur: Allegro' in an album folder by the whole name, not as an artist and a title", async () => {
+    const rows = ["Nr. 1 C-Dur: Allegro", "Nr. 2 A-Moll: Allegro", "Nr. 3 E-Dur: Lento, Ma Non Troppo"];
+    const inputs = folder(
+      "Frédéric Chopin, Maurizio Pollini - Etudes ∙ Préludes _ Polonaises (1980)",
+      rows.map((t, i) => `0${i + 1} - ${t}.mp3`),
+    );
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers, 4497850);
+    expect(answers.map((a) => [a.title, a.trackPosition])).toEqual([
+      ["Nr. 1 C-Dur: Allegro", "A1"],
+      ["Nr. 2 A-Moll: Allegro", "A2"],
+      ["Nr. 3 E-Dur: Lento, Ma Non Troppo", "A3"],
+    ]);
+  });
+});
+
 describe("album answers and their cost", () => {
   it("gives each placed file a track-level verdict that means what it says", async () => {
     const inputs = folder(

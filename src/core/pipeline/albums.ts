@@ -14,7 +14,14 @@ import { findAcrossTitles, folderQuery, sharedArtist } from "../match/playlist.j
 import type { Policy } from "../policy.js";
 import type { MetadataSource } from "../ports.js";
 import type { Candidate, StageRecord, TrackMetadata } from "../schema.js";
-import { type AlbumScored, confidenceOf, recommendAlbum, round3, scoreCandidate } from "../score/index.js";
+import {
+  type AlbumScored,
+  confidenceOf,
+  placedReading,
+  recommendAlbum,
+  round3,
+  scoreCandidate,
+} from "../score/index.js";
 import type { Mode, TrackInput } from "../types.js";
 import { type Warning, warning } from "../warnings.js";
 import { finishAnswer, matchedAnswer, trackVerdict } from "./answer.js";
@@ -67,7 +74,7 @@ async function placeFiles(deps: PipelineDeps, p: Placing) {
   const placed = answering(p.best, policy, chosen);
   let i = 0;
   for (const placement of placed) {
-    const q = trackQueryOf(placement.item);
+    const q = placedReading(trackQueryOf(placement.item), placement.row, p.best.candidate, policy);
     const scored = scoreCandidate(p.best.candidate, q, policy.weights.track, placement.row);
     const own = trackVerdict(scored, p.outcome.margin, policy, p.best.penalties.artist ?? 0);
     const albumConfidence = chosen ? 1 : confidenceOf(p.best.distance, p.outcome.margin, policy);

@@ -62,11 +62,7 @@ export function placementCost(
   policy: Policy = DEFAULT_POLICY,
 ): number {
   if (!query.title) return 1;
-  const cost = Math.min(
-    ...readingsOf(query).map((q) =>
-      weightedDistance(trackPenalties(candidate, q, row), policy.weights.track),
-    ),
-  );
+  const cost = readingCost(placedReading(query, row, candidate, policy), row, candidate, policy);
   // Among rows that fit alike ("Untitled" on an album of untitled tracks), the file's number decides.
   const n = query.hints.trackNumber;
   const numbered =
@@ -74,18 +70,38 @@ export function placementCost(
   return numbered ? cost : cost + policy.album.numberSlack;
 }
 
-/** Name patterns whose separator is as often inside a title: "Last Rites / Loved To Death". */
-const UNSPLIT_JOIN: Readonly<Record<string, string>> = { "spaced-slash": " / ", ellipsis: "... " };
+/** Name patterns whose separator is as often inside a title: "Last Rites / Love To Death", "Nr. 1 C-Dur: Allegro". */
+const UNSPLIT_JOIN: Readonly<Record<string, string>> = {
+  "spaced-slash": " / ",
+  ellipsis: "... ",
+  colon: ": ",
+};
 
 /**
  * The readings a file is placed by: its own and, when its name was split on a separator that titles
  * also hold, the whole name as its title ("Last Rites ⧸ Loved to Deth" is one row, not an artist).
  */
-function readingsOf(query: TrackQuery & { pattern?: string }): TrackQuery[] {
+function readingsOf<Q extends TrackQuery & { pattern?: string }>(query: Q): Q[] {
   const join = query.pattern ? UNSPLIT_JOIN[query.pattern] : undefined;
   return join && query.artist && query.title
     ? [query, { ...query, artist: null, title: `${query.artist}${join}${query.title}` }]
     : [query];
+}
+
+const readingCost = (query: TrackQuery, row: ReleaseTrack, candidate: Candidate, policy: Policy) =>
+  weightedDistance(trackPenalties(candidate, query, row), policy.weights.track);
+
+/** The reading of a file that fits a row best: the one its placement was judged by, and answers by. */
+export function placedReading<Q extends TrackQuery & { pattern?: string }>(
+  query: Q,
+  row: ReleaseTrack,
+  candidate: Candidate,
+  policy: Policy = DEFAULT_POLICY,
+): Q {
+  const readings = readingsOf(query);
+  if (readings.length === 1) return query;
+  const costs = readings.map((q) => readingCost(q, row, candidate, policy));
+  return readings[costs.indexOf(Math.min(...costs))]!;
 }
 
 /**
