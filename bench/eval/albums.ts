@@ -148,7 +148,7 @@ function judge(c: Case, r: TrackMetadata): Judged {
 }
 
 const pct = (xs: Judged[], k: keyof Judged) =>
-  `${((xs.filter((x) => x[k]).length / Math.max(1, xs.length)) * 100).toFixed(1)}%`;
+  `${((xs.filter((x) => x[k]).length / Math.max(1, xs.length)) * 100).toFixed(2)}%`;
 const wrongAmongConfident = (xs: Judged[]) => {
   const conf = xs.filter((x) => x.confident);
   return `${((conf.filter((x) => x.confidentWrong).length / Math.max(1, conf.length)) * 100).toFixed(2)}%`;
