@@ -103,6 +103,16 @@ describe("clustering", () => {
   });
 });
 
+/** A track candidate on a fetched release. */
+const fetched = (r: Release) => ({
+  releaseId: r.id,
+  masterId: r.masterId,
+  hit: null,
+  release: r,
+  masterYear: null,
+  strategies: [],
+});
+
 describe("assignment and album distance on real releases", () => {
   it("places a shuffled, renamed whole album on its rows and calls it strong", () => {
     const stockholm = releases.get(1)!;
@@ -192,14 +202,7 @@ describe("assignment and album distance on real releases", () => {
   it("splits penalties into track-level and release-level parts that sum to the single-track score", () => {
     const r = releases.get(1)!;
     const q = extractTrack({ filename: "The Persuader - Östermalm.mp3", tags: { year: 1999 } });
-    const c = {
-      releaseId: r.id,
-      masterId: r.masterId,
-      hit: null,
-      release: r,
-      masterYear: null,
-      strategies: [],
-    };
+    const c = fetched(r);
     expect(trackPenalties(c, q, r.tracklist[0]!)).toMatchObject({ artist: 0, title: 0, mix: 0 });
     expect(releasePenalties(c, q.hints)).toMatchObject({ year: 0, kind: 0 });
   });
@@ -214,14 +217,7 @@ describe("assignment and album distance on real releases", () => {
     const designer = [{ id: null, name: "David Moufang", anv: null, join: "", role: "Design" }];
     expect(creditedSimilarity("David Moufang", r.artists, designer)).toBeLessThan(0.5);
     const q = extractTrack({ filename: "David Moufang - Mad Mood.mp3" });
-    const c = {
-      releaseId: r.id,
-      masterId: r.masterId,
-      hit: null,
-      release: r,
-      masterYear: null,
-      strategies: [],
-    };
+    const c = fetched(r);
     expect(trackPenalties(c, q, r.tracklist[1]!).artist).toBeCloseTo(0.3, 2);
   });
 });
