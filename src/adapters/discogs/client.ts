@@ -182,8 +182,10 @@ export function createDiscogsClient(options: DiscogsClientOptions): DiscogsClien
     const w0 = timing.now();
     // A request the budget cannot serve before the call's deadline is not queued to wait for nothing.
     // (With no wait at all, a call past its deadline is the deadline's doing: the signal says so.)
-    const budgetWait = deadlineAt === null ? 0 : limiter.waitMs(1);
-    if (deadlineAt !== null && budgetWait > 0 && w0 + budgetWait >= deadlineAt) throw new BudgetWaitCut(null);
+    if (deadlineAt !== null) {
+      const wait = limiter.waitMs(1);
+      if (wait > 0 && w0 + wait >= deadlineAt) throw new BudgetWaitCut(null);
+    }
     let settle: () => void;
     try {
       settle = await limiter.acquire(signal);

@@ -44,18 +44,8 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
   for (const group of byFolder.values()) {
     const named = group.filter((i) => i.query.source === "filename" && i.query.artist && i.query.title);
     if (named.length < 3) continue;
-    const count = (pick: (i: ClusterItem) => string | null) => {
-      const m = new Map<string, number>();
-      for (const i of named) {
-        const k = normalizeKey(pick(i) ?? "");
-        if (k) m.set(k, (m.get(k) ?? 0) + 1);
-      }
-      return m;
-    };
-    const titles = count((i) => i.query.title);
-    const artists = count((i) => i.query.artist);
-    const [shared, n] = [...titles.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
-    const artistTop = Math.max(0, ...artists.values());
+    const [shared, n] = mostShared(named, (i) => i.query.title);
+    const [, artistTop] = mostShared(named, (i) => i.query.artist);
     if (n < 3 || n < named.length * SHARED_SHARE || artistTop >= n) continue;
     for (const i of named) if (normalizeKey(i.query.title ?? "") === shared) read.set(i.index, swap(i));
   }
@@ -65,6 +55,19 @@ export function readFolders(items: ClusterItem[]): ClusterItem[] {
     for (const item of sharedBracket(group.map((i) => read.get(i.index) ?? i))) read.set(item.index, item);
   }
   return items.map((item) => read.get(item.index) ?? item);
+}
+
+/** The name most files give (compared by key), and how many give it; ["", 0] when none names one. */
+function mostShared(
+  items: readonly ClusterItem[],
+  pick: (i: ClusterItem) => string | null,
+): [string, number] {
+  const counts = new Map<string, number>();
+  for (const i of items) {
+    const k = normalizeKey(pick(i) ?? "");
+    if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
 }
 
 /** A bracket closing a title: "Lay Some Happiness On Me (Country, My Way)". */
@@ -211,12 +214,7 @@ export async function findAcrossTitles(
  * credits otherwise (a real name for an alias, a writer for a band), and its titles are the evidence.
  */
 export function sharedArtist(named: readonly ClusterItem[]): string | null {
-  const counts = new Map<string, number>();
-  for (const i of named) {
-    const k = normalizeKey(i.query.artist ?? "");
-    if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  const [key, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+  const [key, n] = mostShared(named, (i) => i.query.artist);
   return n >= 3 && n >= named.length * SHARED_SHARE ? key : null;
 }
 

@@ -62,7 +62,7 @@ export function placementCost(
   policy: Policy = DEFAULT_POLICY,
 ): number {
   if (!query.title) return 1;
-  const cost = readingCost(placedReading(query, row, candidate, policy), row, candidate, policy);
+  const { cost } = bestReading(query, row, candidate, policy);
   // Among rows that fit alike ("Untitled" on an album of untitled tracks), the file's number decides.
   const n = query.hints.trackNumber;
   const numbered =
@@ -88,8 +88,20 @@ function readingsOf<Q extends TrackQuery & { pattern?: string }>(query: Q): Q[] 
     : [query];
 }
 
-const readingCost = (query: TrackQuery, row: ReleaseTrack, candidate: Candidate, policy: Policy) =>
-  weightedDistance(trackPenalties(candidate, query, row), policy.weights.track);
+/** The reading of a file that fits a row best, with its track distance (ties: the file's own). */
+function bestReading<Q extends TrackQuery & { pattern?: string }>(
+  query: Q,
+  row: ReleaseTrack,
+  candidate: Candidate,
+  policy: Policy,
+): { reading: Q; cost: number } {
+  let best: { reading: Q; cost: number } | null = null;
+  for (const reading of readingsOf(query)) {
+    const cost = weightedDistance(trackPenalties(candidate, reading, row), policy.weights.track);
+    if (!best || cost < best.cost) best = { reading, cost };
+  }
+  return best!;
+}
 
 /** The reading of a file that fits a row best: the one its placement was judged by, and answers by. */
 export function placedReading<Q extends TrackQuery & { pattern?: string }>(
@@ -98,10 +110,7 @@ export function placedReading<Q extends TrackQuery & { pattern?: string }>(
   candidate: Candidate,
   policy: Policy = DEFAULT_POLICY,
 ): Q {
-  const readings = readingsOf(query);
-  if (readings.length === 1) return query;
-  const costs = readings.map((q) => readingCost(q, row, candidate, policy));
-  return readings[costs.indexOf(Math.min(...costs))]!;
+  return bestReading(query, row, candidate, policy).reading;
 }
 
 /**
