@@ -8,6 +8,7 @@ import { importDump } from "../../../src/adapters/discogs/dump/index.js";
 import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
 import {
   createCodec,
+  headEndOf,
   packMaster,
   packRelease,
   trainDictionary,
@@ -21,6 +22,7 @@ import {
   docId,
   hash31,
   releaseOfDoc,
+  videoKey,
   wordBit,
   wordBits,
 } from "../../../src/adapters/discogs/index/schema.js";
@@ -96,15 +98,31 @@ describe("index record codec", () => {
 
   it("reads a search row from a record's head alone, the same row as from the whole record", () => {
     const codec = createCodec(trainDictionary(sample.slice(0, 50).map(packRelease)));
+    let split = 0;
+    let whole = 0;
+    let parts = 0;
     for (const body of sample) {
       const id = Number(body.id);
-      const stored = codec.decode(codec.encode(packRelease(body)));
-      const head = unpackReleaseHead(id, 7, stored);
+      const packed = packRelease(body);
+      const json = JSON.stringify(packed);
+      const record = codec.encodeRecord(json, headEndOf(packed, json));
+      if (record.tail) {
+        split++;
+        whole += codec.encode(packed).length;
+        parts += record.body.length + record.tail.length;
+      }
+      const stored = codec.decode(record.body, record.tail);
+      expect(stored).toEqual(JSON.parse(json));
+      const head = unpackReleaseHead(id, 7, codec.decodeHead(record.body, record.tail !== null));
       expect(head.tracklist).toBeUndefined();
       expect(searchRowOf("release", id, head)).toEqual(
         searchRowOf("release", id, unpackRelease(id, 7, stored)),
       );
     }
+    // Long records (one in eight) keep their tail apart, for a few bytes each.
+    expect(split).toBeGreaterThan(sample.length / 20);
+    expect(split).toBeLessThan(sample.length / 4);
+    expect(parts / whole).toBeLessThan(1.03);
   });
 
   it("ranks documents by prior in the rowid and gets the release back; masks answer 'no' exactly", () => {
@@ -120,6 +138,17 @@ describe("index record codec", () => {
     expect(bits & wordBit("stockholm")).not.toBe(0);
     expect(bits).toBeLessThan(2 ** 31);
     expect(hash31("a b")).not.toBe(hash31("b a"));
+  });
+
+  it("keys a YouTube id by the 8 bytes it encodes, and anything else by its text", () => {
+    const key = videoKey("dQw4w9WgXcQ");
+    expect(Buffer.isBuffer(key) && key.length).toBe(8);
+    expect((key as Buffer).toString("base64url")).toBe("dQw4w9WgXcQ");
+    expect(videoKey("-_AAAAAAAAA")).toEqual(Buffer.from("-_AAAAAAAAA", "base64url"));
+    // The last character carries four bits: one that needs six is not a YouTube id's, and stays text.
+    expect(videoKey("dQw4w9WgXcR")).toBe("dQw4w9WgXcR");
+    expect(videoKey("short")).toBe("short");
+    expect(videoKey("dQw4w9WgXc=")).toBe("dQw4w9WgXc=");
   });
 });
 

@@ -29,12 +29,15 @@ function bodies(path: string): Record<string, unknown>[] {
   try {
     const meta = db.prepare("SELECT value FROM meta WHERE key = 'dictionary'").get() as { value: string };
     const codec = createCodec(Buffer.from(meta.value, "base64"));
-    const rows = db.prepare("SELECT id, master_id, body FROM releases").all() as {
+    const rows = db
+      .prepare("SELECT r.id, r.master_id, b.body, b.tail FROM releases r JOIN bodies b ON b.id = r.id")
+      .all() as {
       id: number;
       master_id: number | null;
       body: Buffer;
+      tail: Buffer | null;
     }[];
-    return rows.map((r) => unpackRelease(r.id, r.master_id, codec.decode(r.body)));
+    return rows.map((r) => unpackRelease(r.id, r.master_id, codec.decode(r.body, r.tail)));
   } finally {
     db.close();
   }

@@ -29,6 +29,7 @@ import {
   dumpDateOf,
   IDENT_KIND,
   INDEX_SCHEMA_VERSION,
+  videoKey,
 } from "./schema.js";
 import { type IndexSubset, isSubset } from "./subset.js";
 
@@ -201,14 +202,17 @@ async function dictionaryOf(db: Db, releases: string): Promise<Buffer> {
  * contentless FTS5 table forgets a row only when told its words, which the stored record gives back.
  */
 function writers(db: Db, codec: Codec) {
-  const existing = db.prepare("SELECT master_id, is_main, quality, body FROM releases WHERE id = ?");
+  const existing = db.prepare(
+    "SELECT r.master_id, r.is_main, r.quality, b.body, b.tail FROM releases r JOIN bodies b ON b.id = r.id WHERE r.id = ?",
+  );
   const dropDoc = db.prepare(
     `INSERT INTO docs (docs, rowid, ${INDEXED_FIELDS.join(", ")}) VALUES ('delete', ?, ${INDEXED_FIELDS.map(() => "?").join(", ")})`,
   );
   const dropIdents = db.prepare("DELETE FROM idents WHERE doc = ?");
   const release = db.prepare(
-    "INSERT OR REPLACE INTO releases (id, master_id, is_main, year, quality, title_key, artist_bits, title_bits, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO releases (id, master_id, is_main, year, quality, title_key, artist_bits, title_bits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
+  const body = db.prepare("INSERT OR REPLACE INTO bodies (id, body, tail) VALUES (?, ?, ?)");
   const doc = db.prepare(
     `INSERT INTO docs (rowid, ${INDEXED_FIELDS.join(", ")}) VALUES (?, ${INDEXED_FIELDS.map(() => "?").join(", ")})`,
   );
@@ -218,15 +222,15 @@ function writers(db: Db, codec: Codec) {
   return {
     release(r: PreparedRelease): void {
       const old = existing.get(r.id) as
-        | { master_id: number | null; is_main: number; quality: number; body: Buffer }
+        | { master_id: number | null; is_main: number; quality: number; body: Buffer; tail: Buffer | null }
         | undefined;
       if (old) {
         const oldDoc = docId(r.id, old.is_main === 1, old.quality);
-        const words = docFields(unpackRelease(r.id, old.master_id, codec.decode(old.body))).fields;
+        const words = docFields(unpackRelease(r.id, old.master_id, codec.decode(old.body, old.tail))).fields;
         dropDoc.run(oldDoc, ...INDEXED_FIELDS.map((name) => [...words[name]].join(" ")));
         dropIdents.run(oldDoc);
       }
-      const facts = [
+      release.run(
         r.id,
         r.masterId,
         r.isMain ? 1 : 0,
@@ -235,17 +239,18 @@ function writers(db: Db, codec: Codec) {
         r.titleKey,
         r.artistBits,
         r.titleBits,
-      ];
-      release.run(...facts, codec.encodeText(r.packed));
+      );
+      const stored = codec.encodeRecord(r.packed, r.headEnd);
+      body.run(r.id, stored.body, stored.tail);
       doc.run(r.doc, ...r.fields);
       for (const c of r.catnos) ident.run(IDENT_KIND.catno, c, r.doc);
       for (const b of r.barcodes) ident.run(IDENT_KIND.barcode, b, r.doc);
-      for (const v of r.videos) video.run(v, r.id);
+      for (const v of r.videos) video.run(videoKey(v), r.id);
     },
     master(m: PreparedMaster): void {
       master.run(m.id, codec.encodeText(m.packed));
       // A master's videos are keyed by its negated id, a release's by its id.
-      for (const v of m.videos) video.run(v, -m.id);
+      for (const v of m.videos) video.run(videoKey(v), -m.id);
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { InvalidInputError } from "../../../core/errors.js";
 import { type DumpProgress, importDump } from "../dump/index.js";
-import { packMaster, packRelease } from "./codec.js";
+import { headEndOf, packMaster, packRelease } from "./codec.js";
 import { docFields, INDEXED_FIELDS, type Json, tokens, youtubeId } from "./fields.js";
 import { DOC_ID_SPAN, docId, hash31, QUALITY_RANK, wordBits } from "./schema.js";
 import { type IndexSubset, subsetFilter } from "./subset.js";
@@ -25,6 +25,8 @@ export interface PreparedRelease {
   titleBits: number;
   /** The packed record as JSON (codec.ts); deflated by the inserting thread. */
   packed: string;
+  /** Where the record is cut into head and tail (codec.ts `headEndOf`); 0: stored whole. */
+  headEnd: number;
   /** Words per indexed field, in INDEXED_FIELDS order. */
   fields: string[];
   catnos: string[];
@@ -73,6 +75,8 @@ export function prepareRelease(r: Json, isMain: boolean): PreparedRelease | null
   if (!Number.isInteger(id) || id <= 0 || id >= DOC_ID_SPAN) return null;
   const quality = QUALITY_RANK[String(r.data_quality ?? "")] ?? 1;
   const f = docFields(r);
+  const packedTuple = packRelease(r);
+  const packed = JSON.stringify(packedTuple);
   return {
     id,
     masterId: Number(r.master_id) || null,
@@ -83,7 +87,8 @@ export function prepareRelease(r: Json, isMain: boolean): PreparedRelease | null
     titleKey: hash31(f.titleTokens),
     artistBits: wordBits(releaseArtistWords(r)),
     titleBits: wordBits([...f.fields.release_title]),
-    packed: JSON.stringify(packRelease(r)),
+    packed,
+    headEnd: headEndOf(packedTuple, packed),
     fields: INDEXED_FIELDS.map((name) => [...f.fields[name]].join(" ")),
     catnos: [...new Set(f.compactCatno)],
     barcodes: [...new Set(f.compactBarcode)],
