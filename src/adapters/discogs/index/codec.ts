@@ -5,7 +5,8 @@
  * the dump's own first records. Decoding gives back the API-shaped body that the API's converters read,
  * so a release answers as through the API, credit ids aside (null offline).
  */
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { deflateRawSync } from "node:zlib";
+import { type InflateFunctionOptions, inflateRaw } from "pako";
 import { releaseUri } from "../dump/to-api.js";
 import type { Json } from "./fields.js";
 
@@ -271,8 +272,20 @@ export function createCodec(dictionary: Buffer): Codec {
   const opts = dictionary.length > 0 ? { dictionary } : {};
   const deflate = (text: Buffer, dict: Buffer | undefined = opts.dictionary) =>
     deflateRawSync(text, dict && dict.length > 0 ? { dictionary: dict, level: 6 } : { level: 6 });
-  const inflate = (blob: Buffer, dict: Buffer | undefined = opts.dictionary) =>
-    inflateRawSync(blob, dict && dict.length > 0 ? { dictionary: dict } : {});
+  // Reading inflates in JavaScript (pako): node's zlib makes a native stream per call, whose memory the
+  // young-generation collector then frees in pauses of 5-10 ms; a common name's search inflates fifty.
+  const inflate = (blob: Buffer, dict: Buffer | undefined = opts.dictionary): Buffer => {
+    try {
+      // pako reads `dictionary` for raw streams too (its typings leave it out).
+      const options = (dict && dict.length > 0 ? { dictionary: dict } : {}) as InflateFunctionOptions;
+      const out = inflateRaw(blob, options);
+      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      throw new Error(
+        `index: a stored record does not inflate (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+  };
   const tailDictionary = (head: Buffer) => {
     const both = Buffer.concat([dictionary, head]);
     return both.subarray(Math.max(0, both.length - DICTIONARY_BYTES));
