@@ -16,7 +16,7 @@ import {
   unpackRelease,
   unpackReleaseHead,
 } from "../../../src/adapters/discogs/index/codec.js";
-import type { Json } from "../../../src/adapters/discogs/index/fields.js";
+import { type Json, tokens } from "../../../src/adapters/discogs/index/fields.js";
 import { searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
 import {
   docId,
@@ -138,6 +138,20 @@ describe("index record codec", () => {
     expect(bits & wordBit("stockholm")).not.toBe(0);
     expect(bits).toBeLessThan(2 ** 31);
     expect(hash31("a b")).not.toBe(hash31("b a"));
+  });
+
+  it("splits ASCII text into the words Unicode folding gives", () => {
+    const cases = [
+      "AC/DC & The Who's 'Live' (1999)",
+      "Blue Six - Pure (Naked Music NYC)",
+      "DJ-Rasoul_2 ft. X",
+    ];
+    for (const text of cases) {
+      // A trailing non-ASCII word takes the Unicode path for the same text.
+      expect([...tokens(text), "e"]).toEqual(tokens(`${text} é`));
+    }
+    expect(tokens("AC/DC & The Who's")).toEqual(["ac", "dc", "and", "the", "whos"]);
+    expect(tokens("Beyoncé’s Œuvre")).toEqual(["beyonces", "œuvre"]);
   });
 
   it("keys a YouTube id by the 8 bytes it encodes, and anything else by its text", () => {
