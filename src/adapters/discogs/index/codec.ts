@@ -159,6 +159,9 @@ function communityOf(r: Json): [number, number] | null {
   return c && (c.have != null || c.want != null) ? [Number(c.have) || 0, Number(c.want) || 0] : null;
 }
 
+/** Where a packed release keeps its community counts: its last field, in API corrections only. */
+const COMMUNITY_FIELD = 13;
+
 /** A packed release back to its API-shaped body (with the id and master id the row keeps). */
 export function unpackRelease(id: number, masterId: number | null, p: Packed): Json {
   const body = unpackReleaseHead(id, masterId, p);
@@ -191,7 +194,7 @@ export function unpackReleaseHead(id: number, masterId: number | null, p: Packed
     genres: at<string[]>(p, 7) ?? [],
     styles: at<string[]>(p, 8) ?? [],
   };
-  const community = at<[number, number]>(p, 13);
+  const community = at<[number, number]>(p, COMMUNITY_FIELD);
   if (community) body.community = { have: community[0], want: community[1] };
   if (masterId) body.master_id = masterId;
   return body;
@@ -239,7 +242,7 @@ const HEAD_FIELDS = 9;
  * it is stored whole: short, or holding community counts (field 13, which the head must carry).
  */
 export function headEndOf(p: Packed, json: string): number {
-  if (p.length <= HEAD_FIELDS || p.length > 13) return 0;
+  if (p.length <= HEAD_FIELDS || p.length > COMMUNITY_FIELD) return 0;
   const end = JSON.stringify(p.slice(0, HEAD_FIELDS)).length - 1;
   return json.length - end > SPLIT_TAIL_CHARS ? end : 0;
 }
@@ -269,19 +272,18 @@ export interface Codec {
  * the dictionary, so it costs what it cost inside the whole record.
  */
 export function createCodec(dictionary: Buffer): Codec {
-  const opts = dictionary.length > 0 ? { dictionary } : {};
-  const deflate = (text: Buffer, dict: Buffer | undefined = opts.dictionary) =>
-    deflateRawSync(text, dict && dict.length > 0 ? { dictionary: dict, level: 6 } : { level: 6 });
+  const deflate = (text: Buffer, dict = dictionary) =>
+    deflateRawSync(text, dict.length > 0 ? { dictionary: dict, level: 6 } : { level: 6 });
   // Reading inflates in JavaScript (pako): node's zlib makes a native stream per call, whose memory the
   // young-generation collector then frees in pauses of 5-10 ms; a common name's search inflates fifty.
-  const inflate = (blob: Buffer, dict: Buffer | undefined = opts.dictionary): Buffer => {
+  const inflate = (blob: Buffer, dict = dictionary): Buffer => {
     try {
       // pako reads `dictionary` for raw streams too (its typings leave it out).
       // 4 KB output chunks (pako's default is 64 KB): most records are one chunk, and a search makes less
       // garbage for the young-generation collector (93 scavenges against 200 over 60,000 reads).
       const options = {
         chunkSize: 4096,
-        ...(dict && dict.length > 0 ? { dictionary: dict } : {}),
+        ...(dict.length > 0 ? { dictionary: dict } : {}),
       } as InflateFunctionOptions;
       const out = inflateRaw(blob, options);
       return Buffer.from(out.buffer, out.byteOffset, out.byteLength);

@@ -92,10 +92,6 @@ export const IDENT_KIND = { catno: 0, barcode: 1 } as const;
 export const DOC_ID_SPAN = 2 ** 40;
 
 /**
- * A release's facts (what ranking reads for every candidate) and its record (what a row or an answer reads
- * for the few kept) are two tables: a common name's thousand candidates then read a 35-byte row each
- * from a table a tenth the size, which stays in the page cache, instead of a page of records each.
- *
  * A release's FTS5 rowid: a prior rank (0 best: the master's main release, then data quality) times
  * DOC_ID_SPAN, plus the id.
  */

@@ -237,27 +237,28 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   // Masters' videos (negative owners) first, then releases by id.
   const video = db.prepare("SELECT owner FROM videos WHERE video_id = ? ORDER BY owner < 0 DESC, owner");
 
+  const release = (id: number): Json | null => {
+    const row = releaseRow.get(id) as
+      | { master_id: number | null; body: Buffer; tail: Buffer | null }
+      | undefined;
+    return row ? unpackRelease(id, row.master_id, codec.decode(row.body, row.tail)) : null;
+  };
   /**
    * The heads decoded during one search: a master's row is its main release's head, which is often a row
    * of the same page, so the page decodes it once.
    */
   let heads: Map<number, Json | null> | null = null;
-  const release = (id: number, head = false): Json | null => {
-    const kept = head ? heads?.get(id) : undefined;
+  /** What a search row reads of a release (no tracklist), kept for the rest of the search. */
+  const releaseHead = (id: number): Json | null => {
+    const kept = heads?.get(id);
     if (kept !== undefined) return kept;
-    let body: Json | null = null;
-    if (head) {
-      const row = releaseHeadRow.get(id) as
-        | { master_id: number | null; body: Buffer; split: number }
-        | undefined;
-      if (row) body = unpackReleaseHead(id, row.master_id, codec.decodeHead(row.body, row.split === 1));
-    } else {
-      const row = releaseRow.get(id) as
-        | { master_id: number | null; body: Buffer; tail: Buffer | null }
-        | undefined;
-      if (row) body = unpackRelease(id, row.master_id, codec.decode(row.body, row.tail));
-    }
-    if (head) heads?.set(id, body);
+    const row = releaseHeadRow.get(id) as
+      | { master_id: number | null; body: Buffer; split: number }
+      | undefined;
+    const body = row
+      ? unpackReleaseHead(id, row.master_id, codec.decodeHead(row.body, row.split === 1))
+      : null;
+    heads?.set(id, body);
     return body;
   };
   /**
@@ -265,10 +266,11 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
    * versions (the main release, or the earliest; the newest; the earliest year), read in one pass.
    */
   const masterOf = (id: number, head = false): { body: Json; main: () => Json | null } | null => {
+    const mainOf = head ? releaseHead : release;
     const row = masterBody.get(id) as { body: Buffer } | undefined;
     if (row) {
       const body = unpackMaster(id, codec.decode(row.body));
-      return { body, main: () => release(Number(body.main_release), head) };
+      return { body, main: () => mainOf(Number(body.main_release)) };
     }
     const rows = versionFacts.all(id) as { id: number; is_main: number; year: number }[];
     if (rows.length === 0) return null;
@@ -281,7 +283,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       if (dated(r) < dated(earliest)) earliest = r;
       if (r.year >= latest.year) latest = r;
     }
-    const mainBody = release((main ?? earliest).id, head)!;
+    const mainBody = mainOf((main ?? earliest).id)!;
     // The earliest version's year is the master's; 0 when no version has one.
     const body = deriveMasterBody(id, mainBody, latest.id, Math.max(0, earliest.year));
     return { body, main: () => mainBody };
@@ -313,7 +315,8 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
         e === null ? params : { ...params, expr: e },
       ) as CandidateRow[];
     const rows = read(expr);
-    if (!q || rows.length < limit) return rows;
+    // A q that gives no words adds nothing to the expression: a second read would repeat the first.
+    if (!q || rows.length < limit || tokens(get("q")!).length === 0) return rows;
     // A common name: its strongest matches may lie past the first by prior; they are read apart.
     const seen = new Set(rows.map((r) => r.id));
     return [...rows, ...read(ftsExpression(get, STRONG_COLUMNS)).filter((r) => !seen.has(r.id))];
@@ -380,7 +383,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   };
   // A search row reads no tracklist: the heads of the records do.
   const releaseHit = (id: number): SearchHit | null => {
-    const body = release(id, true);
+    const body = releaseHead(id);
     return body ? rowHit("release", id, body) : null;
   };
   const masterHit = (id: number): SearchHit | null => {
