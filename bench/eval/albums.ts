@@ -7,6 +7,8 @@
  * - tagged partial: three tracks of a longer release, tagged the same way;
  * - messy: untagged "Artist - Album (Year)/NN - Title.mp3";
  * - youtube: a "Playlist N" folder of the release's YouTube titles (yt-dlp names), nothing else;
+ * - youtube + strays: each playlist with the first two videos of the next one's release added (each
+ *   judged on its own release): what a folder-level answer does to files that are not the album's;
  * - mixed (control): folders of 20 tracks from 20 different releases, "Artist - Title.mp3".
  *
  *   npm run eval:albums                 all families
@@ -32,7 +34,7 @@ const FIXTURES = [
   resolve(ROOT, "test/fixtures/discogs/t-fire.json"),
 ];
 
-type Family = "tagged whole" | "tagged partial" | "messy" | "youtube" | "mixed";
+type Family = "tagged whole" | "tagged partial" | "messy" | "youtube" | "youtube + strays" | "mixed";
 interface Case {
   input: TrackInput;
   expected: { releaseId: number; masterId: number | null };
@@ -113,6 +115,16 @@ export async function buildFolders(): Promise<Folder[]> {
     mixedPool.push({ input: { filename: `${safe(tag(t).artist!)} - ${safe(t.title!)}.mp3` }, expected });
     n++;
   }
+  const playlists = folders.filter((f) => f.family === "youtube");
+  for (const [i, f] of playlists.entries()) {
+    const next = playlists[(i + 1) % playlists.length]!;
+    const dir = f.cases[0]!.input.path!.split("/")[0]!;
+    const strays = next.cases.slice(0, 2).map((c) => ({
+      ...c,
+      input: { ...c.input, path: `${dir}/${c.input.filename}` },
+    }));
+    folders.push({ heldOut: f.heldOut, family: "youtube + strays", cases: [...f.cases, ...strays] });
+  }
   for (let i = 0; i + 20 <= mixedPool.length; i += 20) {
     folders.push({
       heldOut: i / 20 >= Math.floor(mixedPool.length / 20) * 0.8,
@@ -179,7 +191,14 @@ async function main() {
   const { values } = parseArgs({ options: { limit: { type: "string" } } });
   const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
   const all = await buildFolders();
-  const families: Family[] = ["tagged whole", "tagged partial", "messy", "youtube", "mixed"];
+  const families: Family[] = [
+    "tagged whole",
+    "tagged partial",
+    "messy",
+    "youtube",
+    "youtube + strays",
+    "mixed",
+  ];
   const folders = families.flatMap((f) => all.filter((x) => x.family === f).slice(0, limit));
   const sim = await startDiscogsSimulator({
     dumpDir: DUMP_DIR,
@@ -189,6 +208,8 @@ async function main() {
   const container = evalContainer(sim, {});
   const rows: string[] = [];
   const classes = new Map<string, { folders: number; albums: Judged[]; singles: Judged[] }>();
+  // The strays added to playlists: how many, and how many a folder answered on its album (all wrong).
+  const strays = { files: 0, onFolderAlbum: 0 };
   try {
     const misses: unknown[] = [];
     for (const family of families) {
@@ -215,7 +236,11 @@ async function main() {
             cls?.albums.push(a);
             cls?.singles.push(judge(c, singles[i]!));
             if (albums[i]!.albumMatch) albumAnswers++;
-            if (!a.exact && half === "dev")
+            if (family === "youtube + strays" && i >= folder.cases.length - 2) {
+              strays.files++;
+              if (albums[i]!.albumMatch && !a.master) strays.onFolderAlbum++;
+            }
+            if (!a.exact && half === "dev" && family !== "youtube + strays")
               misses.push({
                 family,
                 path: c.input.path,
@@ -243,6 +268,7 @@ async function main() {
       "| family | folders | files | master level, albums | master level, singles | exact, albums | exact, singles | wrong among confident, albums | wrong among confident, singles | requests/track, albums | requests/track, singles | answered by an album |\n" +
       "|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
       `${rows.join("\n")}\n\n` +
+      `Strays added to playlists (both halves): ${strays.files}, of which answered on their folder's album: ${strays.onFolderAlbum}.\n\n` +
       "YouTube playlists by class (both halves):\n\n" +
       "| class | folders | files | master level, albums | master level, singles | wrong among confident, albums | requests/track, albums |\n" +
       "|---|---|---|---|---|---|---|\n" +
