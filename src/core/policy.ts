@@ -100,6 +100,11 @@ export interface Policy {
     maxReleases: number;
     /** Album candidates closer than this let the LLM choose (balanced and accurate modes). */
     llmCloseMargin: number;
+    /**
+     * A folder's answers vouch for its unanswered files (pipeline/folder-answers.ts) when at least `min`
+     * of them agree on one record and make up at least `share` of the folder's files.
+     */
+    folderAnswers: { min: number; share: number };
   };
   /** Discogs requests a track is expected to take at least (a search and a release fetch). */
   minRequestsPerTrack: number;
@@ -163,6 +168,7 @@ export const DEFAULT_POLICY: Policy = {
     placementAccept: 0.3,
     maxReleases: 2,
     llmCloseMargin: 0.05,
+    folderAnswers: { min: 2, share: 1 / 3 },
   },
   minRequestsPerTrack: 2,
   ttl: { llmShare: 1 / 4, simpleShare: 1 / 24, minSeconds: 60, simpleMaxSeconds: 3600 },

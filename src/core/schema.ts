@@ -153,11 +153,15 @@ export const TrackMetadataSchema = z.object({
       recommendation: z.enum(["strong", "medium", "low", "none"]),
       distance: z.number().nonnegative(),
       margin: z.number().nullable(),
-      /** The tracklist position the file was assigned to. */
+      /** The tracklist position the file was assigned to; null when no row fits it (album facts only). */
       position: z.string().nullable(),
       /** Files in the cluster. */
       items: z.number().int().positive(),
-      strategy: z.enum(["album-search", "track-votes", "release-id"]),
+      /**
+       * How the album was found: a search for the album, its files' own matches, a release id, or (for a
+       * file no row fits) its folder's other answers agreeing on one record.
+       */
+      strategy: z.enum(["album-search", "track-votes", "release-id", "folder-answers"]),
     })
     .nullable()
     .default(null),

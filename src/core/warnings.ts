@@ -27,6 +27,11 @@ export const WARNING_CODES = [
   "unsplit-name",
   /** The match (or album match) is not strong. */
   "weak-match",
+  /**
+   * No track of the album matched the file: the album facts are its folder's (the other files agree on
+   * the record), the artist and title its own, and it has no position.
+   */
+  "album-only",
   /** Another record scored almost as well. */
   "close-runner-up",
   /** An LLM task failed; the answer is the deterministic one. */

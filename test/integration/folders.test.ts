@@ -213,3 +213,61 @@ describe("album answers and their cost", () => {
     expect(albums.every((a) => a.albumMatch === null)).toBe(true);
   });
 });
+
+describe("a folder vouches for the files nothing answered", () => {
+  const SLIDER = ["T. Rex - Metal Guru.opus", "T. Rex - Telegram Sam.opus", "T. Rex - Baby Strange.opus"];
+  const LIVE = "T.Rex Buick Mackane Live Studio 1973 Germany.opus";
+  const STRAY = "Kraftwerk Radioactivity Live 1981.opus";
+
+  it("answers a file no row fits on the album its folder agrees on, album facts only, and leaves a stray alone", async () => {
+    const inputs = folder("Playlist", [...SLIDER, LIVE, STRAY]);
+    // Alone, the live take's unsplit name finds nothing.
+    const alone = await container.resolveBatch(inputs, { albums: false });
+    expect(alone[3]!.source).toBe("simple");
+    const reported: number[] = [];
+    const answers = await container.resolveBatch(inputs, { onAnswer: (i) => reported.push(i) });
+    // Every file is reported once, the held ones last.
+    expect(reported.sort()).toEqual([0, 1, 2, 3, 4]);
+    const placed = answers.slice(0, 3);
+    for (const a of placed) expect(a).toMatchObject({ source: "discogs", discogs: { releaseId: 7697991 } });
+    const live = answers[3]!;
+    expect(live).toMatchObject({
+      source: "discogs",
+      artist: "T. Rex",
+      title: "Buick Mackane Live Studio 1973 Germany",
+      album: "The Slider",
+      trackPosition: null,
+      match: null,
+      discogs: { releaseId: 7697991, masterId: placed[0]!.discogs!.masterId },
+      albumMatch: { releaseId: 7697991, position: null, strategy: "folder-answers", items: 5 },
+    });
+    expect(live.label).toBe(placed[0]!.label);
+    expect(live.genre).toEqual(placed[0]!.genre);
+    expect(live.release).toMatchObject({ trackTitle: null, trackNumber: null, discNumber: null });
+    expect(live.release?.credits.every((c) => c.scope === "release")).toBe(true);
+    expect(live.warnings.map((w) => w.code)).toContain("album-only");
+    expect(live.warnings.map((w) => w.code)).not.toContain("no-artist");
+    expect(live.diagnostics.stages.at(-1)).toMatchObject({ stage: "album", outcome: "hit" });
+    // 3 of the 3 answered files agree: (3 + 1) / (3 + 2), no surer than they are.
+    expect(live.confidence).toBe(0.8);
+    // The stray names nothing of the record: it stays as matching it alone left it.
+    expect(answers[4]).toMatchObject({ source: "simple", discogs: null, albumMatch: null });
+    // Files matched as singles vouch for nothing.
+    expect(alone[3]!.albumMatch).toBeNull();
+  });
+
+  it("vouches for nothing when the agreeing files are few among the folder's answers", async () => {
+    const others = [
+      "Hidden Orchestra - Wingbeats.opus",
+      "Thin Lizzy - Massacre.opus",
+      "Shur-I-Kan - Niomi's Dream.opus",
+      "Black Science Orchestra - New Jersey Deep.opus",
+      "Mateo & Matos - Groove 4 U.opus",
+    ];
+    const inputs = folder("Downloads", [...SLIDER.slice(0, 2), ...others, LIVE]);
+    const answers = await container.resolveBatch(inputs);
+    expect(answers.filter((a) => a.source === "discogs").length).toBeGreaterThanOrEqual(6);
+    // Two of eight files on The Slider are no album folder: the live take is left unanswered.
+    expect(answers[7]).toMatchObject({ source: "simple", albumMatch: null });
+  });
+});

@@ -2,9 +2,11 @@
  * A batch in, answers in item order. Items are read (tags beat names, then the folder's readings),
  * answered from the cache when settled, clustered into likely albums and matched as albums
  * (albums.ts); every file an album does not place confidently, and every single, goes through the
- * single-track pipeline: a weak album guess never answers for a file.
+ * single-track pipeline: a weak album guess never answers for a file. Last, a folder whose answers agree
+ * on one record answers its files nothing else answered on that album (folder-answers.ts).
  */
 import { extractTrack } from "../extract.js";
+import { folderOf } from "../folder.js";
 import { type ClusterItem, clusterItems } from "../match/cluster.js";
 import { folderQuery, readFolders } from "../match/playlist.js";
 import { pool } from "../pool.js";
@@ -14,6 +16,7 @@ import { answerAlbum } from "./albums.js";
 import { finishAnswer, fromCache } from "./answer.js";
 import { cacheKey, usableCached } from "./cache-policy.js";
 import type { PipelineDeps } from "./deps.js";
+import { answerFromFolders, mayBeVouchedFor } from "./folder-answers.js";
 import type { Resolver } from "./resolver.js";
 
 export { resolveOnRelease } from "./albums.js";
@@ -61,36 +64,58 @@ export async function resolveBatch(
 ): Promise<TrackMetadata[]> {
   const mode = options.mode ?? deps.settings.mode;
   const results: (TrackMetadata | undefined)[] = new Array(inputs.length);
+  const albumsOn = options.albums !== false && !deps.settings.discogsDisabled && deps.source;
+  // A file of a folder that nothing answered may yet be answered by its folder: it is reported once, last.
+  const held = new Set<number>();
   const answer = (index: number, result: TrackMetadata) => {
     results[index] = result;
-    options.onAnswer?.(index, result);
+    if (albumsOn && folderOf(inputs[index]!.path) !== null && mayBeVouchedFor(result)) held.add(index);
+    else options.onAnswer?.(index, result);
   };
   const items: ClusterItem[] = readFolders(
     inputs.map((input, index) => ({ index, input, query: extractTrack(input) })),
   );
-  const albumsOn = options.albums !== false && !deps.settings.discogsDisabled && deps.source;
   const open: ClusterItem[] = [];
   for (const item of albumsOn ? items : []) {
     const hit = await cachedAnswer(deps, item, mode);
     if (hit) answer(item.index, hit);
     else open.push(item);
   }
-  if (albumsOn) {
-    const { clusters } = clusterItems(open);
-    for (const cluster of clusters) {
-      // A caller that gave up (an interrupted run) gets no more lookups.
-      options.signal?.throwIfAborted();
-      const answers = await answerAlbum(cluster, deps, mode, resolveOne, options.signal);
-      for (const [index, result] of answers) answer(index, result);
+  const clusterOf = new Map<number, string>();
+  const matchAll = async () => {
+    if (albumsOn) {
+      const { clusters } = clusterItems(open);
+      for (const cluster of clusters) {
+        // A caller that gave up (an interrupted run) gets no more lookups.
+        options.signal?.throwIfAborted();
+        for (const item of cluster.items) clusterOf.set(item.index, cluster.id);
+        const answers = await answerAlbum(cluster, deps, mode, resolveOne, options.signal);
+        for (const [index, result] of answers) answer(index, result);
+      }
+    }
+    const rest = items.filter((i) => results[i.index] === undefined);
+    await pool(rest.length, options.concurrency ?? 4, async (i) => {
+      const item = rest[i]!;
+      answer(
+        item.index,
+        await resolveOne({ ...item.input, mode }, { signal: options.signal, ...folderQuery(item) }),
+      );
+    });
+  };
+  try {
+    await matchAll();
+  } catch (err) {
+    // Cut short: what was held is reported as it stands.
+    for (const index of held) options.onAnswer?.(index, results[index]!);
+    throw err;
+  }
+  if (held.size > 0) {
+    const vouched = await answerFromFolders(items, results, deps, mode, clusterOf);
+    for (const index of held) {
+      const result = vouched.get(index) ?? results[index]!;
+      results[index] = result;
+      options.onAnswer?.(index, result);
     }
   }
-  const rest = items.filter((i) => results[i.index] === undefined);
-  await pool(rest.length, options.concurrency ?? 4, async (i) => {
-    const item = rest[i]!;
-    answer(
-      item.index,
-      await resolveOne({ ...item.input, mode }, { signal: options.signal, ...folderQuery(item) }),
-    );
-  });
   return results as TrackMetadata[];
 }
