@@ -214,6 +214,22 @@ describe("album answers and their cost", () => {
   });
 });
 
+describe("an album the files only imply", () => {
+  it("is judged on the files it places: two stray videos do not sink a playlist of live takes", async () => {
+    const live = ["Love Surrounds Us", "Three Flowers", "Genesis", "Uptown", "Lotus Flower", "Blues For Basie"];
+    const inputs = folder("Playlist 9", [
+      ...live.map((t) => `${t} (Live at the Blue Note).opus`),
+      "GP Wu - Smoking.opus",
+      "Gp Wu - Party People (HD) | Official Video.opus",
+    ]);
+    const answers = await container.resolveBatch(inputs);
+    expectAlbum(answers.slice(0, 6), 4497892);
+    expect(answers[0]!.albumMatch?.recommendation).toBe("medium");
+    // The strays keep their own answers, on their own record.
+    for (const a of answers.slice(6)) expect(a.discogs?.releaseId).not.toBe(4497892);
+  });
+});
+
 describe("a folder vouches for the files nothing answered", () => {
   const SLIDER = ["T. Rex - Metal Guru.opus", "T. Rex - Telegram Sam.opus", "T. Rex - Baby Strange.opus"];
   const LIVE = "T.Rex Buick Mackane Live Studio 1973 Germany.opus";

@@ -52,6 +52,12 @@ export interface AlbumFacts {
   album: string | null;
   /** Hints the files agree on (year, country, label, catalogue number). */
   hints: TrackHints;
+  /**
+   * What named the album: tags, the folder's name, or only the files themselves (a playlist). Files
+   * an album the files only imply leaves unplaced (a live video, an interview) weigh in its ranking but
+   * not in its verdict, which the placed share gates already.
+   */
+  evidence?: "tags" | "folder" | "items";
 }
 
 /** The cost of placing a file on a row: its track penalties' weighted mean. */
@@ -173,7 +179,12 @@ export function scoreAlbum<T extends Placeable>(
   Object.assign(p, releasePenalties(candidate, hints));
   const weights = policy.weights.album;
   const distance = weightedDistance(p, weights, { empty: 1 });
-  const fit = weightedDistance(p, weights, { keep: (k) => k !== "kind" && k !== "original", empty: 1 });
+  // The verdict's measure: an album the files only imply is not held to its files left unplaced.
+  const judged = facts.evidence === "items" && p.unmatched ? { ...p, unmatched: 0 } : p;
+  const fit = weightedDistance(judged, weights, {
+    keep: (k) => k !== "kind" && k !== "original",
+    empty: 1,
+  });
   return { release, candidate, distance, fit, penalties: p, placements, unplaced };
 }
 
