@@ -237,6 +237,27 @@ describe("the plan", () => {
     ).toMatchObject({ reason: expect.stringMatching(/cut short \(budget\)/) });
   });
 
+  it("asks about a file its folder answered on an album without a track, however strong the album", () => {
+    const albumOnly = answer({
+      match: null,
+      trackPosition: null,
+      albumMatch: {
+        clusterId: "c1",
+        releaseId: 1,
+        recommendation: "strong",
+        distance: 0.1,
+        margin: null,
+        position: null,
+        items: 5,
+        strategy: "folder-answers",
+      },
+    });
+    expect(decide(albumOnly, { ...DEFAULT_TAG_POLICY, minRecommendation: "low" })).toMatchObject({
+      action: "review",
+      reason: expect.stringMatching(/album facts only/),
+    });
+  });
+
   it("writes the LLM's guesses only with --allow-guesses (#24 item 9)", () => {
     const guess = answer({
       source: "llm",

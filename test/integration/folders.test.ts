@@ -216,7 +216,14 @@ describe("album answers and their cost", () => {
 
 describe("an album the files only imply", () => {
   it("is judged on the files it places: two stray videos do not sink a playlist of live takes", async () => {
-    const live = ["Love Surrounds Us", "Three Flowers", "Genesis", "Uptown", "Lotus Flower", "Blues For Basie"];
+    const live = [
+      "Love Surrounds Us",
+      "Three Flowers",
+      "Genesis",
+      "Uptown",
+      "Lotus Flower",
+      "Blues For Basie",
+    ];
     const inputs = folder("Playlist 9", [
       ...live.map((t) => `${t} (Live at the Blue Note).opus`),
       "GP Wu - Smoking.opus",

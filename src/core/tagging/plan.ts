@@ -46,7 +46,8 @@ export type TagDecision = { action: "write" } | { action: "review"; reason: stri
 
 /**
  * Only a Discogs match at or above the policy's recommendation is written without asking; a fallback
- * answer (no catalogue fact), a cut-short answer or a weaker match goes to review.
+ * answer (no catalogue fact), a cut-short answer, a file answered on its folder's album without a track
+ * or a weaker match goes to review.
  */
 export function decide(answer: TrackMetadata, policy: TagPolicy): TagDecision {
   if (answer.degraded)
@@ -57,6 +58,10 @@ export function decide(answer: TrackMetadata, policy: TagPolicy): TagDecision {
   if (answer.source === "llm" && policy.allowGuesses) return { action: "write" };
   if (answer.source !== "discogs" || !answer.discogs)
     return { action: "review", reason: "no Discogs match: nothing to write but guesses" };
+  // A file its folder vouched for (no row of the album fits it) is asked about: its album is known,
+  // its track is not.
+  if (!answer.match && answer.albumMatch?.strategy === "folder-answers")
+    return { action: "review", reason: "no track of the album matched this file: album facts only" };
   // An album verdict stands for its files; a file matched alone has its own: the better one counts.
   const verdicts = [answer.albumMatch?.recommendation, answer.match?.recommendation].filter(
     (r) => r !== undefined,
