@@ -27,13 +27,11 @@ import { warning } from "../warnings.js";
 import { finishAnswer } from "./answer.js";
 import type { PipelineDeps } from "./deps.js";
 
+/** A Discogs answer: it names a release. */
+type OnRecord = TrackMetadata & { discogs: NonNullable<TrackMetadata["discogs"]> };
+
 /** An answer that may vouch for its folder: a settled, confident Discogs match on a track. */
-function vouches(
-  r: TrackMetadata | undefined,
-  minConfidence: number,
-): r is TrackMetadata & {
-  discogs: NonNullable<TrackMetadata["discogs"]>;
-} {
+function vouches(r: TrackMetadata | undefined, minConfidence: number): r is OnRecord {
   return Boolean(
     r && r.source === "discogs" && r.discogs && r.match && !r.degraded && r.confidence >= minConfidence,
   );
@@ -47,7 +45,7 @@ export function mayBeVouchedFor(r: TrackMetadata): boolean {
 /** The record of one folder's agreeing answers, and how sure a file of that folder is to be on it. */
 interface Verdict {
   /** The answer whose release the others are placed on: the release most agreeing files named. */
-  on: TrackMetadata & { discogs: NonNullable<TrackMetadata["discogs"]> };
+  on: OnRecord;
   /** What a file's name must hold to be on it, as keys: titles and names of the record. */
   names: string[];
   /** The record's artist and the agreeing files' artists, as the answers give them. */
