@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toRelease } from "../../../src/adapters/discogs/convert.js";
+import { toRelease, toSearchHit } from "../../../src/adapters/discogs/convert.js";
 import { importDump } from "../../../src/adapters/discogs/dump/index.js";
 import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
 import {
@@ -17,7 +17,7 @@ import {
   unpackReleaseHead,
 } from "../../../src/adapters/discogs/index/codec.js";
 import { type Json, tokens } from "../../../src/adapters/discogs/index/fields.js";
-import { searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
+import { searchHitOf, searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
 import {
   docId,
   hash31,
@@ -27,7 +27,7 @@ import {
   wordBits,
 } from "../../../src/adapters/discogs/index/schema.js";
 import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
-import { RawRelease } from "../../../src/adapters/discogs/types.js";
+import { RawRelease, type RawSearchResult } from "../../../src/adapters/discogs/types.js";
 import { DUMP_DIR } from "../../helpers.js";
 
 const DIR = mkdtempSync(join(tmpdir(), "discmeta-codec-"));
@@ -123,6 +123,25 @@ describe("index record codec", () => {
     expect(split).toBeGreaterThan(sample.length / 20);
     expect(split).toBeLessThan(sample.length / 4);
     expect(parts / whole).toBeLessThan(1.03);
+  });
+
+  it("builds a search hit from a body, the hit the API's row for it converts to", () => {
+    const viaRow = (
+      kind: "release" | "master",
+      id: number,
+      body: Json,
+      facts?: Parameters<typeof searchHitOf>[3],
+    ) => toSearchHit(searchRowOf(kind, id, body, facts) as RawSearchResult);
+    for (const body of sample) {
+      const id = Number(body.id);
+      expect(searchHitOf("release", id, body)).toEqual(viaRow("release", id, body));
+      const facts = { title: `${String(body.title)} (Master)`, year: Number(body.year) || 0, have: 3 };
+      expect(searchHitOf("master", 99, body, facts)).toEqual(viaRow("master", 99, body, facts));
+    }
+    // A name with " - " in it is split where Discogs' joined "Artist - Title" splits.
+    const odd = { ...sample[0]!, artists: [{ name: "A - B", anv: "", join: "" }], title: "T" };
+    expect(searchHitOf("release", 1, odd)).toMatchObject({ artist: "A", title: "B - T" });
+    expect(searchHitOf("release", 1, odd)).toEqual(viaRow("release", 1, odd));
   });
 
   it("ranks documents by prior in the rowid and gets the release back; masks answer 'no' exactly", () => {

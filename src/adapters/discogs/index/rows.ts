@@ -1,8 +1,12 @@
 /**
  * API-shaped rows built from release bodies: the search row of GET /database/search and the version row
  * of GET /masters/{id}/versions. Shared by the offline index and the test simulator, so both answer in
- * the real shapes (see test/fixtures/discogs-api-samples) and go through the same converters.
+ * the real shapes (see test/fixtures/discogs-api-samples) and go through the same converters. The index
+ * builds its search hits straight from a body (searchHitOf): the hit the API's row converts to, without
+ * the row.
  */
+import type { SearchHit } from "../../../core/catalog.js";
+import { parseYear } from "../../../core/normalize.js";
 import { displayArtist, type Json } from "./fields.js";
 
 type Label = { name?: string; catno?: string };
@@ -51,6 +55,49 @@ export function searchRowOf(kind: "release" | "master", id: number, r: Json, mas
     row.formats = formats;
   }
   return row;
+}
+
+const trimmed = (s: unknown): string | null => {
+  const t = typeof s === "string" ? s.trim() : "";
+  return t === "" ? null : t;
+};
+
+/**
+ * The search hit a body's search row converts to (convert.ts's toSearchHit of searchRowOf), built
+ * without the row: the offline index reads it for every candidate of a search. "Artist - Title" is
+ * split at its first " - ", as Discogs' own rows are.
+ */
+export function searchHitOf(
+  kind: "release" | "master",
+  id: number,
+  r: Json,
+  master?: MasterFacts,
+): SearchHit {
+  const labels = (r.labels as Label[] | undefined) ?? [];
+  const formats = (r.formats as Format[] | undefined) ?? [];
+  const masterId = kind === "master" ? id : Number(r.master_id) || 0;
+  const community = (r.community as { have?: number; want?: number } | undefined) ?? {};
+  const year = kind === "master" ? master?.year : r.year;
+  const joined = `${displayArtist(r.artists as never)} - ${kind === "master" ? (master?.title ?? r.title) : r.title}`;
+  const cut = joined.indexOf(" - ");
+  return {
+    kind,
+    id,
+    masterId: masterId > 0 ? masterId : null,
+    artist: joined.slice(0, cut),
+    title: joined.slice(cut + 3),
+    year: year ? (parseYear(String(year)) ?? null) : null,
+    country: trimmed(r.country),
+    formats: [...new Set(formats.flatMap((f) => [f.name ?? "", ...(f.descriptions ?? [])]))],
+    labels: [...new Set(labels.map((l) => l.name ?? ""))],
+    catno: trimmed(labels[0]?.catno),
+    genres: (r.genres as string[] | undefined) ?? [],
+    styles: (r.styles as string[] | undefined) ?? [],
+    community: {
+      have: kind === "master" ? (master?.have ?? 0) : (community.have ?? 0),
+      want: community.want ?? 0,
+    },
+  };
 }
 
 /** One row of GET /masters/{id}/versions. */

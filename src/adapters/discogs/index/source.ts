@@ -10,10 +10,10 @@ import Database from "better-sqlite3";
 import type { MasterVersion, SearchHit } from "../../../core/catalog.js";
 import { InvalidInputError } from "../../../core/errors.js";
 import type { PartialCatalogue, ReleaseSource, VideoLookup } from "../../../core/ports.js";
-import { toMaster, toMasterVersions, toRelease, toSearchHit } from "../convert.js";
+import { toMaster, toMasterVersions, toRelease } from "../convert.js";
 import { DiscogsNotFoundError } from "../errors.js";
 import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
-import { RawMaster, RawMasterVersions, RawRelease, type RawSearchResult } from "../types.js";
+import { RawMaster, RawMasterVersions, RawRelease } from "../types.js";
 import { createCodec, unpackMaster, unpackRelease, unpackReleaseHead } from "./codec.js";
 import {
   compact,
@@ -24,7 +24,7 @@ import {
   paramReader,
   tokens,
 } from "./fields.js";
-import { deriveMasterBody, type MasterFacts, searchRowOf, versionRowOf } from "./rows.js";
+import { deriveMasterBody, searchHitOf, versionRowOf } from "./rows.js";
 import {
   DOC_ID_SPAN,
   hash31,
@@ -358,39 +358,35 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     }
   };
 
-  /** A search row built as the simulator builds it (rows.ts), converted as the API client converts it. */
-  const rowHit = (kind: "release" | "master", id: number, body: Json, facts?: MasterFacts) =>
-    toSearchHit(searchRowOf(kind, id, body, facts) as RawSearchResult);
-
   /**
    * Search rows by kind and id, kept: the index never changes while open, and a common name brings the
    * same releases and masters up search after search (a master's row is derived from its main release,
-   * a release's decoded from its stored record). Kept as JSON, so that every caller gets its own copy.
+   * a release's decoded from its stored record). Every caller gets its own copy (copyHit).
    */
-  const hits = new Map<string, string | null>();
+  const hits = new Map<string, SearchHit | null>();
   const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
     const key = `${kind}${id}`;
     const kept = hits.get(key);
     if (kept !== undefined) {
       hits.delete(key);
       hits.set(key, kept);
-      return kept === null ? null : (JSON.parse(kept) as SearchHit);
+      return kept === null ? null : copyHit(kept);
     }
     const hit = kind === "release" ? releaseHit(id) : masterHit(id);
-    hits.set(key, hit === null ? null : JSON.stringify(hit));
+    hits.set(key, hit === null ? null : copyHit(hit));
     if (hits.size > HIT_CACHE) hits.delete(hits.keys().next().value!);
     return hit;
   };
   // A search row reads no tracklist: the heads of the records do.
   const releaseHit = (id: number): SearchHit | null => {
     const body = releaseHead(id);
-    return body ? rowHit("release", id, body) : null;
+    return body ? searchHitOf("release", id, body) : null;
   };
   const masterHit = (id: number): SearchHit | null => {
     const m = masterOf(id, true);
     const main = m?.main() ?? null;
     return m && main
-      ? rowHit("master", id, main, {
+      ? searchHitOf("master", id, main, {
           title: String(m.body.title ?? main.title ?? ""),
           year: Number(m.body.year) || 0,
           have: 0,
@@ -463,5 +459,17 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
       return out;
     },
     dispose: () => db.close(),
+  };
+}
+
+/** A search hit of one's own: its arrays and counts copied, so that no caller changes a kept one. */
+function copyHit(h: SearchHit): SearchHit {
+  return {
+    ...h,
+    formats: [...h.formats],
+    labels: [...h.labels],
+    genres: [...h.genres],
+    styles: [...h.styles],
+    community: h.community && { ...h.community },
   };
 }
