@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { extractTrack } from "../../src/core/extract.js";
 import { DEFAULT_PIPELINE_SETTINGS } from "../../src/core/pipeline/deps.js";
 import {
+  folderMayVouch,
   folderVerdict,
   mayBeVouchedFor,
   namesRecord,
@@ -87,6 +88,13 @@ describe("openingArtist", () => {
     expect(openingArtist("Buick Mackane", ["T. Rex"])).toBeNull();
     expect(openingArtist("T. Rex", ["T. Rex"])).toBeNull();
     expect(openingArtist(null, ["T. Rex"])).toBeNull();
+  });
+});
+
+describe("folderMayVouch", () => {
+  it("needs a folder that can hold the agreeing files and one more: its other files are not held back", () => {
+    expect(folderMayVouch(2, DEFAULT_PIPELINE_SETTINGS.policy)).toBe(false);
+    expect(folderMayVouch(3, DEFAULT_PIPELINE_SETTINGS.policy)).toBe(true);
   });
 });
 

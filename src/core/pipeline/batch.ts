@@ -16,7 +16,7 @@ import { answerAlbum } from "./albums.js";
 import { finishAnswer, fromCache } from "./answer.js";
 import { cacheKey, usableCached } from "./cache-policy.js";
 import type { PipelineDeps } from "./deps.js";
-import { answerFromFolders, mayBeVouchedFor } from "./folder-answers.js";
+import { answerFromFolders, folderMayVouch, mayBeVouchedFor } from "./folder-answers.js";
 import type { Resolver } from "./resolver.js";
 
 export { resolveOnRelease } from "./albums.js";
@@ -66,10 +66,19 @@ export async function resolveBatch(
   const results: (TrackMetadata | undefined)[] = new Array(inputs.length);
   const albumsOn = options.albums !== false && !deps.settings.discogsDisabled && deps.source;
   // A file of a folder that nothing answered may yet be answered by its folder: it is reported once, last.
+  const folders = new Map<string, number>();
+  for (const input of inputs) {
+    const folder = folderOf(input.path);
+    if (folder !== null) folders.set(folder, (folders.get(folder) ?? 0) + 1);
+  }
+  const mayWait = (index: number) => {
+    const folder = folderOf(inputs[index]!.path);
+    return folder !== null && folderMayVouch(folders.get(folder)!, deps.settings.policy);
+  };
   const held = new Set<number>();
   const answer = (index: number, result: TrackMetadata) => {
     results[index] = result;
-    if (albumsOn && folderOf(inputs[index]!.path) !== null && mayBeVouchedFor(result)) held.add(index);
+    if (albumsOn && mayWait(index) && mayBeVouchedFor(result)) held.add(index);
     else options.onAnswer?.(index, result);
   };
   const items: ClusterItem[] = readFolders(

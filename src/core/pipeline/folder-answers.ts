@@ -20,6 +20,7 @@
 import { folderOf } from "../folder.js";
 import type { ClusterItem } from "../match/cluster.js";
 import { normalizeKey } from "../normalize.js";
+import type { Policy } from "../policy.js";
 import type { StageRecord, TrackMetadata } from "../schema.js";
 import { round3 } from "../score/index.js";
 import type { Mode } from "../types.js";
@@ -35,6 +36,11 @@ function vouches(r: TrackMetadata | undefined, minConfidence: number): r is OnRe
   return Boolean(
     r && r.source === "discogs" && r.discogs && r.match && !r.degraded && r.confidence >= minConfidence,
   );
+}
+
+/** Whether a folder of this many files may vouch for one: it holds the agreeing files and that one. */
+export function folderMayVouch(files: number, policy: Policy): boolean {
+  return files > policy.album.folderAnswers.min;
 }
 
 /** A file a folder may answer for: nothing in the catalogue answered it, and it is no degraded answer. */
@@ -221,7 +227,7 @@ export async function answerFromFolders(
   }
   const answers = new Map<number, TrackMetadata>();
   for (const group of byFolder.values()) {
-    if (group.length < 3) continue;
+    if (!folderMayVouch(group.length, deps.settings.policy)) continue;
     const open = group.filter((i) => {
       const r = results[i.index];
       return r !== undefined && mayBeVouchedFor(r);
