@@ -323,6 +323,35 @@ describe("review items", () => {
     expect(items.every((i) => i.choice === null)).toBe(true);
   });
 
+  it("offers the album of a file its folder answered without a track, judged as the album was", () => {
+    const albumMatch = {
+      clusterId: "c1",
+      releaseId: 1503102,
+      recommendation: "medium" as const,
+      distance: 0.25,
+      margin: null,
+      position: null,
+      items: 5,
+      strategy: "folder-answers" as const,
+    };
+    const [item] = reviewItems([
+      {
+        path: "/p/live.mp3",
+        answer: answer({ match: null, trackPosition: null, albumMatch }),
+        reason: "album",
+      },
+    ]);
+    expect(item!.candidates).toEqual([
+      expect.objectContaining({
+        releaseId: 1503102,
+        position: null,
+        distance: 0.25,
+        recommendation: "medium",
+        penalties: {},
+      }),
+    ]);
+  });
+
   it("a review file that is not JSON, or has a bad choice, is refused with where", () => {
     expect(() => parseReviewFile("{")).toThrow(/not JSON/);
     expect(() =>

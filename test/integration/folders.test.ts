@@ -279,6 +279,26 @@ describe("a folder vouches for the files nothing answered", () => {
     expect(alone[3]!.albumMatch).toBeNull();
   });
 
+  it("answers a file no row fits but that names the release the user chose with the album's facts", async () => {
+    const [live] = await container.resolveOnRelease(folder("Playlist", [LIVE]), 7697991);
+    expect(live).toMatchObject({
+      source: "discogs",
+      artist: "T. Rex",
+      title: "Buick Mackane Live Studio 1973 Germany",
+      album: "The Slider",
+      trackPosition: null,
+      match: null,
+      confidence: 1,
+      discogs: { releaseId: 7697991 },
+      albumMatch: { releaseId: 7697991, position: null, strategy: "release-id", recommendation: "strong" },
+      release: { trackNumber: null, trackTotal: null, albumArtist: "T. Rex" },
+    });
+    expect("warnings" in live! && live.warnings.map((w) => w.code)).toContain("album-only");
+    // A release its name names nothing of (a mistyped id) is refused, as before.
+    const [wrong] = await container.resolveOnRelease(folder("Playlist", [LIVE]), 1);
+    expect(wrong).toEqual({ error: expect.stringMatching(/no track of release 1 fits this file/) });
+  });
+
   it("vouches for nothing when the agreeing files are few among the folder's answers", async () => {
     const others = [
       "Hidden Orchestra - Wingbeats.opus",

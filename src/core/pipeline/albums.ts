@@ -28,7 +28,9 @@ import { finishAnswer, matchedAnswer, trackVerdict } from "./answer.js";
 import { cacheKey } from "./cache-policy.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
 import type { PipelineDeps } from "./deps.js";
+import { albumOnlyAnswer, nameOf, namesRecord, type OnRecord, recordNames } from "./folder-answers.js";
 import type { Resolver } from "./resolver.js";
+import { simpleExtraction } from "./simple.js";
 import type { StageContext } from "./stages.js";
 
 /** Album verdicts that may answer for their files. */
@@ -322,7 +324,9 @@ export async function answerAlbum(
 /**
  * Answers files on the release a user chose (a review choice): the release is fetched (one request, or
  * none from the body cache) and the files are placed on its tracklist by the same assignment album mode
- * uses; no search. A file no row fits gets an error instead of an answer. Throws NotFoundError for an
+ * uses; no search. A file no row fits whose name names the release (its title, artist or a row title,
+ * as a folder's vouching asks) gets the album's facts and no track (albumOnlyAnswer); any other file
+ * no row fits gets an error instead of an answer (a mistyped id is refused). Throws NotFoundError for an
  * unknown release and the source's error on a fault.
  */
 export async function resolveOnRelease(
@@ -367,5 +371,55 @@ export async function resolveOnRelease(
     ms: 0,
     mode,
   });
-  return inputs.map((_, i) => answers.get(i) ?? { error: `no track of release ${releaseId} fits this file` });
+  // A file no row fits but whose name names the release is on it: its album facts, no track.
+  const first = release.tracklist[0];
+  const names = recordNames([
+    release.title,
+    ...albumArtists(release),
+    ...release.tracklist.map((r) => r.title),
+  ]);
+  return Promise.all(
+    inputs.map(async (_, i) => {
+      const placed = answers.get(i);
+      if (placed) return placed;
+      // Only if its name names the record, as a folder's vouching asks: a mistyped id is refused.
+      if (!first || !namesRecord(nameOf(items[i]!), names))
+        return { error: `no track of release ${releaseId} fits this file, and its name names nothing of it` };
+      const q = trackQueryOf(items[i]!);
+      const on = matchedAnswer(
+        q,
+        mode,
+        scoreCandidate(best.candidate, q, deps.settings.policy.weights.track, first),
+        {
+          recommendation: "strong",
+          margin: null,
+          confidence: 1,
+          selectedBy: "user",
+        },
+      );
+      const result = albumOnlyAnswer(simpleExtraction(q, mode), {
+        on: on as OnRecord,
+        confidence: 1,
+        artists: albumArtists(release),
+        why: `the user chose release ${releaseId} for it`,
+        albumMatch: {
+          clusterId: cluster.id,
+          releaseId,
+          recommendation: "strong",
+          distance: 0,
+          margin: null,
+          position: null,
+          items: inputs.length,
+          strategy: "release-id",
+        },
+      });
+      result.diagnostics = { ...result.diagnostics, catalog: catalogOf(counters) };
+      return finishAnswer(deps, result, { records: result.diagnostics.stages, mode, cacheKey: null });
+    }),
+  );
+}
+
+/** The names a release credits as its artists (none for a compilation's "Various"). */
+function albumArtists(release: Release): string[] {
+  return release.artists.map((a) => a.name).filter((n) => !/^various$/i.test(n));
 }

@@ -29,7 +29,7 @@ import { finishAnswer } from "./answer.js";
 import type { PipelineDeps } from "./deps.js";
 
 /** A Discogs answer: it names a release. */
-type OnRecord = TrackMetadata & { discogs: NonNullable<TrackMetadata["discogs"]> };
+export type OnRecord = TrackMetadata & { discogs: NonNullable<TrackMetadata["discogs"]> };
 
 /** An answer that may vouch for its folder: a settled, confident Discogs match on a track. */
 function vouches(r: TrackMetadata | undefined, minConfidence: number): r is OnRecord {
@@ -85,8 +85,12 @@ export function folderVerdict(
   const mean = top.reduce((s, r) => s + r.confidence, 0) / top.length;
   const confidence = round3(Math.min((top.length + 1) / (answered.length + 2), mean));
   if (confidence < minConfidence) return null;
-  const names = [on.album, on.release?.albumArtist, ...top.map((r) => r.artist), ...rowTitles(on)];
-  const keys = [...new Set(names.map((n) => normalizeKey(n ?? "")))].filter((k) => k.length >= MIN_NAME);
+  const keys = recordNames([
+    on.album,
+    on.release?.albumArtist,
+    ...top.map((r) => r.artist),
+    ...rowTitles(on),
+  ]);
   const artists = [on.release?.albumArtist, ...top.map((r) => r.artist)].filter(
     (a): a is string => Boolean(a) && !/^various\b/i.test(a!),
   );
@@ -131,27 +135,42 @@ export function openingArtist(
   return null;
 }
 
+/** A record's titles and names as a file's name must hold them: keys, long enough to mean something. */
+export function recordNames(names: readonly (string | null | undefined)[]): string[] {
+  return [...new Set(names.map((n) => normalizeKey(n ?? "")))].filter((k) => k.length >= MIN_NAME);
+}
+
 /** Whether a file's name holds one of the record's names, word for word. */
 export function namesRecord(text: string, names: readonly string[]): boolean {
   const padded = ` ${normalizeKey(text)} `;
   return names.some((k) => padded.includes(` ${k} `));
 }
 
-/** A file's answer on the album its folder vouches for: album facts, its own artist and title. */
-function onAlbum(own: TrackMetadata, v: Verdict, clusterId: string | null): TrackMetadata {
-  const { on } = v;
+/** What an answer on an album without a track needs besides the file's own answer. */
+export interface AlbumOnly {
+  /** An answer on the record (any of its rows): its album facts are taken, its track facts are not. */
+  on: OnRecord;
+  confidence: number;
+  albumMatch: NonNullable<TrackMetadata["albumMatch"]>;
+  /** Names an unsplit file name may open with (the record's artists). */
+  artists: readonly string[];
+  /** Why the file is on the album: the stage record's reason and the warning's end. */
+  why: string;
+}
+
+/**
+ * A file's answer on an album none of whose tracks it matched: the album's facts beside its own artist
+ * and title, no position, no track-level verdict, and a warning that says so. Its folder's vouching and
+ * a release chosen in review both answer so.
+ */
+export function albumOnlyAnswer(own: TrackMetadata, a: AlbumOnly): TrackMetadata {
+  const { on } = a;
   const albumArtist = on.release?.albumArtist ?? null;
-  const opening = own.artist ? null : openingArtist(own.title, v.artists);
+  const opening = own.artist ? null : openingArtist(own.title, a.artists);
   const artist =
     own.artist ?? opening?.artist ?? (albumArtist && !/^various\b/i.test(albumArtist) ? albumArtist : null);
   const title = opening?.title ?? own.title;
-  const record: StageRecord = {
-    stage: "album",
-    outcome: "hit",
-    code: null,
-    reason: `${v.agree} of the ${v.answered} answered files of its folder are on this record`,
-    ms: 0,
-  };
+  const record: StageRecord = { stage: "album", outcome: "hit", code: null, reason: a.why, ms: 0 };
   return {
     ...own,
     artist,
@@ -167,7 +186,7 @@ function onAlbum(own: TrackMetadata, v: Verdict, clusterId: string | null): Trac
     style: [...on.style],
     guessed: [],
     source: "discogs",
-    confidence: v.confidence,
+    confidence: a.confidence,
     discogs: { ...on.discogs },
     // No track of the record matched this file: no row, so no track-level verdict.
     match: null,
@@ -175,11 +194,30 @@ function onAlbum(own: TrackMetadata, v: Verdict, clusterId: string | null): Trac
       ...on.release,
       trackTitle: null,
       trackNumber: null,
+      // Its disc is not known, so neither is the count of its disc's tracks.
+      trackTotal: null,
       discNumber: null,
       discTitle: null,
       credits: on.release.credits.filter((c) => c.scope === "release"),
     },
     candidates: [],
+    albumMatch: { ...a.albumMatch, position: null },
+    warnings: [
+      ...own.warnings.filter((w) => !(w.code === "no-artist" && artist)),
+      warning("album-only", "album", `no track of "${on.album}" matched this file: ${a.why}`),
+    ],
+    diagnostics: { ...own.diagnostics, stages: [...own.diagnostics.stages, record] },
+  };
+}
+
+/** A file's answer on the album its folder vouches for. */
+function onAlbum(own: TrackMetadata, v: Verdict, clusterId: string | null): TrackMetadata {
+  const { on } = v;
+  return albumOnlyAnswer(own, {
+    on,
+    confidence: v.confidence,
+    artists: v.artists,
+    why: `${v.agree} of the ${v.answered} answered files of its folder are on this record`,
     albumMatch: {
       clusterId: on.albumMatch?.clusterId ?? clusterId ?? "folder",
       releaseId: on.discogs.releaseId,
@@ -190,20 +228,11 @@ function onAlbum(own: TrackMetadata, v: Verdict, clusterId: string | null): Trac
       items: v.files,
       strategy: "folder-answers",
     },
-    warnings: [
-      ...own.warnings.filter((w) => !(w.code === "no-artist" && artist)),
-      warning(
-        "album-only",
-        "album",
-        `no track of "${on.album}" matched this file; ${v.agree} of the ${v.answered} answered files of its folder are on it`,
-      ),
-    ],
-    diagnostics: { ...own.diagnostics, stages: [...own.diagnostics.stages, record] },
-  };
+  });
 }
 
 /** What a file calls itself: its tags' artist and title, and its name without the extension. */
-function nameOf(item: ClusterItem): string {
+export function nameOf(item: ClusterItem): string {
   const tags = item.input.tags;
   return [tags?.artist, tags?.title, item.input.filename.replace(/\.[^./]{1,5}$/, "")].join(" ");
 }

@@ -99,8 +99,10 @@ export function reviewItems(entries: readonly ReviewEntry[]): ReviewItem[] {
 function mergeCandidates(answers: readonly TrackMetadata[]): Candidate[] {
   const best = new Map<number, Candidate>();
   for (const a of answers) {
+    // A file answered on its folder's album without a track offers that album, judged as the album was.
+    const verdict = a.match ?? (a.albumMatch && { ...a.albumMatch, penalties: {} });
     const own: Candidate[] =
-      a.discogs && a.match
+      a.discogs && verdict
         ? [
             {
               releaseId: a.discogs.releaseId,
@@ -113,10 +115,10 @@ function mergeCandidates(answers: readonly TrackMetadata[]): Candidate[] {
               label: a.label,
               catno: a.catalogNumber,
               position: a.trackPosition,
-              track: a.release?.trackTitle ?? a.title,
-              distance: a.match.distance,
-              recommendation: a.match.recommendation,
-              penalties: a.match.penalties,
+              track: a.release?.trackTitle ?? (a.match ? a.title : null),
+              distance: verdict.distance,
+              recommendation: verdict.recommendation,
+              penalties: verdict.penalties,
             },
           ]
         : [];
