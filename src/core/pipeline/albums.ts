@@ -371,52 +371,66 @@ export async function resolveOnRelease(
     ms: 0,
     mode,
   });
-  // A file no row fits but whose name names the release is on it: its album facts, no track.
-  const first = release.tracklist[0];
   const names = recordNames([
     release.title,
     ...albumArtists(release),
     ...release.tracklist.map((r) => r.title),
   ]);
   return Promise.all(
-    inputs.map(async (_, i) => {
-      const placed = answers.get(i);
-      if (placed) return placed;
-      // Only if its name names the record, as a folder's vouching asks: a mistyped id is refused.
-      if (!first || !namesRecord(nameOf(items[i]!), names))
-        return { error: `no track of release ${releaseId} fits this file, and its name names nothing of it` };
-      const q = trackQueryOf(items[i]!);
-      const on = matchedAnswer(
-        q,
-        mode,
-        scoreCandidate(best.candidate, q, deps.settings.policy.weights.track, first),
-        {
-          recommendation: "strong",
-          margin: null,
-          confidence: 1,
-          selectedBy: "user",
-        },
-      );
-      const result = albumOnlyAnswer(simpleExtraction(q, mode), {
-        on: on as OnRecord,
-        confidence: 1,
-        artists: albumArtists(release),
-        why: `the user chose release ${releaseId} for it`,
-        albumMatch: {
-          clusterId: cluster.id,
-          releaseId,
-          recommendation: "strong",
-          distance: 0,
-          margin: null,
-          position: null,
-          items: inputs.length,
-          strategy: "release-id",
-        },
-      });
-      result.diagnostics = { ...result.diagnostics, catalog: catalogOf(counters) };
-      return finishAnswer(deps, result, { records: result.diagnostics.stages, mode, cacheKey: null });
-    }),
+    items.map(
+      (item) =>
+        answers.get(item.index) ??
+        onChosenRelease(item, { release, best, names, files: inputs.length, counters }, deps, mode),
+    ),
   );
+}
+
+/**
+ * A file no row of the release a user chose fits: when its name names the release (as a folder's
+ * vouching asks), its album facts and no track; else an error, so that a mistyped id is refused.
+ */
+async function onChosenRelease(
+  item: ClusterItem,
+  chosen: {
+    release: Release;
+    best: AlbumScored<ClusterItem>;
+    names: string[];
+    files: number;
+    counters: CatalogCounters;
+  },
+  deps: PipelineDeps,
+  mode: Mode,
+): Promise<TrackMetadata | { error: string }> {
+  const { release, best } = chosen;
+  const first = release.tracklist[0];
+  if (!first || !namesRecord(nameOf(item), chosen.names))
+    return { error: `no track of release ${release.id} fits this file, and its name names nothing of it` };
+  const q = trackQueryOf(item);
+  const scored = scoreCandidate(best.candidate, q, deps.settings.policy.weights.track, first);
+  const on = matchedAnswer(q, mode, scored, {
+    recommendation: "strong",
+    margin: null,
+    confidence: 1,
+    selectedBy: "user",
+  }) as OnRecord;
+  const result = albumOnlyAnswer(simpleExtraction(q, mode), {
+    on,
+    confidence: 1,
+    artists: albumArtists(release),
+    why: `the user chose release ${release.id} for it`,
+    albumMatch: {
+      clusterId: `release-${release.id}`,
+      releaseId: release.id,
+      recommendation: "strong",
+      distance: 0,
+      margin: null,
+      position: null,
+      items: chosen.files,
+      strategy: "release-id",
+    },
+  });
+  result.diagnostics = { ...result.diagnostics, catalog: catalogOf(chosen.counters) };
+  return finishAnswer(deps, result, { records: result.diagnostics.stages, mode, cacheKey: null });
 }
 
 /** The names a release credits as its artists (none for a compilation's "Various"). */
