@@ -49,3 +49,16 @@ export function folderOf(path: string | undefined): string | null {
   const parts = path.split(/[/\\]/);
   return parts.length > 1 ? parts.slice(0, -1).join("/") : null;
 }
+
+/** Items grouped by the folder of their input's path, in first-seen order; items with no folder are left out. */
+export function groupByFolder<T extends { input: { path?: string } }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const folder = folderOf(item.input.path);
+    if (folder === null) continue;
+    const group = groups.get(folder);
+    if (group) group.push(item);
+    else groups.set(folder, [item]);
+  }
+  return groups;
+}

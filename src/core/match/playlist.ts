@@ -9,7 +9,7 @@
  */
 import type { Release, SearchHit } from "../catalog.js";
 import { nullIfNotFound } from "../errors.js";
-import { folderOf } from "../folder.js";
+import { groupByFolder } from "../folder.js";
 import { normalizeKey, normalizeName, normalizeTitle } from "../normalize.js";
 import type { MetadataSource } from "../ports.js";
 import { baseTitle } from "../release.js";
@@ -35,11 +35,7 @@ const TITLE_RELEASES = 2;
  * touched.
  */
 export function readFolders(items: ClusterItem[]): ClusterItem[] {
-  const byFolder = new Map<string, ClusterItem[]>();
-  for (const item of items) {
-    const folder = folderOf(item.input.path);
-    if (folder !== null) byFolder.set(folder, [...(byFolder.get(folder) ?? []), item]);
-  }
+  const byFolder = groupByFolder(items);
   const read = new Map<number, ClusterItem>();
   for (const group of byFolder.values()) {
     const named = group.filter((i) => i.query.source === "filename" && i.query.artist && i.query.title);

@@ -17,7 +17,7 @@
  * vouch for nothing. An answer already given is never replaced, and nothing here is cached: it holds
  * only beside its folder.
  */
-import { folderOf } from "../folder.js";
+import { groupByFolder } from "../folder.js";
 import type { ClusterItem } from "../match/cluster.js";
 import { normalizeKey } from "../normalize.js";
 import type { Policy } from "../policy.js";
@@ -249,11 +249,7 @@ export async function answerFromFolders(
   mode: Mode,
   clusterOf: ReadonlyMap<number, string>,
 ): Promise<Map<number, TrackMetadata>> {
-  const byFolder = new Map<string, ClusterItem[]>();
-  for (const item of items) {
-    const folder = folderOf(item.input.path);
-    if (folder !== null) byFolder.set(folder, [...(byFolder.get(folder) ?? []), item]);
-  }
+  const byFolder = groupByFolder(items);
   const answers = new Map<number, TrackMetadata>();
   for (const group of byFolder.values()) {
     if (!folderMayVouch(group.length, deps.settings.policy)) continue;
