@@ -19,6 +19,7 @@ import {
   confidenceOf,
   placedReading,
   recommendAlbum,
+  recordOf,
   round3,
   scoreCandidate,
 } from "../score/index.js";
@@ -28,7 +29,14 @@ import { finishAnswer, matchedAnswer, trackVerdict } from "./answer.js";
 import { cacheKey } from "./cache-policy.js";
 import { type CatalogCounters, catalogOf, requestCatalogs } from "./catalog-source.js";
 import type { PipelineDeps } from "./deps.js";
-import { albumOnlyAnswer, nameOf, namesRecord, type OnRecord, recordNames } from "./folder-answers.js";
+import {
+  albumOnlyAnswer,
+  isVariousName,
+  nameOf,
+  namesRecord,
+  type OnRecord,
+  recordNames,
+} from "./folder-answers.js";
 import type { Resolver } from "./resolver.js";
 import { simpleExtraction } from "./simple.js";
 import type { StageContext } from "./stages.js";
@@ -218,7 +226,7 @@ async function evidenceOf(
   const vote = (result: TrackMetadata) => {
     const d = result.source === "discogs" ? result.discogs : null;
     if (!d || result.match?.recommendation === "none") return;
-    const key = d.masterId ?? -d.releaseId;
+    const key = recordOf(d.releaseId, d.masterId);
     const v = votes.get(key) ?? { id: d.releaseId, n: 0 };
     v.n++;
     votes.set(key, v);
@@ -371,16 +379,13 @@ export async function resolveOnRelease(
     ms: 0,
     mode,
   });
-  const names = recordNames([
-    release.title,
-    ...albumArtists(release),
-    ...release.tracklist.map((r) => r.title),
-  ]);
+  const artists = albumArtists(release);
+  const names = recordNames([release.title, ...artists, ...release.tracklist.map((r) => r.title)]);
   return Promise.all(
     items.map(
       (item) =>
         answers.get(item.index) ??
-        onChosenRelease(item, { release, best, names, files: inputs.length, counters }, deps, mode),
+        onChosenRelease(item, { release, best, artists, names, files: inputs.length, counters }, deps, mode),
     ),
   );
 }
@@ -394,6 +399,7 @@ async function onChosenRelease(
   chosen: {
     release: Release;
     best: AlbumScored<ClusterItem>;
+    artists: string[];
     names: string[];
     files: number;
     counters: CatalogCounters;
@@ -416,7 +422,7 @@ async function onChosenRelease(
   const result = albumOnlyAnswer(simpleExtraction(q, mode), {
     on,
     confidence: 1,
-    artists: albumArtists(release),
+    artists: chosen.artists,
     why: `the user chose release ${release.id} for it`,
     albumMatch: {
       clusterId: `release-${release.id}`,
@@ -435,5 +441,5 @@ async function onChosenRelease(
 
 /** The names a release credits as its artists (none for a compilation's "Various"). */
 function albumArtists(release: Release): string[] {
-  return release.artists.map((a) => a.name).filter((n) => !/^various$/i.test(n));
+  return release.artists.map((a) => a.name).filter((n) => !isVariousName(n));
 }

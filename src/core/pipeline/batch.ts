@@ -6,7 +6,7 @@
  * on one record answers its files nothing else answered on that album (folder-answers.ts).
  */
 import { extractTrack } from "../extract.js";
-import { folderOf } from "../folder.js";
+import { groupByFolder } from "../folder.js";
 import { type ClusterItem, clusterItems } from "../match/cluster.js";
 import { folderQuery, readFolders } from "../match/playlist.js";
 import { pool } from "../pool.js";
@@ -65,25 +65,20 @@ export async function resolveBatch(
   const mode = options.mode ?? deps.settings.mode;
   const results: (TrackMetadata | undefined)[] = new Array(inputs.length);
   const albumsOn = options.albums !== false && !deps.settings.discogsDisabled && deps.source;
-  // A file of a folder that nothing answered may yet be answered by its folder: it is reported once, last.
-  const folders = new Map<string, number>();
-  for (const input of inputs) {
-    const folder = folderOf(input.path);
-    if (folder !== null) folders.set(folder, (folders.get(folder) ?? 0) + 1);
-  }
-  const mayWait = (index: number) => {
-    const folder = folderOf(inputs[index]!.path);
-    return folder !== null && folderMayVouch(folders.get(folder)!, deps.settings.policy);
-  };
-  const held = new Set<number>();
-  const answer = (index: number, result: TrackMetadata) => {
-    results[index] = result;
-    if (albumsOn && mayWait(index) && mayBeVouchedFor(result)) held.add(index);
-    else options.onAnswer?.(index, result);
-  };
   const items: ClusterItem[] = readFolders(
     inputs.map((input, index) => ({ index, input, query: extractTrack(input) })),
   );
+  // A file of a folder that may vouch for it, if nothing answers it, is reported once, last.
+  const vouching = albumsOn
+    ? [...groupByFolder(items).values()].filter((g) => folderMayVouch(g.length, deps.settings.policy))
+    : [];
+  const mayWait = new Set(vouching.flatMap((g) => g.map((i) => i.index)));
+  const held = new Set<number>();
+  const answer = (index: number, result: TrackMetadata) => {
+    results[index] = result;
+    if (mayWait.has(index) && mayBeVouchedFor(result)) held.add(index);
+    else options.onAnswer?.(index, result);
+  };
   const open: ClusterItem[] = [];
   for (const item of albumsOn ? items : []) {
     const hit = await cachedAnswer(deps, item, mode);
@@ -119,7 +114,7 @@ export async function resolveBatch(
     throw err;
   }
   if (held.size > 0) {
-    const vouched = await answerFromFolders(items, results, deps, mode, clusterOf);
+    const vouched = await answerFromFolders(vouching, results, deps, mode, clusterOf);
     for (const index of held) {
       const result = vouched.get(index) ?? results[index]!;
       results[index] = result;

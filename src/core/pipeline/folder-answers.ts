@@ -17,12 +17,11 @@
  * vouch for nothing. An answer already given is never replaced, and nothing here is cached: it holds
  * only beside its folder.
  */
-import { groupByFolder } from "../folder.js";
 import type { ClusterItem } from "../match/cluster.js";
 import { normalizeKey } from "../normalize.js";
 import type { Policy } from "../policy.js";
 import type { StageRecord, TrackMetadata } from "../schema.js";
-import { round3 } from "../score/index.js";
+import { recordOf, round3 } from "../score/index.js";
 import type { Mode } from "../types.js";
 import { warning } from "../warnings.js";
 import { finishAnswer } from "./answer.js";
@@ -69,18 +68,11 @@ export function folderVerdict(
 ): Verdict | null {
   const { minConfidence, policy } = deps.settings;
   const answered = answers.filter((r) => vouches(r, minConfidence));
-  const byRecord = new Map<number, typeof answered>();
-  for (const r of answered) {
-    const k = r.discogs.masterId ?? -r.discogs.releaseId;
-    byRecord.set(k, [...(byRecord.get(k) ?? []), r]);
-  }
-  const top = [...byRecord.values()].sort((a, b) => b.length - a.length)[0];
+  const top = largestGroup(answered, (r) => recordOf(r.discogs.releaseId, r.discogs.masterId));
   const { min, share } = policy.album.folderAnswers;
   if (!top || top.length < min || top.length < answers.length * share) return null;
   // The release most of them named (a master's main release and a reissue may both be answered).
-  const byRelease = new Map<number, typeof top>();
-  for (const r of top) byRelease.set(r.discogs.releaseId, [...(byRelease.get(r.discogs.releaseId) ?? []), r]);
-  const named = [...byRelease.values()].sort((a, b) => b.length - a.length)[0]!;
+  const named = largestGroup(top, (r) => r.discogs.releaseId)!;
   const on = named.reduce((a, b) => (b.confidence > a.confidence ? b : a));
   const mean = top.reduce((s, r) => s + r.confidence, 0) / top.length;
   const confidence = round3(Math.min((top.length + 1) / (answered.length + 2), mean));
@@ -92,7 +84,7 @@ export function folderVerdict(
     ...rowTitles(on),
   ]);
   const artists = [on.release?.albumArtist, ...top.map((r) => r.artist)].filter(
-    (a): a is string => Boolean(a) && !/^various\b/i.test(a!),
+    (a): a is string => Boolean(a) && !isVariousName(a!),
   );
   return {
     on,
@@ -104,6 +96,22 @@ export function folderVerdict(
     confidence,
   };
 }
+
+/** The largest group of items by key (the first to form, on a tie), or undefined for no items. */
+function largestGroup<T>(items: readonly T[], key: (item: T) => number): T[] | undefined {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  let largest: T[] | undefined;
+  for (const group of groups.values()) if (!largest || group.length > largest.length) largest = group;
+  return largest;
+}
+
+/** A compilation's artist ("Various", "Various Artists"): no one's name to give a file. */
+export const isVariousName = (name: string): boolean => /^various\b/i.test(name);
 
 /** Characters a title or name must have to tie a file to a record (not "Fax", not "Up"). */
 const MIN_NAME = 4;
@@ -168,7 +176,7 @@ export function albumOnlyAnswer(own: TrackMetadata, a: AlbumOnly): TrackMetadata
   const albumArtist = on.release?.albumArtist ?? null;
   const opening = own.artist ? null : openingArtist(own.title, a.artists);
   const artist =
-    own.artist ?? opening?.artist ?? (albumArtist && !/^various\b/i.test(albumArtist) ? albumArtist : null);
+    own.artist ?? opening?.artist ?? (albumArtist && !isVariousName(albumArtist) ? albumArtist : null);
   const title = opening?.title ?? own.title;
   const record: StageRecord = { stage: "album", outcome: "hit", code: null, reason: a.why, ms: 0 };
   return {
@@ -238,21 +246,19 @@ export function nameOf(item: ClusterItem): string {
 }
 
 /**
- * The answers a batch's folders vouch for, by item index: for each folder of three or more files whose
- * answers agree, every file nothing answered, on that album. `clusterOf` names the album cluster a file
- * was matched in, when it was.
+ * The answers a batch's folders vouch for, by item index: for each folder that may vouch (the batch's
+ * groups, folderMayVouch) whose answers agree, every file nothing answered that names the record, on that
+ * album. `clusterOf` names the album cluster a file was matched in, when it was.
  */
 export async function answerFromFolders(
-  items: readonly ClusterItem[],
+  folders: readonly (readonly ClusterItem[])[],
   results: readonly (TrackMetadata | undefined)[],
   deps: PipelineDeps,
   mode: Mode,
   clusterOf: ReadonlyMap<number, string>,
 ): Promise<Map<number, TrackMetadata>> {
-  const byFolder = groupByFolder(items);
   const answers = new Map<number, TrackMetadata>();
-  for (const group of byFolder.values()) {
-    if (!folderMayVouch(group.length, deps.settings.policy)) continue;
+  for (const group of folders) {
     const open = group.filter((i) => {
       const r = results[i.index];
       return r !== undefined && mayBeVouchedFor(r);
