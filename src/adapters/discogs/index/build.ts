@@ -156,8 +156,10 @@ function openPartial(options: BuildIndexOptions, partial: string): { db: Db; res
     const db = new Database(partial);
     try {
       const meta = readMeta(db);
-      if (meta.schema_version === String(INDEX_SCHEMA_VERSION) && meta.sources === sources)
+      if (meta.schema_version === String(INDEX_SCHEMA_VERSION) && meta.sources === sources) {
+        db.exec(LOAD_TABLES);
         return { db, resumed: true };
+      }
     } catch {
       // Not an index of ours, or damaged: start again below.
     }
@@ -171,8 +173,38 @@ function openPartial(options: BuildIndexOptions, partial: string): { db: Db; res
   db.pragma("page_size = 16384");
   db.pragma("journal_mode = WAL");
   db.exec(CREATE_TABLES);
+  db.exec(LOAD_TABLES);
   setMeta(db, { schema_version: String(INDEX_SCHEMA_VERSION), sources, complete: "0" });
   return { db, resumed: false };
+}
+
+/**
+ * Where a build puts catalogue numbers, barcodes and video ids until the end. idents and videos are keyed
+ * by the lookup, so rows come to them in random order, and a 2,000-release transaction dirtied a 16 KB
+ * page of each for nearly every row: a 1 M build wrote 120 MB/s to disk for an index growing 2 MB/s.
+ * Appended here instead, they are moved in key order once the dump is in (moveLoaded). A release the
+ * dump (or a correction) gives twice drops the idents loaded for it so far (load_drops).
+ */
+const LOAD_TABLES = `
+CREATE TABLE IF NOT EXISTS idents_load (kind INTEGER NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS videos_load (video_id BLOB NOT NULL, owner INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS load_drops (doc INTEGER NOT NULL, upto INTEGER NOT NULL, PRIMARY KEY (doc, upto)) WITHOUT ROWID;
+`;
+
+/** Moves the loaded idents and videos to their tables in key order, in one transaction, and drops the rest. */
+function moveLoaded(db: Db): void {
+  db.transaction(() => {
+    db.exec(`
+INSERT OR IGNORE INTO idents (kind, value, doc)
+  SELECT kind, value, doc FROM idents_load l
+  WHERE NOT EXISTS (SELECT 1 FROM load_drops d WHERE d.doc = l.doc AND l.rowid <= d.upto)
+  ORDER BY kind, value, doc;
+INSERT OR IGNORE INTO videos (video_id, owner) SELECT video_id, owner FROM videos_load ORDER BY video_id, owner;
+DROP TABLE idents_load;
+DROP TABLE videos_load;
+DROP TABLE load_drops;
+`);
+  })();
 }
 
 /** Reads the meta table. */
@@ -212,6 +244,9 @@ function writers(db: Db, codec: Codec) {
     `INSERT INTO docs (docs, rowid, ${INDEXED_FIELDS.join(", ")}) VALUES ('delete', ?, ${INDEXED_FIELDS.map(() => "?").join(", ")})`,
   );
   const dropIdents = db.prepare("DELETE FROM idents WHERE doc = ?");
+  const dropLoaded = db.prepare(
+    "INSERT OR IGNORE INTO load_drops (doc, upto) SELECT ?, COALESCE(MAX(rowid), 0) FROM idents_load",
+  );
   const release = db.prepare(
     "INSERT OR REPLACE INTO releases (id, master_id, is_main, year, quality, title_key, artist_bits, title_bits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -219,8 +254,8 @@ function writers(db: Db, codec: Codec) {
   const doc = db.prepare(
     `INSERT INTO docs (rowid, ${INDEXED_FIELDS.join(", ")}) VALUES (?, ${INDEXED_FIELDS.map(() => "?").join(", ")})`,
   );
-  const ident = db.prepare("INSERT OR IGNORE INTO idents (kind, value, doc) VALUES (?, ?, ?)");
-  const video = db.prepare("INSERT OR IGNORE INTO videos (video_id, owner) VALUES (?, ?)");
+  const ident = db.prepare("INSERT INTO idents_load (kind, value, doc) VALUES (?, ?, ?)");
+  const video = db.prepare("INSERT INTO videos_load (video_id, owner) VALUES (?, ?)");
   const master = db.prepare("INSERT OR REPLACE INTO masters (id, body) VALUES (?, ?)");
   return {
     release(r: PreparedRelease): void {
@@ -232,6 +267,7 @@ function writers(db: Db, codec: Codec) {
         const words = docFields(unpackRelease(r.id, old.master_id, codec.decode(old.body, old.tail))).fields;
         dropDoc.run(oldDoc, ...INDEXED_FIELDS.map((name) => [...words[name]].join(" ")));
         dropIdents.run(oldDoc);
+        dropLoaded.run(oldDoc);
       }
       release.run(
         r.id,
@@ -433,6 +469,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       recordsPerSec: 0,
       etaSec: null,
     });
+    moveLoaded(db);
     db.exec(CREATE_INDEXES);
     if (isSubset(options.subset)) pruneMasters(db);
     db.exec("INSERT INTO docs (docs) VALUES ('optimize')");
