@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toRelease, toSearchHit } from "../../../src/adapters/discogs/convert.js";
 import { importDump } from "../../../src/adapters/discogs/dump/index.js";
@@ -204,6 +205,38 @@ describe("index build, corrections and threads", () => {
       await expect(index.search({ country: "US" })).rejects.toThrow(/does not search by country/);
     } finally {
       index.dispose();
+    }
+  });
+
+  it("a correction's catalogue number replaces the old one, and the build's load tables are gone", async () => {
+    const out = join(DIR, "corrected-catno.sqlite");
+    const first = sample.find(
+      (r) => ((r.labels as { catno?: string }[] | undefined)?.[0]?.catno ?? "") !== "",
+    )!;
+    const oldCatno = (first.labels as { catno: string }[])[0]!.catno;
+    const labels = (first.labels as Json[]).map((l) => ({ ...l, catno: "ZQX 4242" }));
+    await buildIndex({
+      releases: RELEASES,
+      out,
+      extraReleases: [{ ...first, labels, _main_release: false }],
+    });
+    const index = openIndexSource(out);
+    try {
+      const found = await index.search({ catno: "ZQX4242", type: "release" });
+      expect(found.map((h) => h.id)).toEqual([Number(first.id)]);
+      const old = await index.search({ catno: oldCatno, type: "release", per_page: 100 });
+      expect(old.map((h) => h.id)).not.toContain(Number(first.id));
+    } finally {
+      index.dispose();
+    }
+    const db = new Database(out, { readonly: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE '%load%'").all();
+      expect(tables).toEqual([]);
+      const idents = db.prepare("SELECT COUNT(*) n FROM idents").get() as { n: number };
+      expect(idents.n).toBeGreaterThan(sample.length / 2);
+    } finally {
+      db.close();
     }
   });
 
