@@ -3,8 +3,9 @@
  * in its names and titles) to a dump of at least a million releases, built with `buildIndex`. Names
  * then follow a long tail (each copy's own word) plus common ones (the plain words every copy shares:
  * one per copy, "Various" by thousands). Prints build speed against the parse floor measured in the
- * same run, peak RSS (both threads, the kernel's figure), size, search p50/p99 for rare names, common names and the 20
- * most common artists, a subset build, and a projection for the full monthly dump (19.4 M releases).
+ * same run, peak RSS (both threads, the kernel's figure), size, search p50/p99 for rare names, common
+ * names and the 20 most common artists, a subset build, and a projection for the full monthly dump
+ * (19.4 M releases).
  *
  *   npm run bench -- index              1,000,000 releases (about 12 minutes on 2 cores)
  *   BENCH_INDEX_RELEASES=100000 npm run bench -- index   a quicker run

@@ -403,8 +403,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
   if (options.masters) checkInput(options.masters, "masters");
   const partial = `${options.out}.partial`;
   const { db, resumed } = openPartial(options, partial);
-  // A 32 MiB page cache (SQLite's default is 2 MiB) keeps more of the FTS5 segments being merged and of
-  // the idents' and videos' B-trees in memory; NORMAL is WAL's crash-safe setting that syncs at
+  // A 32 MiB page cache (SQLite's default is 2 MiB) keeps more of the FTS5 segments being merged, and of
+  // the load tables being sorted at the end, in memory; NORMAL is WAL's crash-safe setting that syncs at
   // checkpoints only: a crash may lose the last transactions, never the file, and the build's own
   // checkpoint (meta) is written in the same transactions, so a resume starts where the file says.
   db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
