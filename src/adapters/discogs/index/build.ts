@@ -156,10 +156,8 @@ function openPartial(options: BuildIndexOptions, partial: string): { db: Db; res
     const db = new Database(partial);
     try {
       const meta = readMeta(db);
-      if (meta.schema_version === String(INDEX_SCHEMA_VERSION) && meta.sources === sources) {
-        db.exec(LOAD_TABLES);
+      if (meta.schema_version === String(INDEX_SCHEMA_VERSION) && meta.sources === sources)
         return { db, resumed: true };
-      }
     } catch {
       // Not an index of ours, or damaged: start again below.
     }
@@ -173,7 +171,6 @@ function openPartial(options: BuildIndexOptions, partial: string): { db: Db; res
   db.pragma("page_size = 16384");
   db.pragma("journal_mode = WAL");
   db.exec(CREATE_TABLES);
-  db.exec(LOAD_TABLES);
   setMeta(db, { schema_version: String(INDEX_SCHEMA_VERSION), sources, complete: "0" });
   return { db, resumed: false };
 }
@@ -266,6 +263,8 @@ function writers(db: Db, codec: Codec) {
         const oldDoc = docId(r.id, old.is_main === 1, old.quality);
         const words = docFields(unpackRelease(r.id, old.master_id, codec.decode(old.body, old.tail))).fields;
         dropDoc.run(oldDoc, ...INDEXED_FIELDS.map((name) => [...words[name]].join(" ")));
+        // Its idents are in the load table during a build; in idents only in a partial index an earlier
+        // version wrote (same schema), which this DELETE, on an otherwise empty table, still serves.
         dropIdents.run(oldDoc);
         dropLoaded.run(oldDoc);
       }
@@ -407,9 +406,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
   // the load tables being sorted at the end, in memory; NORMAL is WAL's crash-safe setting that syncs at
   // checkpoints only: a crash may lose the last transactions, never the file, and the build's own
   // checkpoint (meta) is written in the same transactions, so a resume starts where the file says.
-  db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
-  db.pragma("synchronous = NORMAL");
   try {
+    db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
+    db.pragma("synchronous = NORMAL");
+    // A new build and a resumed one alike (a resumed build may have moved and dropped them already).
+    db.exec(LOAD_TABLES);
     const meta = readMeta(db);
     const mastersDone = resumed ? Number(meta.masters_done ?? 0) : 0;
     const releasesDone = resumed ? Number(meta.releases_done ?? 0) : 0;
