@@ -120,10 +120,11 @@ describe("index record codec", () => {
         searchRowOf("release", id, unpackRelease(id, 7, stored)),
       );
     }
-    // Long records (one in eight) keep their tail apart, for a few bytes each.
+    // Long records (one in eight) keep their tail apart, for a few bytes each: the tail is its own
+    // frame, which does not reach back into its head (about 5% more for these records).
     expect(split).toBeGreaterThan(sample.length / 20);
     expect(split).toBeLessThan(sample.length / 4);
-    expect(parts / whole).toBeLessThan(1.03);
+    expect(parts / whole).toBeLessThan(1.07);
   });
 
   it("builds a search hit from a body, the hit the API's row for it converts to", () => {

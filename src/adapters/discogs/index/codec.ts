@@ -1,22 +1,29 @@
 /**
  * The offline index's record codec. A release is stored as what matching and tagging read and nothing
  * else (no notes, companies, images, series, videos, nor the artists' Discogs ids, which no answer
- * carries; community counts when a body has them, as corrections from the API do), as positional arrays rather than keyed objects, deflated with a preset dictionary taken from
- * the dump's own first records. Decoding gives back the API-shaped body that the API's converters read,
+ * carries; community counts when a body has them, as corrections from the API do), as positional
+ * arrays rather than keyed objects, compressed with zstd over a dictionary of the dump's own first
+ * records. Decoding gives back the API-shaped body that the API's converters read,
  * so a release answers as through the API, credit ids aside (null offline).
  */
-import { deflateRawSync } from "node:zlib";
-import { type InflateFunctionOptions, inflateRaw } from "pako";
+import { Compressor, Decompressor } from "zstd-napi";
 import { releaseUri } from "../dump/to-api.js";
 import type { Json } from "./fields.js";
 
 /**
- * The preset dictionary's size: deflate's whole window. zlib hashes the dictionary on every call, so a
- * smaller one deflates faster: measured on 10,000 releases, 32 KB gives 391 bytes a release in 123 µs,
- * 8 KB 428 bytes in 78 µs, none 498 bytes in 90 µs (docs/benchmarks.md). Deflating runs on the inserting
- * thread, which waits on the parsing one anyway, so the smallest output wins.
+ * The dictionary's size: the last 256 KB of the sample records' text. zstd digests a dictionary once
+ * (zlib hashed its 32 KB on every record, most of deflate's time), and reaches back past deflate's 32 KB
+ * window, so a larger dictionary costs no time per record. On the 510 records of the bundled sample
+ * that the dictionary was not made from, at level 7: 32 KB gives 384.7 bytes a record, 128 KB 357.7,
+ * 256 KB 351.6, against deflate's 352.6 with its 32 KB (docs/benchmarks.md).
  */
-const DICTIONARY_BYTES = 32 * 1024;
+const DICTIONARY_BYTES = 256 * 1024;
+/**
+ * zstd's level. With the 256 KB dictionary, on the same records: level 3 gives 383.1 bytes in 15.5 µs,
+ * 5 368.7 in 24.8 µs, 7 351.6 in 38.0 µs, 9 349.1 in 52.6 µs; deflate took 145.4 µs. Level 7 is
+ * deflate's size at a quarter of its time.
+ */
+const LEVEL = 7;
 
 type Credit = {
   name?: string;
@@ -52,7 +59,7 @@ function isEmpty(v: unknown): boolean {
 function trim(xs: unknown[]): Packed {
   let n = xs.length;
   while (n > 0 && isEmpty(xs[n - 1])) n--;
-  // Inner empties become null (shorter than "" or [] once deflated, and read back as absent).
+  // Inner empties become null (shorter than "" or [] once compressed, and read back as absent).
   return xs.slice(0, n).map((v) => (isEmpty(v) ? null : v));
 }
 
@@ -230,7 +237,7 @@ export function unpackMaster(id: number, p: Packed): Json {
 
 /**
  * A release's record past this many characters of tracklist and credits is stored in two parts: its
- * head (what a search row reads) and its tail, so that a search row of a long compilation inflates
+ * head (what a search row reads) and its tail, so that a search row of a long compilation decompresses
  * and parses its head alone (a Beatles box set's row cost 490 µs whole). One record in eight.
  */
 const SPLIT_TAIL_CHARS = 1500;
@@ -247,18 +254,18 @@ export function headEndOf(p: Packed, json: string): number {
   return json.length - end > SPLIT_TAIL_CHARS ? end : 0;
 }
 
-/** A release as stored: its deflated record, or its head with the tail apart. */
+/** A release as stored: its compressed record, or its head with the tail apart. */
 export interface StoredRecord {
   body: Buffer;
   tail: Buffer | null;
 }
 
-/** Deflates packed records with a preset dictionary, and back. */
+/** Compresses packed records with a preset dictionary, and back. */
 export interface Codec {
   /** The dictionary in use (stored in the index's meta). */
   readonly dictionary: Buffer;
   encode(p: Packed): Buffer;
-  /** Deflates a packed record already serialized (JSON.stringify of a Packed). */
+  /** Compresses a packed record already serialized (JSON.stringify of a Packed). */
   encodeText(json: string): Buffer;
   /** A serialized release, cut at `headEnd` (headEndOf) into head and tail, or whole for 0. */
   encodeRecord(json: string, headEnd: number): StoredRecord;
@@ -268,61 +275,59 @@ export interface Codec {
 }
 
 /**
- * A codec over a dictionary (empty: plain deflate). A tail is deflated with its own head as the end of
- * the dictionary, so it costs what it cost inside the whole record.
+ * Every zstd frame opens with these four bytes; a stored record leaves them out (4 of its ~350) and
+ * reading puts them back.
+ */
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/**
+ * A codec over a dictionary (empty: none). Records are zstd frames without their magic number, their
+ * dictionary id or a checksum (the dictionary is the index's own, and SQLite's pages carry the file's
+ * integrity); each keeps its content size, which costs no byte (the frame then needs no window size)
+ * and lets reading allocate exactly. A tail is a frame of its own over the same dictionary.
  */
 export function createCodec(dictionary: Buffer): Codec {
-  const deflate = (text: Buffer, dict = dictionary) =>
-    deflateRawSync(text, dict.length > 0 ? { dictionary: dict, level: 6 } : { level: 6 });
-  // Reading inflates in JavaScript (pako): node's zlib makes a native stream per call, whose memory the
-  // young-generation collector then frees in pauses of 5-10 ms; a common name's search inflates fifty.
-  const inflate = (blob: Buffer, dict = dictionary): Buffer => {
+  const compressor = new Compressor();
+  compressor.setParameters({ compressionLevel: LEVEL, dictIDFlag: false, checksumFlag: false });
+  // Loaded once: zstd digests the dictionary into its tables once, not on every record as zlib does.
+  if (dictionary.length > 0) compressor.loadDictionary(dictionary);
+  const decompressor = new Decompressor();
+  if (dictionary.length > 0) decompressor.loadDictionary(dictionary);
+  const compress = (text: string): Buffer => {
+    const frame = compressor.compress(Buffer.from(text));
+    return frame.subarray(ZSTD_MAGIC.length);
+  };
+  const decompress = (blob: Buffer): string => {
     try {
-      // pako reads `dictionary` for raw streams too (its typings leave it out).
-      // 4 KB output chunks (pako's default is 64 KB): most records are one chunk, and a search makes less
-      // garbage for the young-generation collector (93 scavenges against 200 over 60,000 reads).
-      const options = {
-        chunkSize: 4096,
-        ...(dict.length > 0 ? { dictionary: dict } : {}),
-      } as InflateFunctionOptions;
-      const out = inflateRaw(blob, options);
-      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      return decompressor.decompress(Buffer.concat([ZSTD_MAGIC, blob])).toString("utf8");
     } catch (err) {
       throw new Error(
-        `index: a stored record does not inflate (${err instanceof Error ? err.message : String(err)})`,
+        `index: a stored record does not decompress (${err instanceof Error ? err.message : String(err)})`,
       );
     }
   };
-  const tailDictionary = (head: Buffer) => {
-    const both = Buffer.concat([dictionary, head]);
-    return both.subarray(Math.max(0, both.length - DICTIONARY_BYTES));
-  };
   return {
     dictionary,
-    encode: (p) => deflate(Buffer.from(JSON.stringify(p))),
-    encodeText: (json) => deflate(Buffer.from(json)),
+    encode: (p) => compress(JSON.stringify(p)),
+    encodeText: compress,
     encodeRecord(json, headEnd) {
-      if (headEnd <= 0) return { body: deflate(Buffer.from(json)), tail: null };
-      const head = Buffer.from(json.slice(0, headEnd));
-      return { body: deflate(head), tail: deflate(Buffer.from(json.slice(headEnd)), tailDictionary(head)) };
+      if (headEnd <= 0) return { body: compress(json), tail: null };
+      return { body: compress(json.slice(0, headEnd)), tail: compress(json.slice(headEnd)) };
     },
     decode(blob, tail) {
-      const head = inflate(blob);
-      if (!tail) return JSON.parse(head.toString("utf8")) as Packed;
-      return JSON.parse(
-        head.toString("utf8") + inflate(tail, tailDictionary(head)).toString("utf8"),
-      ) as Packed;
+      const head = decompress(blob);
+      return JSON.parse(tail ? head + decompress(tail) : head) as Packed;
     },
     decodeHead(blob, split) {
-      const text = inflate(blob).toString("utf8");
+      const text = decompress(blob);
       return JSON.parse(split ? `${text}]` : text) as Packed;
     },
   };
 }
 
 /**
- * A preset dictionary from sample records: their packed text, the most recent last (deflate reaches
- * back 32 KB, and prefers near matches), so the words every record repeats (roles, formats, genres,
+ * A preset dictionary from sample records: their packed text, the most recent last (a near match
+ * costs fewer bits than a far one), so the words every record repeats (roles, formats, genres,
  * the tuple punctuation) cost a few bits from the first record on.
  */
 export function trainDictionary(samples: Packed[]): Buffer {

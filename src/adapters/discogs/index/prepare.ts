@@ -1,8 +1,7 @@
 /**
  * A dump record turned into the rows the index stores: pure work (words, packing) that runs apart from
- * SQLite, so the build can do it on another thread (build-worker.ts) while the main thread deflates and
- * inserts (a profile of the build puts parsing and words at about 60% of the work, deflating and
- * inserting at 40%).
+ * SQLite, so the build can do it on another thread (build-worker.ts) while the main thread compresses
+ * and inserts.
  */
 import { InvalidInputError } from "../../../core/errors.js";
 import { type DumpProgress, importDump } from "../dump/index.js";
@@ -23,7 +22,7 @@ export interface PreparedRelease {
   titleKey: number;
   artistBits: number;
   titleBits: number;
-  /** The packed record as JSON (codec.ts); deflated by the inserting thread. */
+  /** The packed record as JSON (codec.ts); compressed by the inserting thread. */
   packed: string;
   /** Where the record is cut into head and tail (codec.ts `headEndOf`); 0: stored whole. */
   headEnd: number;

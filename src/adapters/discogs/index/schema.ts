@@ -1,13 +1,13 @@
 /**
  * The offline index's SQLite schema. A release is stored once, as what the converters read, packed and
- * deflated with the index's own dictionary (codec.ts); its search words go to a contentless FTS5 table
+ * compressed with the index's own dictionary (codec.ts); its search words go to a contentless FTS5 table
  * that keeps no copy of the text and no word positions; what scoring reads back (which words the
  * release's artists and title hold, and its exact title) is kept beside the release as three integers.
  */
 import { INDEXED_FIELDS } from "./fields.js";
 
 /** Bumped whenever the layout changes; an index of another version is rebuilt, never misread. */
-export const INDEX_SCHEMA_VERSION = 5;
+export const INDEX_SCHEMA_VERSION = 6;
 
 /**
  * Tables created before import; secondary indexes come after (faster bulk insert).
