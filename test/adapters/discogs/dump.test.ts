@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { importDump } from "../../../src/adapters/discogs/dump/index.js";
+import {
+  type DumpProgress,
+  type DumpRecord,
+  importChunk,
+  importDump,
+  readRecordChunks,
+} from "../../../src/adapters/discogs/dump/index.js";
 import { RawMaster, RawRelease } from "../../../src/adapters/discogs/types.js";
 import { InvalidInputError } from "../../../src/core/errors.js";
 import { apiSample, DUMP_DIR } from "../../helpers.js";
@@ -207,4 +213,90 @@ describe("hostile dumps (#24 item 8)", () => {
     expect(out.map((r) => (r.data as { title: string }).title)).toEqual(["Bell Ring", "Next"]);
     expect(progress.repaired).toBe(2);
   });
+});
+
+/** A dump read as the build's parsing threads read it: runs of whole records, each parsed apart. */
+async function allChunked(path: string, chunkBytes = 4096, progress: DumpProgress = { bytesRead: 0 }) {
+  const out: DumpRecord[] = [];
+  let runs = 0;
+  for await (const run of readRecordChunks(path, progress, chunkBytes)) {
+    runs++;
+    expect(run.bytes.length).toBeLessThan(chunkBytes + 64 * 1024 + 4 * 1024 * 1024);
+    out.push(...importChunk(run.kind, run.bytes, progress));
+  }
+  return { out, runs, progress };
+}
+
+describe("dump runs for parsing threads", () => {
+  it.each(["releases", "masters"])("gives the %s the file gives, run by run", async (kind) => {
+    const path = join(DUMP_DIR, `${kind}.xml.gz`);
+    const { out, runs, progress } = await allChunked(path);
+    expect(runs).toBeGreaterThan(10);
+    expect(out).toEqual(await all(path));
+    expect(progress.bytesRead).toBeGreaterThan(0);
+  });
+
+  it("gives the same clear errors as the file reader", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-runs-"));
+    const bytes = await readFile(join(DUMP_DIR, "releases.xml.gz"));
+    await writeFile(join(dir, "releases.xml.gz"), bytes.subarray(0, 20_000));
+    await expect(allChunked(join(dir, "releases.xml.gz"))).rejects.toThrow(
+      /^dump: cannot read ".*releases\.xml\.gz": (truncated gzip stream|unexpected end of file)/,
+    );
+    await writeFile(join(dir, "a.xml.gz"), Buffer.from("this is not gzip at all"));
+    await expect(allChunked(join(dir, "a.xml.gz"))).rejects.toThrow(/^dump: cannot read .*a\.xml\.gz/);
+    await writeFile(join(dir, "b.xml.gz"), gzipSync("<releases><release id='1'></release></masters>"));
+    await expect(allChunked(join(dir, "b.xml.gz"))).rejects.toThrow(/ends inside its <releases> element/);
+    await writeFile(join(dir, "c.xml"), "<?xml version='1.0'?><nonsense><x/></nonsense>");
+    await expect(allChunked(join(dir, "c.xml"))).rejects.toThrow(/root element <nonsense>/);
+    await writeFile(join(dir, "d.xml"), " ".repeat(70_000));
+    await expect(allChunked(join(dir, "d.xml"))).rejects.toThrow(/no root element/);
+    await expect(allChunked(join(dir, "missing.xml"))).rejects.toThrow(/ENOENT|no such file/);
+  });
+
+  it("skips and names a broken record, and counts repaired characters, as the file reader does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-runs-"));
+    const path = join(dir, "releases.xml.gz");
+    await writeFile(
+      path,
+      gzipSync(
+        "<releases><release id='1' status='Accepted'><title>One\u0007</title></release>" +
+          "<release id='2' status='Accepted'><title>x</titl><notes>a</notes></release>" +
+          "<release id='3' status='Accepted'><title>Three</title></release></releases>",
+      ),
+    );
+    const { out, progress } = await allChunked(path, 16);
+    expect(out.map((r) => (r.data as { title: string }).title)).toEqual(["One", "Three"]);
+    expect(progress.skipped).toBe(1);
+    expect(progress.skippedIds).toEqual([expect.stringMatching(/^release 2: broken XML/)]);
+    expect(progress.repaired).toBe(1);
+  });
+
+  it("a 64 MiB title, or 600 MB of whitespace, in a record is cut, in bounded memory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dump-runs-"));
+    const path = join(dir, "releases.xml.gz");
+    // Multi-byte characters and an entity at the cut: the run is cut on a character.
+    const MB = "é€A&amp;".repeat(1 << 17);
+    await hostileDump(path, [
+      ["<releases><release id='1' status='Accepted'><title>", 1],
+      [MB, 64],
+      ["</title><country>UK</country></release><release id='7' status='Accepted'>", 1],
+      [" ".repeat(1 << 20), 600],
+      ["<title>After The Gap</title></release></releases>", 1],
+    ]);
+    let peak = 0;
+    const base = process.memoryUsage().rss;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - base)), 5);
+    const { out, progress } = await allChunked(path, 96 * 1024);
+    clearInterval(timer);
+    expect(out).toHaveLength(2);
+    const title = (out[0]!.data as { title: string }).title;
+    expect(title.length).toBeLessThanOrEqual(4096);
+    expect(title.startsWith("é€A&é€A&")).toBe(true);
+    expect((out[0]!.data as { country: string }).country).toBe("UK");
+    expect((out[1]!.data as { title: string }).title).toBe("After The Gap");
+    // Two text runs cut: the title, and the whitespace (as the file reader counts them).
+    expect(progress.truncated).toBe(2);
+    expect(peak).toBeLessThan(150 * 1024 * 1024);
+  }, 120_000);
 });

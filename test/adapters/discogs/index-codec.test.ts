@@ -256,6 +256,40 @@ describe("index build, corrections and threads", () => {
     }
   });
 
+  it("resumes on several threads a build one thread began, mid-run, to the same index", async () => {
+    const out = join(DIR, "mixed.sqlite");
+    const controller = new AbortController();
+    await expect(
+      buildIndex({
+        releases: RELEASES,
+        out,
+        threads: false,
+        batchSize: 70,
+        progressIntervalMs: 0,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.records >= 280) controller.abort(new Error("stop"));
+        },
+      }),
+    ).rejects.toThrow("stop");
+    // 280 records committed: the parsing threads' runs are cut elsewhere, so one run is half done.
+    const resumed = await buildIndex({ releases: RELEASES, out });
+    expect(resumed.resumedFrom).toBe(280);
+    const whole = await buildIndex({ releases: RELEASES, out: join(DIR, "whole.sqlite"), threads: false });
+    expect({ ...resumed, out: "", seconds: 0, resumedFrom: 0 }).toEqual({ ...whole, out: "", seconds: 0 });
+    const a = openIndexSource(resumed.out);
+    const b = openIndexSource(whole.out);
+    try {
+      for (const q of [{ artist: "Persuader" }, { q: "love" }, { genre: "Jazz", per_page: 100 }])
+        expect(await a.search(q)).toEqual(await b.search(q));
+      for (const id of [1, 2, sample.at(-1)!.id as number])
+        expect(await a.getRelease(id)).toEqual(await b.getRelease(id));
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it("a name shared by more releases than a search reads: its best releases first, masters by their best version", async () => {
     // 600 releases by one artist: half of them "Correct", one its master's main release (the highest
     // id of all), a few other versions of masters of their own.

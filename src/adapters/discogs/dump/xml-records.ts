@@ -104,14 +104,11 @@ export const DUMP_KINDS = {
 export type DumpKind = keyof typeof DUMP_KINDS;
 
 /**
- * Reads a dump file and yields each top-level record as an XmlNode, with the dump's kind. A record whose
- * XML is broken (a mismatched tag, say) is skipped, counted and named in `progress`, and reading goes on
- * after its closing tag with a fresh parser; a dump broken outside its records is an error.
+ * A streaming record parser: text written in goes out as finished records (`ready`). A record whose XML
+ * is broken (a mismatched tag, say) is skipped, counted and named in `progress`, and parsing goes on
+ * after its closing tag with a fresh parser; a dump broken outside its records is an error (thrown).
  */
-export async function* readXmlRecords(
-  path: string,
-  progress?: DumpProgress,
-): AsyncGenerator<{ kind: DumpKind; node: XmlNode }> {
+function recordParser(progress?: DumpProgress) {
   let stack: XmlNode[] = [];
   let kind: DumpKind | undefined;
   const ready: XmlNode[] = [];
@@ -132,11 +129,7 @@ export async function* readXmlRecords(
         text: "",
       };
       if (stack.length === 0) {
-        if (!(tag.name in DUMP_KINDS)) {
-          parseError = new Error(
-            `root element <${tag.name}> is not one of ${Object.keys(DUMP_KINDS).join(", ")}`,
-          );
-        }
+        if (!(tag.name in DUMP_KINDS)) parseError = rootError(tag.name);
         kind = tag.name as DumpKind;
       } else {
         stack.at(-1)?.children.push(node);
@@ -213,7 +206,25 @@ export async function* readXmlRecords(
       rest = rest.slice(Math.max(0, b.at - base));
     }
   };
+  return {
+    ready,
+    kind: () => kind,
+    write(text: string): void {
+      feed(text);
+      if (parseError) throw parseError;
+    },
+    end(): void {
+      if (!skipTo) parser.close();
+      if (parseError) throw parseError;
+    },
+  };
+}
 
+const rootError = (name: string) =>
+  new Error(`root element <${name}> is not one of ${Object.keys(DUMP_KINDS).join(", ")}`);
+
+/** A dump file's text, unzipped when `.gz`, decoded and guarded (createTextGuard), chunk by chunk. */
+function dumpText(path: string, progress?: DumpProgress) {
   const input = createReadStream(path);
   if (progress) input.on("data", (chunk) => (progress.bytesRead += chunk.length));
   const stream = path.endsWith(".gz") ? input.pipe(createGunzip()) : input;
@@ -221,23 +232,241 @@ export async function* readXmlRecords(
   // Decode as a stream, so a character split across two chunks stays whole.
   stream.setEncoding("utf8");
   const guard = createTextGuard(progress);
+  return {
+    stream,
+    async *chunks(): AsyncGenerator<string> {
+      for await (const chunk of stream) yield guard(chunk as string);
+    },
+  };
+}
+
+/** A dump file that cannot be read, as the error the user sees. */
+function readError(path: string, err: unknown): InvalidInputError {
+  if (err instanceof InvalidInputError) return err;
+  const reason =
+    (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ? "truncated gzip stream" : (err as Error).message;
+  return new InvalidInputError(`dump: cannot read "${path}": ${reason}`, { cause: err, field: "file" });
+}
+
+/**
+ * Reads a dump file and yields each top-level record as an XmlNode, with the dump's kind. A record whose
+ * XML is broken is skipped, counted and named in `progress` (recordParser); a dump broken outside its
+ * records is an error.
+ */
+export async function* readXmlRecords(
+  path: string,
+  progress?: DumpProgress,
+): AsyncGenerator<{ kind: DumpKind; node: XmlNode }> {
+  const text = dumpText(path, progress);
+  const parser = recordParser(progress);
   try {
-    for await (const chunk of stream) {
-      feed(guard(chunk as string));
-      if (parseError) throw parseError;
-      while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
+    for await (const chunk of text.chunks()) {
+      parser.write(chunk);
+      while (parser.ready.length > 0) yield { kind: parser.kind()!, node: parser.ready.shift()! };
     }
-    if (!skipTo) parser.close();
-    if (parseError) throw parseError;
-    while (ready.length > 0) yield { kind: kind!, node: ready.shift()! };
+    parser.end();
+    while (parser.ready.length > 0) yield { kind: parser.kind()!, node: parser.ready.shift()! };
+  } catch (err) {
+    text.stream.destroy();
+    throw readError(path, err);
+  }
+}
+
+/** A run of whole records of a dump, as UTF-8 (see readRecordChunks). */
+export interface RecordChunk {
+  kind: DumpKind;
+  bytes: Buffer;
+  /** Bytes of the file read when the run was cut. */
+  bytesRead: number;
+}
+
+/**
+ * Reads a dump file as runs of whole records, for parsing on several threads (parseRecordChunk): the
+ * bytes inside the root element, cut after a record's closing tag once a run reaches `chunkBytes`. A
+ * run is bytes, not text, so that it moves to another thread without a copy, and is cut on a byte ('>')
+ * that no multi-byte UTF-8 character holds. Memory stays bounded as readXmlRecords': a record that goes
+ * on past RUN_ALERT_BYTES has its text runs cut (createByteGuard) before the parsing thread cuts them at
+ * MAX_TEXT characters. A root that is not a dump's, or a file that ends inside its root, is an error, as
+ * for readXmlRecords.
+ */
+export async function* readRecordChunks(
+  path: string,
+  progress: DumpProgress,
+  chunkBytes = 96 * 1024,
+): AsyncGenerator<RecordChunk> {
+  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  input.on("data", (chunk) => (progress.bytesRead += chunk.length));
+  const stream = path.endsWith(".gz") ? input.pipe(createGunzip({ chunkSize: 64 * 1024 })) : input;
+  input.on("error", (err) => stream.destroy(err));
+  let kind: DumpKind | undefined;
+  let close = Buffer.alloc(0);
+  let head: Buffer | null = Buffer.alloc(0);
+  const run = new Run();
+  let guard: ((piece: Buffer) => Buffer) | null = null;
+  try {
+    for await (const data of stream) {
+      let piece = data as Buffer;
+      if (head) {
+        // The root's opening tag, past the prolog (<?xml ...?>) and any comment or doctype; read as
+        // latin1, one character a byte, so the match's index is a byte offset.
+        head = Buffer.concat([head, piece]);
+        const root = /<(?![?!])([^\s>/]+)[^>]*>/.exec(
+          head.toString("latin1", 0, Math.min(head.length, 1 << 16)),
+        );
+        if (!root) {
+          if (head.length > 1 << 16) throw new Error("no root element in the first 64 KiB");
+          continue;
+        }
+        if (!(root[1]! in DUMP_KINDS)) throw rootError(root[1]!);
+        kind = root[1] as DumpKind;
+        close = Buffer.from(`</${DUMP_KINDS[kind]}>`);
+        piece = head.subarray(root.index + root[0].length);
+        head = null;
+      }
+      if (guard) piece = guard(piece);
+      run.push(piece, close);
+      if (run.size >= chunkBytes && run.lastEnd > 0) {
+        yield { kind: kind!, bytes: run.take(run.lastEnd), bytesRead: progress.bytesRead };
+        guard = null;
+      } else if (!guard && run.size - Math.max(0, run.lastEnd) > RUN_ALERT_BYTES)
+        guard = createByteGuard(run.tail());
+    }
+    if (!kind) throw new Error("no root element");
+    const all = run.take(run.size);
+    const end = all.lastIndexOf(`</${kind}>`);
+    if (end < 0) throw new Error(`the file ends inside its <${kind}> element`);
+    yield { kind, bytes: all.subarray(0, end), bytesRead: progress.bytesRead };
   } catch (err) {
     stream.destroy();
-    const reason =
-      (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR"
-        ? "truncated gzip stream"
-        : (err as Error).message;
-    throw new InvalidInputError(`dump: cannot read "${path}": ${reason}`, { cause: err, field: "file" });
+    throw readError(path, err);
   }
+}
+
+/** Bytes of one record past which readRecordChunks cuts its text runs (no real record comes near). */
+const RUN_ALERT_BYTES = 1 << 20;
+/**
+ * The longest text run a cut record keeps, in bytes: MAX_TEXT characters of four bytes and more, so that
+ * the parsing thread's guard still sees, cuts and counts it.
+ */
+const MAX_TEXT_BYTES = MAX_TEXT * 5;
+
+/** The bytes of a run of records being gathered, and where its last record's closing tag ends. */
+class Run {
+  pieces: Buffer[] = [];
+  size = 0;
+  /** Offset just past the last closing tag seen; -1 for none. */
+  lastEnd = -1;
+
+  /** Adds a piece, finding the last closing tag in it (or across its start). */
+  push(piece: Buffer, close: Buffer): void {
+    const at = this.size;
+    const found = piece.lastIndexOf(close);
+    if (found >= 0) this.lastEnd = at + found + close.length;
+    else if (this.pieces.length > 0) {
+      const before = this.tailBytes(close.length - 1);
+      const w = Buffer.concat([before, piece.subarray(0, close.length - 1)]).lastIndexOf(close);
+      if (w >= 0) this.lastEnd = at - before.length + w + close.length;
+    }
+    this.pieces.push(piece);
+    this.size += piece.length;
+  }
+
+  /** The first n bytes, in memory of their own; the rest stays. */
+  take(n: number): Buffer {
+    const all = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.size);
+    const out = own(all.subarray(0, n));
+    const rest = all.subarray(n);
+    this.pieces = rest.length > 0 ? [rest] : [];
+    this.size = rest.length;
+    this.lastEnd = -1;
+    return out;
+  }
+
+  /** The last n bytes gathered (fewer when there are fewer). */
+  tailBytes(n: number): Buffer {
+    const last = this.pieces.at(-1) ?? Buffer.alloc(0);
+    if (last.length >= n || this.pieces.length === 1) return last.subarray(Math.max(0, last.length - n));
+    return Buffer.concat(this.pieces).subarray(Math.max(0, this.size - n));
+  }
+
+  /** Whether the run ends inside a tag, and the length of the text run it ends in. */
+  tail(): { inTag: boolean; text: number } {
+    const all = this.tailBytes(RUN_ALERT_BYTES);
+    const lt = all.lastIndexOf(0x3c);
+    const gt = all.lastIndexOf(0x3e);
+    return lt > gt ? { inTag: true, text: 0 } : { inTag: false, text: all.length - gt - 1 };
+  }
+}
+
+/**
+ * createTextGuard's cut, on bytes: every text run past MAX_TEXT_BYTES is cut there (at a character and
+ * an entity boundary), for a record that runs on past RUN_ALERT_BYTES. It starts where the record has
+ * got to: inside a tag, or this far into a text run.
+ */
+function createByteGuard(start: { inTag: boolean; text: number }): (piece: Buffer) => Buffer {
+  let inTag = start.inTag;
+  let run = start.text;
+  return (piece) => {
+    const out: Buffer[] = [];
+    let i = 0;
+    while (i < piece.length) {
+      if (inTag) {
+        const end = piece.indexOf(0x3e, i);
+        if (end < 0) {
+          out.push(piece.subarray(i));
+          break;
+        }
+        out.push(piece.subarray(i, end + 1));
+        i = end + 1;
+        inTag = false;
+        run = 0;
+        continue;
+      }
+      const open = piece.indexOf(0x3c, i);
+      const stop = open < 0 ? piece.length : open;
+      const room = MAX_TEXT_BYTES - run;
+      if (room > 0) {
+        let keep = Math.min(stop - i, room);
+        if (keep < stop - i) {
+          // Not inside a character (a continuation byte is 10xxxxxx), nor half an entity ("&am").
+          while (keep > 0 && (piece[i + keep]! & 0xc0) === 0x80) keep--;
+          const kept = piece.subarray(i, i + keep);
+          const amp = kept.lastIndexOf(0x26);
+          if (amp >= 0 && kept.indexOf(0x3b, amp) < 0) keep = amp;
+        }
+        out.push(piece.subarray(i, i + keep));
+        run += stop - i;
+      }
+      if (open < 0) break;
+      i = open;
+      inTag = true;
+    }
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
+  };
+}
+
+/**
+ * A copy in memory of its own (never Buffer's shared pool), so that moving it to a parsing thread moves
+ * the run and nothing else.
+ */
+function own(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
+/**
+ * The records of one run of a dump (readRecordChunks), guarded (createTextGuard) and parsed as
+ * readXmlRecords parses a file: a broken record is skipped, counted and named in `progress`.
+ */
+export function parseRecordChunk(kind: DumpKind, bytes: Uint8Array, progress?: DumpProgress): XmlNode[] {
+  const parser = recordParser(progress);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  parser.write(`<${kind}>`);
+  parser.write(createTextGuard(progress)(text));
+  parser.write(`</${kind}>`);
+  parser.end();
+  return parser.ready;
 }
 
 /** The first child named `name`. */

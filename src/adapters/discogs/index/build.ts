@@ -4,17 +4,20 @@
  * checkpoint, and only a finished index is renamed to `<out>`, so a half-written index is never used.
  */
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { InvalidInputError } from "../../../core/errors.js";
-import type { WorkerInput, WorkerMessage } from "./build-worker.js";
+import { type DumpProgress, readRecordChunks } from "../dump/index.js";
+import type { WorkerInput, WorkerMessage, WorkerRequest } from "./build-worker.js";
 import { type Codec, createCodec, trainDictionary, unpackRelease } from "./codec.js";
 import { docFields, INDEXED_FIELDS, type Json } from "./fields.js";
 import {
   addHygiene,
   type Hygiene,
   type PreparedBatch,
+  type PreparedChunk,
   type PreparedMaster,
   type PreparedRelease,
   type PrepareJob,
@@ -55,7 +58,7 @@ export interface BuildIndexOptions {
   /** Records per transaction. Default 2000. */
   batchSize?: number;
   /**
-   * Parse and prepare on a second thread while this one inserts (default true); false does both here
+   * Parse and prepare on parsing threads while this one inserts (default true); false does both here
    * (same rows, one core).
    */
   threads?: boolean;
@@ -294,7 +297,7 @@ function writers(db: Db, codec: Codec) {
 }
 
 /**
- * Starts the parsing thread: the built .js, or, run from source (tests, benches), the .ts through tsx's
+ * Starts a parsing thread: the built .js, or, run from source (tests, benches), the .ts through tsx's
  * loader, registered inside the thread first.
  */
 function startWorker(input: WorkerInput): Worker {
@@ -307,40 +310,117 @@ function startWorker(input: WorkerInput): Worker {
   });
 }
 
+/** Parsing threads: one per core, at least two (the inserting thread waits on them), at most four. */
+const PARSE_THREADS = Math.min(4, Math.max(2, availableParallelism()));
+/** Runs of records handed to a parsing thread and not yet back, at most. */
+const IN_FLIGHT = 12;
+
 /**
- * The prepared batches of one file, from a second thread: it parses ahead while this one inserts, at
- * most WINDOW batches ahead. Leaving the loop early (an error, Ctrl-C) stops the thread.
+ * The prepared batches of one file, parsed on PARSE_THREADS threads: this thread reads the file (gunzip
+ * runs on libuv's pool) and cuts it into runs of whole records (dump `readRecordChunks`), which the
+ * parsing threads prepare while this one inserts; their rows come back in file order, in batches of
+ * `batchSize` records or more. Records up to `job.done` (committed by an earlier run) are dropped.
+ * Leaving the loop early (an error, Ctrl-C) stops the threads.
  */
-async function* threadedBatches(job: PrepareJob, hygiene: Hygiene): AsyncGenerator<PreparedBatch> {
-  const worker = startWorker({ job, window: 3 });
-  const queue: (WorkerMessage | { type: "exit"; code: number })[] = [];
+async function* parallelBatches(job: PrepareJob, hygiene: Hygiene): AsyncGenerator<PreparedBatch> {
+  const progress: DumpProgress = { bytesRead: 0 };
+  const runs = readRecordChunks(job.path, progress);
+  const pool = Array.from({ length: PARSE_THREADS }, () => ({
+    worker: startWorker({ subset: job.subset }),
+    inFlight: 0,
+  }));
+  const done = new Map<number, { chunk: PreparedChunk; bytesRead: number }>();
+  const readAt = new Map<number, number>();
+  let failure: Error | null = null;
   let wake: (() => void) | null = null;
-  const push = (m: (typeof queue)[number]) => {
-    queue.push(m);
-    wake?.();
+  const rouse = () => {
+    const w = wake;
+    wake = null;
+    w?.();
   };
-  worker.on("message", (m: WorkerMessage) => push(m));
-  worker.on("error", (err) => push({ type: "error", message: err.message, name: err.name }));
-  worker.on("exit", (code) => push({ type: "exit", code }));
+  for (const slot of pool) {
+    slot.worker.on("message", (m: WorkerMessage) => {
+      if (m.type === "chunk") {
+        slot.inFlight--;
+        addHygiene(hygiene, m.hygiene);
+        done.set(m.seq, { chunk: m.chunk, bytesRead: readAt.get(m.seq) ?? 0 });
+        readAt.delete(m.seq);
+      } else
+        failure ??=
+          m.name === "InvalidInputError"
+            ? new InvalidInputError(m.message, m.field ? { field: m.field } : undefined)
+            : new Error(`index: the build's parsing thread failed: ${m.message}`);
+      rouse();
+    });
+    slot.worker.on("error", (err) => {
+      failure ??= new Error(`index: the build's parsing thread failed: ${err.message}`);
+      rouse();
+    });
+    slot.worker.on("exit", (code) => {
+      failure ??= new Error(`index: the build's parsing thread stopped (exit code ${code})`);
+      rouse();
+    });
+  }
+  let sent = 0;
+  let taken = 0;
+  let ended = false;
+  /** Hands runs out until every thread has IN_FLIGHT, or the file ends. */
+  const handOut = async () => {
+    for (;;) {
+      const slot = pool.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      if (ended || slot.inFlight >= IN_FLIGHT) return;
+      const next = await runs.next();
+      if (next.done) {
+        ended = true;
+        return;
+      }
+      const run = next.value;
+      if (run.kind !== job.phase)
+        throw new InvalidInputError(`index: "${job.path}" is a ${run.kind} dump, expected ${job.phase}`, {
+          field: job.phase,
+        });
+      readAt.set(sent, run.bytesRead);
+      slot.inFlight++;
+      // The run's bytes move to the thread (transferred, not copied).
+      const request: WorkerRequest = { type: "chunk", seq: sent++, kind: run.kind, bytes: run.bytes };
+      slot.worker.postMessage(request, [run.bytes.buffer as ArrayBuffer]);
+    }
+  };
+  let count = 0;
+  let batch: PreparedBatch = { masters: [], releases: [], dates: [], upTo: 0, bytesRead: 0 };
+  let inBatch = 0;
   try {
     for (;;) {
-      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-      wake = null;
-      const m = queue.shift()!;
-      if (m.type === "batch") {
-        yield m.batch;
-        worker.postMessage({ type: "ack" });
-      } else if (m.type === "done") {
-        addHygiene(hygiene, m.hygiene);
-        return;
-      } else if (m.type === "error") {
-        throw m.name === "InvalidInputError"
-          ? new InvalidInputError(m.message, m.field ? { field: m.field } : undefined)
-          : new Error(`index: the build's parsing thread failed: ${m.message}`);
-      } else throw new Error(`index: the build's parsing thread stopped (exit code ${m.code})`);
+      await handOut();
+      if (failure) throw failure;
+      const next = done.get(taken);
+      if (next) {
+        done.delete(taken);
+        taken++;
+        const { chunk } = next;
+        // Record i of the run is record base + i + 1 of the file; those up to job.done are committed.
+        const base = count;
+        const fresh = (i: number) => base + i + 1 > job.done;
+        batch.releases.push(...chunk.releases.filter((_, k) => fresh(chunk.releaseAt[k]!)));
+        batch.masters.push(...chunk.masters.filter((_, k) => fresh(chunk.masterAt[k]!)));
+        batch.dates.push(...chunk.dates.filter((_, i) => fresh(i)));
+        count += chunk.records;
+        inBatch += chunk.records;
+        if (inBatch >= job.batchSize) {
+          yield { ...batch, upTo: count, bytesRead: next.bytesRead };
+          batch = { masters: [], releases: [], dates: [], upTo: 0, bytesRead: 0 };
+          inBatch = 0;
+        }
+        continue;
+      }
+      if (ended && taken === sent) break;
+      await new Promise<void>((r) => (wake = r));
     }
+    yield { ...batch, upTo: count, bytesRead: progress.bytesRead };
+    addHygiene(hygiene, progress);
   } finally {
-    await worker.terminate();
+    await runs.return(undefined);
+    await Promise.all(pool.map((slot) => slot.worker.terminate()));
   }
 }
 
@@ -382,7 +462,7 @@ async function importFile(
       etaSec,
     });
   };
-  const batches = options.threads === false ? prepareDump(job, hygiene) : threadedBatches(job, hygiene);
+  const batches = options.threads === false ? prepareDump(job, hygiene) : parallelBatches(job, hygiene);
   for await (const batch of batches) {
     commit(batch);
     count = Math.max(count, batch.upTo);

@@ -4,7 +4,7 @@
  * and inserts.
  */
 import { InvalidInputError } from "../../../core/errors.js";
-import { type DumpProgress, importDump } from "../dump/index.js";
+import { type DumpKind, type DumpProgress, importChunk, importDump } from "../dump/index.js";
 import { headEndOf, packMaster, packRelease } from "./codec.js";
 import { docFields, INDEXED_FIELDS, type Json, tokens, youtubeId } from "./fields.js";
 import { DOC_ID_SPAN, docId, hash31, QUALITY_RANK, wordBits } from "./schema.js";
@@ -126,6 +126,60 @@ export function addHygiene(into: Hygiene, from: Partial<Hygiene>): void {
   into.skippedIds.push(...(from.skippedIds ?? []).slice(0, 10 - into.skippedIds.length));
   into.truncated += from.truncated ?? 0;
   into.repaired += from.repaired ?? 0;
+}
+
+/** The rows of one run of a dump's records (dump `readRecordChunks`), and where each sits in the run. */
+export interface PreparedChunk {
+  /** Records of the run (a record that could not be read is not one, as for prepareDump). */
+  records: number;
+  masters: PreparedMaster[];
+  releases: PreparedRelease[];
+  /** The record number in the run (from 0) of each release kept, and of each master. */
+  releaseAt: number[];
+  masterAt: number[];
+  /** The `released` date of every release record of the run, kept or not, in order. */
+  dates: string[];
+}
+
+/**
+ * Prepares one run of a dump's records, as prepareDump prepares a file's: what the build's parsing
+ * threads do with the runs the inserting thread reads and hands out. Hygiene is filled in.
+ */
+export function prepareChunk(
+  kind: DumpKind,
+  bytes: Uint8Array,
+  subset: IndexSubset | undefined,
+  hygiene: Hygiene,
+): PreparedChunk {
+  const progress: DumpProgress = { bytesRead: 0 };
+  const keep = subsetFilter(subset);
+  const out: PreparedChunk = {
+    records: 0,
+    masters: [],
+    releases: [],
+    releaseAt: [],
+    masterAt: [],
+    dates: [],
+  };
+  const records = importChunk(kind, bytes, progress);
+  out.records = records.length;
+  records.forEach((rec, i) => {
+    if (rec.kind === "releases") {
+      out.dates.push(String(rec.data.released ?? ""));
+      if (keep && !keep(rec.data)) return;
+      const row = prepareRelease(rec.data, rec.isMainRelease);
+      if (!row) hygiene.skipped++;
+      else {
+        out.releases.push(row);
+        out.releaseAt.push(i);
+      }
+    } else {
+      out.masters.push(prepareMaster(rec.data));
+      out.masterAt.push(i);
+    }
+  });
+  addHygiene(hygiene, progress);
+  return out;
 }
 
 /** What `prepareDump` needs. */
