@@ -17,7 +17,13 @@ import {
   unpackRelease,
   unpackReleaseHead,
 } from "../../../src/adapters/discogs/index/codec.js";
-import { type Json, tokens } from "../../../src/adapters/discogs/index/fields.js";
+import {
+  docFields,
+  INDEXED_FIELDS,
+  indexFields,
+  type Json,
+  tokens,
+} from "../../../src/adapters/discogs/index/fields.js";
 import { searchHitOf, searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
 import {
   docId,
@@ -95,6 +101,26 @@ describe("index record codec", () => {
     expect(((back.tracklist as Json[])[1]!.sub_tracks as Json[])[0]).toMatchObject({ title: "Part" });
     const master = unpackMaster(3, packMaster({ title: "M", year: 1999, main_release: 7, genres: ["Jazz"] }));
     expect(master).toMatchObject({ id: 3, title: "M", year: 1999, main_release: 7, genres: ["Jazz"] });
+  });
+
+  it("keeps the words docFields gives for every indexed field, and the release's own artists apart", () => {
+    let withTrackArtists = 0;
+    for (const body of sample) {
+      const full = docFields(body);
+      const lean = indexFields(body);
+      for (const name of INDEXED_FIELDS)
+        expect([...lean.fields[name]].sort()).toEqual([...full.fields[name]].sort());
+      expect(lean.compactCatno).toEqual(full.compactCatno);
+      expect(lean.compactBarcode).toEqual(full.compactBarcode);
+      expect(lean.titleTokens).toBe(full.titleTokens);
+      const own = (body.artists as { name: string; anv?: string }[]).flatMap((a) =>
+        tokens(`${a.name.replace(/\s*\(\d+\)$/, "")} ${a.anv ?? ""}`),
+      );
+      expect(lean.ownArtistWords).toEqual([...new Set(own)]);
+      if (lean.fields.artist.size > new Set(own).size) withTrackArtists++;
+    }
+    // The sample holds compilations, whose tracks' artists are words of the artist field too.
+    expect(withTrackArtists).toBeGreaterThan(10);
   });
 
   it("reads a search row from a record's head alone, the same row as from the whole record", () => {

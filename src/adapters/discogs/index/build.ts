@@ -12,7 +12,7 @@ import { InvalidInputError } from "../../../core/errors.js";
 import { type DumpProgress, readRecordChunks } from "../dump/index.js";
 import type { WorkerInput, WorkerMessage, WorkerRequest } from "./build-worker.js";
 import { type Codec, createCodec, trainDictionary, unpackRelease } from "./codec.js";
-import { docFields, INDEXED_FIELDS, type Json } from "./fields.js";
+import { INDEXED_FIELDS, indexFields, type Json } from "./fields.js";
 import {
   addHygiene,
   type Hygiene,
@@ -264,7 +264,9 @@ function writers(db: Db, codec: Codec) {
         | undefined;
       if (old) {
         const oldDoc = docId(r.id, old.is_main === 1, old.quality);
-        const words = docFields(unpackRelease(r.id, old.master_id, codec.decode(old.body, old.tail))).fields;
+        const words = indexFields(
+          unpackRelease(r.id, old.master_id, codec.decode(old.body, old.tail)),
+        ).fields;
         dropDoc.run(oldDoc, ...INDEXED_FIELDS.map((name) => [...words[name]].join(" ")));
         // Its idents are in the load table during a build; in idents only in a partial index an earlier
         // version wrote (same schema), which this DELETE, on an otherwise empty table, still serves.

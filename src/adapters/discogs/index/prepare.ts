@@ -6,7 +6,7 @@
 import { InvalidInputError } from "../../../core/errors.js";
 import { type DumpKind, type DumpProgress, importChunk, importDump } from "../dump/index.js";
 import { headEndOf, packMaster, packRelease } from "./codec.js";
-import { docFields, INDEXED_FIELDS, type Json, tokens, youtubeId } from "./fields.js";
+import { INDEXED_FIELDS, indexFields, type Json, youtubeId } from "./fields.js";
 import { DOC_ID_SPAN, docId, hash31, QUALITY_RANK, wordBits } from "./schema.js";
 import { type IndexSubset, subsetFilter } from "./subset.js";
 
@@ -60,20 +60,12 @@ function videoIds(record: Json): string[] {
   return [...out];
 }
 
-/** The words of a release's own artists, names and ANVs (not its tracks' artists). */
-function releaseArtistWords(r: Json): string[] {
-  const artists = (r.artists as { name?: string; anv?: string }[] | undefined) ?? [];
-  return [
-    ...new Set(artists.flatMap((a) => tokens(`${(a.name ?? "").replace(/\s*\(\d+\)$/, "")} ${a.anv ?? ""}`))),
-  ];
-}
-
 /** A release body (API shape) as rows; null for an id the index cannot key (0, or DOC_ID_SPAN and past). */
 export function prepareRelease(r: Json, isMain: boolean): PreparedRelease | null {
   const id = Number(r.id);
   if (!Number.isInteger(id) || id <= 0 || id >= DOC_ID_SPAN) return null;
   const quality = QUALITY_RANK[String(r.data_quality ?? "")] ?? 1;
-  const f = docFields(r);
+  const f = indexFields(r);
   const packedTuple = packRelease(r);
   const packed = JSON.stringify(packedTuple);
   return {
@@ -84,7 +76,7 @@ export function prepareRelease(r: Json, isMain: boolean): PreparedRelease | null
     quality,
     doc: docId(id, isMain, quality),
     titleKey: hash31(f.titleTokens),
-    artistBits: wordBits(releaseArtistWords(r)),
+    artistBits: wordBits(f.ownArtistWords),
     titleBits: wordBits([...f.fields.release_title]),
     packed,
     headEnd: headEndOf(packedTuple, packed),
