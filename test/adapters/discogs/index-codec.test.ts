@@ -33,7 +33,7 @@ import {
   wordBit,
   wordBits,
 } from "../../../src/adapters/discogs/index/schema.js";
-import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
+import { openIndexSource, TwoGenerationCache } from "../../../src/adapters/discogs/index/source.js";
 import { RawRelease, type RawSearchResult } from "../../../src/adapters/discogs/types.js";
 import { DUMP_DIR } from "../../helpers.js";
 
@@ -375,5 +375,25 @@ describe("index build, corrections and threads", () => {
       index.dispose();
       fresh.dispose();
     }
+  });
+});
+
+describe("the search rows' cache", () => {
+  it("keeps what was used lately, within its size, and drops what was not", () => {
+    const cache = new TwoGenerationCache<number | null>(10);
+    for (let i = 0; i < 5; i++) cache.set(`k${i}`, i);
+    // Five filled the young generation: it is now the old one, still read.
+    expect(cache.get("k0")).toBe(0);
+    cache.set("none", null);
+    expect(cache.get("none")).toBeNull();
+    for (let i = 5; i < 20; i++) cache.set(`k${i}`, i);
+    // k0 was used lately, but not since fifteen others came: gone, as are the other early ones.
+    expect(cache.get("k0")).toBeUndefined();
+    expect(cache.get("k3")).toBeUndefined();
+    expect(cache.get("k19")).toBe(19);
+    let kept = 0;
+    for (let i = 0; i < 20; i++) if (cache.get(`k${i}`) !== undefined) kept++;
+    expect(kept).toBeLessThanOrEqual(10);
+    expect(kept).toBeGreaterThanOrEqual(5);
   });
 });
