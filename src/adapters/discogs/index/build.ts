@@ -15,6 +15,7 @@ import { type Codec, createCodec, trainDictionary, unpackRelease } from "./codec
 import { INDEXED_FIELDS, indexFields, type Json } from "./fields.js";
 import {
   addHygiene,
+  checkKind,
   type Hygiene,
   type PreparedBatch,
   type PreparedChunk,
@@ -377,10 +378,7 @@ async function* parallelBatches(job: PrepareJob, hygiene: Hygiene): AsyncGenerat
         return;
       }
       const run = next.value;
-      if (run.kind !== job.phase)
-        throw new InvalidInputError(`index: "${job.path}" is a ${run.kind} dump, expected ${job.phase}`, {
-          field: job.phase,
-        });
+      checkKind(job, run.kind);
       readAt.set(sent, run.bytesRead);
       slot.inFlight++;
       // The run's bytes move to the thread (transferred, not copied).

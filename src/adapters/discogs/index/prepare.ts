@@ -4,7 +4,7 @@
  * and inserts.
  */
 import { InvalidInputError } from "../../../core/errors.js";
-import { type DumpKind, type DumpProgress, importChunk, importDump } from "../dump/index.js";
+import { type DumpKind, type DumpProgress, type DumpRecord, importChunk, importDump } from "../dump/index.js";
 import { headEndOf, packMaster, packRelease } from "./codec.js";
 import { INDEXED_FIELDS, indexFields, type Json, youtubeId } from "./fields.js";
 import { DOC_ID_SPAN, docId, hash31, QUALITY_RANK, wordBits } from "./schema.js";
@@ -120,6 +120,39 @@ export function addHygiene(into: Hygiene, from: Partial<Hygiene>): void {
   into.repaired += from.repaired ?? 0;
 }
 
+/** A dump file of the kind the job reads, or an error that says which it is. */
+export function checkKind(job: PrepareJob, kind: DumpKind): void {
+  if (kind !== job.phase)
+    throw new InvalidInputError(`index: "${job.path}" is a ${kind} dump, expected ${job.phase}`, {
+      field: job.phase,
+    });
+}
+
+/**
+ * One record's rows, added to `into`: a release's date, and its row when the subset keeps it (a release
+ * the index cannot key is counted as skipped); a master's row. Says which row was added, if any.
+ */
+function prepareRecord(
+  rec: DumpRecord,
+  keep: ((r: Json) => boolean) | null,
+  hygiene: Hygiene,
+  into: Pick<PreparedBatch, "masters" | "releases" | "dates">,
+): "release" | "master" | null {
+  if (rec.kind !== "releases") {
+    into.masters.push(prepareMaster(rec.data));
+    return "master";
+  }
+  into.dates.push(String(rec.data.released ?? ""));
+  if (keep && !keep(rec.data)) return null;
+  const row = prepareRelease(rec.data, rec.isMainRelease);
+  if (!row) {
+    hygiene.skipped++;
+    return null;
+  }
+  into.releases.push(row);
+  return "release";
+}
+
 /** The rows of one run of a dump's records (dump `readRecordChunks`), and where each sits in the run. */
 export interface PreparedChunk {
   /** Records of the run (a record that could not be read is not one, as for prepareDump). */
@@ -156,19 +189,9 @@ export function prepareChunk(
   const records = importChunk(kind, bytes, progress);
   out.records = records.length;
   records.forEach((rec, i) => {
-    if (rec.kind === "releases") {
-      out.dates.push(String(rec.data.released ?? ""));
-      if (keep && !keep(rec.data)) return;
-      const row = prepareRelease(rec.data, rec.isMainRelease);
-      if (!row) hygiene.skipped++;
-      else {
-        out.releases.push(row);
-        out.releaseAt.push(i);
-      }
-    } else {
-      out.masters.push(prepareMaster(rec.data));
-      out.masterAt.push(i);
-    }
+    const added = prepareRecord(rec, keep, hygiene, out);
+    if (added === "release") out.releaseAt.push(i);
+    else if (added === "master") out.masterAt.push(i);
   });
   addHygiene(hygiene, progress);
   return out;
@@ -199,20 +222,10 @@ export async function* prepareDump(job: PrepareJob, hygiene: Hygiene): AsyncGene
     return out;
   };
   for await (const rec of importDump(job.path, progress)) {
-    if (rec.kind !== job.phase)
-      throw new InvalidInputError(`index: "${job.path}" is a ${rec.kind} dump, expected ${job.phase}`, {
-        field: job.phase,
-      });
+    checkKind(job, rec.kind);
     count++;
     if (count <= job.done) continue;
-    if (rec.kind === "releases") {
-      batch.dates.push(String(rec.data.released ?? ""));
-      if (!keep || keep(rec.data)) {
-        const row = prepareRelease(rec.data, rec.isMainRelease);
-        if (row) batch.releases.push(row);
-        else hygiene.skipped++;
-      }
-    } else batch.masters.push(prepareMaster(rec.data));
+    prepareRecord(rec, keep, hygiene, batch);
     if (batch.masters.length + batch.dates.length >= job.batchSize) yield flush();
   }
   addHygiene(hygiene, progress);
