@@ -223,12 +223,23 @@ function recordParser(progress?: DumpProgress) {
 const rootError = (name: string) =>
   new Error(`root element <${name}> is not one of ${Object.keys(DUMP_KINDS).join(", ")}`);
 
+/**
+ * A dump file's bytes, unzipped when `.gz`; the file's bytes read so far go to `progress`. Sizes of
+ * the reads and of gunzip's output chunks are node's defaults unless given.
+ */
+function dumpBytes(path: string, progress?: DumpProgress, sizes: { read?: number; gunzip?: number } = {}) {
+  const input = createReadStream(path, sizes.read ? { highWaterMark: sizes.read } : {});
+  if (progress) input.on("data", (chunk) => (progress.bytesRead += chunk.length));
+  const stream = path.endsWith(".gz")
+    ? input.pipe(createGunzip(sizes.gunzip ? { chunkSize: sizes.gunzip } : {}))
+    : input;
+  input.on("error", (err) => stream.destroy(err));
+  return stream;
+}
+
 /** A dump file's text, unzipped when `.gz`, decoded and guarded (createTextGuard), chunk by chunk. */
 function dumpText(path: string, progress?: DumpProgress) {
-  const input = createReadStream(path);
-  if (progress) input.on("data", (chunk) => (progress.bytesRead += chunk.length));
-  const stream = path.endsWith(".gz") ? input.pipe(createGunzip()) : input;
-  input.on("error", (err) => stream.destroy(err));
+  const stream = dumpBytes(path, progress);
   // Decode as a stream, so a character split across two chunks stays whole.
   stream.setEncoding("utf8");
   const guard = createTextGuard(progress);
@@ -294,10 +305,7 @@ export async function* readRecordChunks(
   progress: DumpProgress,
   chunkBytes = 96 * 1024,
 ): AsyncGenerator<RecordChunk> {
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
-  input.on("data", (chunk) => (progress.bytesRead += chunk.length));
-  const stream = path.endsWith(".gz") ? input.pipe(createGunzip({ chunkSize: 64 * 1024 })) : input;
-  input.on("error", (err) => stream.destroy(err));
+  const stream = dumpBytes(path, progress, { read: 256 * 1024, gunzip: 64 * 1024 });
   let kind: DumpKind | undefined;
   let close = Buffer.alloc(0);
   let head: Buffer | null = Buffer.alloc(0);
