@@ -105,8 +105,15 @@ const HIT_CACHE = 20_000;
  * Reads map the file instead of copying pages (SQLite caps this at 2 GiB), and keep 32 MiB of pages:
  * a common name's candidates are a thousand row lookups spread over the file, and the first search of
  * a connection would otherwise read each from disk through a 2 MiB cache.
+ *
+ * The connection keeps its shared lock (EXCLUSIVE locking mode; a read-only connection takes no more
+ * than a shared lock, so other readers are not kept out). Otherwise every statement outside a
+ * transaction takes the lock, checks the file's change counter and looks for a hot journal, and
+ * drops its page cache if the file changed: 11–13 µs a statement, against 2 µs for a row looked up
+ * by id, and a search's page runs 50 to 150 of them. Nothing writes an index in place (a build or
+ * an update writes a new file and renames it), so the lock keeps nobody waiting.
  */
-const READ_PRAGMAS = ["mmap_size = 2147418112", "cache_size = -32768"];
+const READ_PRAGMAS = ["mmap_size = 2147418112", "cache_size = -32768", "locking_mode = EXCLUSIVE"];
 
 /** One candidate as SQL gives it: ids and the ranking facts, plus the words scoring reads when asked. */
 type CandidateRow = {
