@@ -1,9 +1,16 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { type BuildProgress, buildIndex } from "../../../src/adapters/discogs/index/build.js";
-import { dumpDateOf } from "../../../src/adapters/discogs/index/schema.js";
+import { type BuildProgress, buildIndex, readMeta } from "../../../src/adapters/discogs/index/build.js";
+import {
+  COMMON_WORD_FLOOR,
+  commonWordLeast,
+  commonWords,
+  dumpDateOf,
+  narrowingTerms,
+} from "../../../src/adapters/discogs/index/schema.js";
 import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
 import { runCli } from "../../../src/cli/program.js";
 import { InvalidInputError } from "../../../src/core/errors.js";
@@ -87,6 +94,56 @@ describe("index build", () => {
       buildIndex({ releases: join(DIR, "nope.xml.gz"), out: join(DIR, "y.sqlite") }),
     ).rejects.toBeInstanceOf(InvalidInputError);
     expect(() => openIndexSource(join(DIR, "nope.sqlite"))).toThrow(/no index at/);
+  });
+
+  it("counts the common words, and a search requires none of them when rarer words narrow it", async () => {
+    const out = join(DIR, "common.sqlite");
+    await buildIndex({ releases: RELEASES, out, batchSize: 500 });
+    const db = new Database(out);
+    // 810 releases: no word reaches the floor, so every word of a search counts.
+    expect(readMeta(db).common_words).toBe("{}");
+    const counted = commonWords(db, 40);
+    expect(counted.the).toBeGreaterThan(300);
+    expect(Object.keys(counted)).toContain("love");
+    const matching = db.prepare("SELECT count(*) AS n FROM docs WHERE docs MATCH ?");
+    for (const [word, n] of Object.entries(counted)) {
+      expect(n).toBeGreaterThanOrEqual(40);
+      expect((matching.get(`"${word}"`) as { n: number }).n).toBe(n);
+    }
+    // Every word counts: release 53 (Mateo & Matos) holds no "love".
+    const before = openIndexSource(out);
+    expect((await before.search({ q: "mateo matos love" })).map((h) => h.id)).not.toContain(53);
+    before.dispose();
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'common_words'").run(JSON.stringify(counted));
+    db.close();
+    const after = openIndexSource(out);
+    // "love" is common: the two rarer words narrow the search, and it finds the release first.
+    const hits = await after.search({ q: "mateo matos love" });
+    expect(hits.slice(0, 2).map((h) => `${h.kind} ${h.id}`)).toEqual(["master 324986", "release 53"]);
+    // Two words are kept at least: with one rare word, the common one is still required.
+    expect((await after.search({ q: "mateo love" })).map((h) => h.id)).not.toContain(53);
+    after.dispose();
+  });
+
+  it("keeps the rare words of a search, and the rarest common ones up to two", () => {
+    const common = new Map([
+      ["the", 900],
+      ["love", 300],
+      ["mix", 500],
+    ]);
+    const terms = (...words: string[]) => words.map((word) => ({ word }));
+    const words = (t: { word: string }[]) => t.map((x) => x.word);
+    expect(words(narrowingTerms(terms("the", "beatles", "love", "me", "do"), common))).toEqual([
+      "beatles",
+      "me",
+      "do",
+    ]);
+    expect(words(narrowingTerms(terms("the", "beatles", "love"), common))).toEqual(["beatles", "love"]);
+    expect(words(narrowingTerms(terms("the", "mix", "love"), common))).toEqual(["mix", "love"]);
+    expect(words(narrowingTerms(terms("the"), common))).toEqual(["the"]);
+    expect(narrowingTerms([], common)).toEqual([]);
+    expect(commonWordLeast(810)).toBe(COMMON_WORD_FLOOR);
+    expect(commonWordLeast(19_400_000)).toBe(194_000);
   });
 
   it("reads the dump's date from its name", () => {

@@ -29,6 +29,8 @@ import {
 import {
   CREATE_INDEXES,
   CREATE_TABLES,
+  commonWordLeast,
+  commonWords,
   docId,
   dumpDateOf,
   IDENT_KIND,
@@ -554,6 +556,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
     db.exec(CREATE_INDEXES);
     if (isSubset(options.subset)) pruneMasters(db);
     db.exec("INSERT INTO docs (docs) VALUES ('optimize')");
+    const common = commonWords(db, commonWordLeast(releases + (options.extraReleases?.length ?? 0)));
     const masters = (db.prepare("SELECT COUNT(*) n FROM masters").get() as { n: number }).n;
     const named = dumpDateOf(options.releases);
     const dumpDateSource: DumpDateSource = options.dumpDate ? "given" : named ? "file name" : "records";
@@ -562,6 +565,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       dump_date_source: dumpDateSource,
       records_read: String(recordsRead),
       ...(isSubset(options.subset) ? { subset: JSON.stringify(options.subset) } : {}),
+      common_words: JSON.stringify(common),
       complete: "1",
       releases: String(releases + (options.extraReleases?.length ?? 0)),
       masters: String(masters),

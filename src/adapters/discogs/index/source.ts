@@ -1,7 +1,8 @@
 /**
  * The release source over the offline index: track and album candidates by the same ladder as the API
- * (../ladder.ts) over a fielded search with Discogs' semantics (FTS5 matches every word in its field and
- * yields the best prior first; the few facts that tell matches apart are ranked here), releases and
+ * (../ladder.ts) over a fielded search with Discogs' semantics (FTS5 matches every word in its field, but
+ * for the index's common words when rarer ones narrow the search, and yields the best prior first; the
+ * few facts that tell matches apart are ranked here), releases and
  * masters by id, master versions, and YouTube video ids. Records are unpacked (codec.ts) into the API's
  * shape and go through the API's converters, so both sources answer alike.
  */
@@ -30,6 +31,7 @@ import {
   hash31,
   IDENT_KIND,
   INDEX_SCHEMA_VERSION,
+  narrowingTerms,
   releaseOfDoc,
   videoKey,
   wordBit,
@@ -142,13 +144,22 @@ const PARAM_COLUMNS: Record<string, string> = {
 /** Field parameters the offline index does not search by: an error says so, rather than ignoring them. */
 const UNSEARCHABLE = ["country", "format"] as const;
 
-/** The FTS5 expression for the field parameters and `q`; null when none was given. Every word counts. */
-function ftsExpression(get: ParamReader, qColumns: readonly string[] = INDEX_Q_FIELDS): string | null {
-  const terms: string[] = [];
+/**
+ * The FTS5 expression for the field parameters and `q`; null when none was given. Every word counts,
+ * but for the index's common words when rarer ones narrow the search (schema.ts `narrowingTerms`).
+ */
+function ftsExpression(
+  get: ParamReader,
+  common: ReadonlyMap<string, number>,
+  qColumns: readonly string[] = INDEX_Q_FIELDS,
+): string | null {
+  const terms: { word: string; text: string }[] = [];
   for (const [name, column] of Object.entries(PARAM_COLUMNS))
-    for (const t of tokens(get(name) ?? "")) terms.push(`${column} : "${t}"`);
-  for (const t of tokens(get("q") ?? "")) terms.push(`{${qColumns.join(" ")}} : "${t}"`);
-  return terms.length > 0 ? terms.join(" AND ") : null;
+    for (const word of tokens(get(name) ?? "")) terms.push({ word, text: `${column} : "${word}"` });
+  for (const word of tokens(get("q") ?? ""))
+    terms.push({ word, text: `{${qColumns.join(" ")}} : "${word}"` });
+  const kept = narrowingTerms(terms, common);
+  return kept.length > 0 ? kept.map((t) => t.text).join(" AND ") : null;
 }
 
 /**
@@ -205,6 +216,8 @@ export function openIndexSource(path: string): IndexSource {
 
 function createIndexSource(db: Database.Database, path: string, meta: Record<string, string>): IndexSource {
   const codec = createCodec(Buffer.from(meta.dictionary ?? "", "base64"));
+  // An index built before the common words were counted has none: every word then counts.
+  const common = new Map(Object.entries(JSON.parse(meta.common_words ?? "{}") as Record<string, number>));
   const statements = new Map<string, Database.Statement>();
   /** One prepared statement per shape of candidate query. */
   const candidateQuery = (limit: number, words: boolean, fts: boolean, docs: boolean, year: boolean) => {
@@ -298,7 +311,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   const master = (id: number): Json | null => masterOf(id)?.body ?? null;
 
   const candidates = (get: ParamReader, words: boolean): CandidateRow[] => {
-    const expr = ftsExpression(get);
+    const expr = ftsExpression(get, common);
     let docs: number[] | null = null;
     for (const kind of ["catno", "barcode"] as const) {
       const want = compact(get(kind) ?? "");
@@ -326,7 +339,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     if (!q || rows.length < limit || tokens(get("q")!).length === 0) return rows;
     // A common name: its strongest matches may lie past the first by prior; they are read apart.
     const seen = new Set(rows.map((r) => r.id));
-    return [...rows, ...read(ftsExpression(get, STRONG_COLUMNS)).filter((r) => !seen.has(r.id))];
+    return [...rows, ...read(ftsExpression(get, common, STRONG_COLUMNS)).filter((r) => !seen.has(r.id))];
   };
 
   let searched = 0;
