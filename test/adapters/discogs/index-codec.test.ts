@@ -9,6 +9,7 @@ import { importDump } from "../../../src/adapters/discogs/dump/index.js";
 import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
 import {
   createCodec,
+  headBytes,
   headEndOf,
   packMaster,
   packRelease,
@@ -151,6 +152,41 @@ describe("index record codec", () => {
     expect(split).toBeGreaterThan(sample.length / 20);
     expect(split).toBeLessThan(sample.length / 4);
     expect(parts / whole).toBeLessThan(1.07);
+  });
+
+  it("reads a whole record's head alone, and all of it when the head needs more", () => {
+    const codec = createCodec(Buffer.alloc(0));
+    const body: Json = {
+      id: 9,
+      title: 'Tricky, "quoted" [title] {x}',
+      artists: [{ id: 1, name: "A, B", anv: "", join: "," }],
+      year: 2001,
+      released: "2001-02-03",
+      country: "UK",
+      labels: [{ name: "L]", catno: "C,1" }],
+      formats: [{ name: "Vinyl", qty: "1", descriptions: ['12"'] }],
+      genres: ["Electronic"],
+      styles: ["House"],
+      tracklist: [{ position: "A", title: "One, two", duration: "5:00" }],
+    };
+    const json = JSON.stringify(packRelease(body));
+    const bytes = Buffer.from(json);
+    const end = headBytes(bytes);
+    // The head is the first nine fields; their strings' commas and brackets do not count.
+    expect(JSON.parse(`${json.slice(0, end)}]`)).toEqual(packRelease(body).slice(0, 9));
+    const record = codec.encodeRecord(json, 0);
+    expect(record.tail).toBeNull();
+    expect(codec.decodeHead(record.body, false)).toHaveLength(9);
+    expect(unpackReleaseHead(9, null, codec.decodeHead(record.body, false))).toEqual(
+      unpackReleaseHead(9, null, codec.decode(record.body)),
+    );
+    // Community counts (an API body's) are in the head: such a record is read whole.
+    const counted = JSON.stringify(packRelease({ ...body, community: { have: 5, want: 2 } }));
+    expect(headBytes(Buffer.from(counted))).toBe(0);
+    const head = unpackReleaseHead(9, null, codec.decodeHead(codec.encodeRecord(counted, 0).body, false));
+    expect(head.community).toEqual({ have: 5, want: 2 });
+    // A short record (no tracklist and nothing after) has no head of its own.
+    expect(headBytes(Buffer.from(JSON.stringify(["t", [], 0])))).toBe(0);
   });
 
   it("builds a search hit from a body, the hit the API's row for it converts to", () => {

@@ -297,15 +297,16 @@ export function createCodec(dictionary: Buffer): Codec {
     const frame = compressor.compress(Buffer.from(text));
     return frame.subarray(ZSTD_MAGIC.length);
   };
-  const decompress = (blob: Buffer): string => {
+  const inflate = (blob: Buffer): Buffer => {
     try {
-      return decompressor.decompress(Buffer.concat([ZSTD_MAGIC, blob])).toString("utf8");
+      return decompressor.decompress(Buffer.concat([ZSTD_MAGIC, blob]));
     } catch (err) {
       throw new Error(
         `index: a stored record does not decompress (${err instanceof Error ? err.message : String(err)})`,
       );
     }
   };
+  const decompress = (blob: Buffer): string => inflate(blob).toString("utf8");
   return {
     dictionary,
     encode: (p) => compress(JSON.stringify(p)),
@@ -319,10 +320,39 @@ export function createCodec(dictionary: Buffer): Codec {
       return JSON.parse(tail ? head + decompress(tail) : head) as Packed;
     },
     decodeHead(blob, split) {
-      const text = decompress(blob);
-      return JSON.parse(split ? `${text}]` : text) as Packed;
+      const bytes = inflate(blob);
+      if (split) return JSON.parse(`${bytes.toString("utf8")}]`) as Packed;
+      // A whole record: its head alone is decoded and parsed (a short tracklist is half the text).
+      const end = headBytes(bytes);
+      return JSON.parse(end > 0 ? `${bytes.toString("utf8", 0, end)}]` : bytes.toString("utf8")) as Packed;
     },
   };
+}
+
+/**
+ * Where a serialized release's first HEAD_FIELDS fields end (the offset of the comma after them), or 0
+ * when the head is the whole record: fewer fields, or community counts (COMMUNITY_FIELD), which the
+ * head carries. Scans the UTF-8 bytes: JSON's structural characters are ASCII, and no byte of a
+ * multi-byte character is.
+ */
+export function headBytes(bytes: Uint8Array): number {
+  let depth = 0;
+  let fields = 0;
+  let end = 0;
+  for (let i = 1; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 0x22) {
+      // A string: skip to its closing quote, past escapes.
+      for (i++; i < bytes.length && bytes[i] !== 0x22; i++) if (bytes[i] === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x2c && depth === 0) {
+      fields++;
+      if (fields === HEAD_FIELDS) end = i;
+      if (fields === COMMUNITY_FIELD) return 0;
+    }
+  }
+  return end;
 }
 
 /**
