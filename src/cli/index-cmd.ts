@@ -245,6 +245,11 @@ export async function runIndexInfo(file: string | undefined, io: CliIo): Promise
         `tracks:    ${info.tracks.toLocaleString("en")}`,
         `videos:    ${info.videos.toLocaleString("en")}`,
         `subset:    ${info.subset ?? "none (the whole dump)"}`,
+        `words:     ${
+          info.commonWords > 0
+            ? `${info.commonWords.toLocaleString("en")} common ones, which a search requires only when it has fewer than two rarer words`
+            : "every word of a search is required (no word is common in an index this size)"
+        }`,
         `size:      ${mib(info.bytes)} (${Math.round(info.bytes / Math.max(1, info.releases)).toLocaleString("en")} bytes per release)`,
         `schema:    version ${info.schemaVersion}`,
       ].join("\n")}\n`,

@@ -112,11 +112,13 @@ describe("index build", () => {
     }
     // Every word counts: release 53 (Mateo & Matos) holds no "love".
     const before = openIndexSource(out);
+    expect(before.info().commonWords).toBe(0);
     expect((await before.search({ q: "mateo matos love" })).map((h) => h.id)).not.toContain(53);
     before.dispose();
     db.prepare("UPDATE meta SET value = ? WHERE key = 'common_words'").run(JSON.stringify(counted));
     db.close();
     const after = openIndexSource(out);
+    expect(after.info().commonWords).toBe(Object.keys(counted).length);
     // "love" is common: the two rarer words narrow the search, and it finds the release first.
     const hits = await after.search({ q: "mateo matos love" });
     expect(hits.slice(0, 2).map((h) => `${h.kind} ${h.id}`)).toEqual(["master 324986", "release 53"]);

@@ -214,6 +214,7 @@ describe("discmeta index build with a subset, and info", () => {
     expect(i.out()).toMatch(/from its newest record: the dump is at least this new/);
     expect(i.out()).toMatch(/bytes per release/);
     expect(i.out()).toMatch(/schema:\s+version \d+/);
+    expect(i.out()).toMatch(/words:\s+every word of a search is required/);
   });
 
   it("keeps the artists a music folder names", async () => {

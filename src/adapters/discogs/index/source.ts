@@ -56,6 +56,8 @@ export interface IndexInfo {
   masters: number;
   tracks: number;
   videos: number;
+  /** Words held by so many releases that a search does not require them (schema.ts `narrowingTerms`). */
+  commonWords: number;
   bytes: number;
 }
 
@@ -464,6 +466,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
         masters: Number(meta.masters ?? 0),
         tracks: Number(meta.tracks ?? 0),
         videos: Number(meta.release_videos ?? 0),
+        commonWords: common.size,
         bytes: statSync(path).size,
       };
     },
