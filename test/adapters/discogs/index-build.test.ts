@@ -3,11 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { type BuildProgress, buildIndex, readMeta } from "../../../src/adapters/discogs/index/build.js";
+import {
+  type BuildProgress,
+  buildIndex,
+  commonWords,
+  readMeta,
+} from "../../../src/adapters/discogs/index/build.js";
 import {
   COMMON_WORD_FLOOR,
   commonWordLeast,
-  commonWords,
   dumpDateOf,
   narrowingTerms,
 } from "../../../src/adapters/discogs/index/schema.js";

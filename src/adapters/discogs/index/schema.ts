@@ -4,7 +4,6 @@
  * that keeps no copy of the text and no word positions; what scoring reads back (which words the
  * release's artists and title hold, and its exact title) is kept beside the release as three integers.
  */
-import type Database from "better-sqlite3";
 import { INDEXED_FIELDS } from "./fields.js";
 
 /** Bumped whenever the layout changes; an index of another version is rebuilt, never misread. */
@@ -136,22 +135,6 @@ export const COMMON_WORD_FLOOR = 5000;
 /** How many releases make a word common in an index of this many. */
 export const commonWordLeast = (releases: number): number =>
   Math.max(COMMON_WORD_FLOOR, Math.ceil(releases * COMMON_WORD_SHARE));
-
-/**
- * The words of a finished index held by `least` releases or more, and how many hold each, from FTS5's own vocabulary
- * (one pass over the index: about 1.4 s a million releases). Kept in meta (`common_words`).
- */
-export function commonWords(db: Database.Database, least: number): Record<string, number> {
-  db.exec("CREATE VIRTUAL TABLE temp.docs_vocab USING fts5vocab(main, docs, row)");
-  try {
-    const rows = db
-      .prepare("SELECT term, doc FROM temp.docs_vocab WHERE doc >= ? ORDER BY doc DESC, term")
-      .all(least) as { term: string; doc: number }[];
-    return Object.fromEntries(rows.map((r) => [r.term, r.doc]));
-  } finally {
-    db.exec("DROP TABLE temp.docs_vocab");
-  }
-}
 
 /** Words a search keeps in its FTS5 expression, at least (the rarest of the common ones, when needed). */
 export const NARROWING_WORDS = 2;
