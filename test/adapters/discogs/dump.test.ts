@@ -10,6 +10,7 @@ import {
   importDump,
   readRecordChunks,
 } from "../../../src/adapters/discogs/dump/index.js";
+import { createTextGuard } from "../../../src/adapters/discogs/dump/xml-records.js";
 import { RawMaster, RawRelease } from "../../../src/adapters/discogs/types.js";
 import { InvalidInputError } from "../../../src/core/errors.js";
 import { apiSample, DUMP_DIR } from "../../helpers.js";
@@ -299,4 +300,36 @@ describe("dump runs for parsing threads", () => {
     expect(progress.truncated).toBe(2);
     expect(peak).toBeLessThan(150 * 1024 * 1024);
   }, 120_000);
+});
+
+describe("text guard", () => {
+  // Runs of text at, under and past MAX_TEXT (4096), tags, entities and multi-byte characters.
+  const text = [
+    "<a>",
+    "x".repeat(4096),
+    "</a><b k='v'>",
+    "é".repeat(4091),
+    "&amp;",
+    "</b><c>",
+    "y".repeat(5000),
+    "&amp;z</c><d/>",
+    "w".repeat(100),
+    "</d>",
+  ].join("");
+
+  it("gives the same text, and counts the same cuts, whatever the pieces it is fed in", () => {
+    const whole: DumpProgress = { bytesRead: 0 };
+    const once = createTextGuard(whole)(text);
+    expect(whole.truncated).toBe(1);
+    expect(once).toContain(`<a>${"x".repeat(4096)}</a>`);
+    expect(once).toContain(`<c>${"y".repeat(4096)}</c>`);
+    for (const size of [1, 7, 1000, 4096, 16 * 1024]) {
+      const progress: DumpProgress = { bytesRead: 0 };
+      const guard = createTextGuard(progress);
+      let out = "";
+      for (let at = 0; at < text.length; at += size) out += guard(text.slice(at, at + size));
+      expect(out).toBe(once);
+      expect(progress.truncated).toBe(1);
+    }
+  });
 });
