@@ -19,12 +19,13 @@ import {
   type Hygiene,
   type PreparedBatch,
   type PreparedChunk,
-  type PreparedMaster,
-  type PreparedRelease,
   type PrepareJob,
   prepareDump,
   prepareRelease,
+  type StoredMaster,
+  type StoredRelease,
   sampleRecords,
+  storeRelease,
 } from "./prepare.js";
 import {
   CREATE_INDEXES,
@@ -277,7 +278,7 @@ function writers(db: Db, codec: Codec) {
   const video = db.prepare("INSERT INTO videos_load (video_id, owner) VALUES (?, ?)");
   const master = db.prepare("INSERT OR REPLACE INTO masters (id, body) VALUES (?, ?)");
   return {
-    release(r: PreparedRelease): void {
+    release(r: StoredRelease): void {
       const old = existing.get(r.id) as
         | { master_id: number | null; is_main: number; quality: number; body: Buffer; tail: Buffer | null }
         | undefined;
@@ -302,15 +303,14 @@ function writers(db: Db, codec: Codec) {
         r.artistBits,
         r.titleBits,
       );
-      const stored = codec.encodeRecord(r.packed, r.headEnd);
-      body.run(r.id, stored.body, stored.tail);
+      body.run(r.id, r.body, r.tail);
       doc.run(r.doc, ...r.fields);
       for (const c of r.catnos) ident.run(IDENT_KIND.catno, c, r.doc);
       for (const b of r.barcodes) ident.run(IDENT_KIND.barcode, b, r.doc);
       for (const v of r.videos) video.run(videoKey(v), r.id);
     },
-    master(m: PreparedMaster): void {
-      master.run(m.id, codec.encodeText(m.packed));
+    master(m: StoredMaster): void {
+      master.run(m.id, m.body);
       // A master's videos are keyed by its negated id, a release's by its id.
       for (const v of m.videos) video.run(videoKey(v), -m.id);
     },
@@ -333,8 +333,12 @@ function startWorker(input: WorkerInput): Worker {
 
 /** Parsing threads: one per core, at least two (the inserting thread waits on them), at most four. */
 const PARSE_THREADS = Math.min(4, Math.max(2, availableParallelism()));
-/** Runs of records handed to a parsing thread and not yet back, at most. */
-const IN_FLIGHT = 12;
+/**
+ * Runs of records handed to a parsing thread and not yet back, at most: enough (about 650 records a
+ * thread) to keep the parsing threads busy while this thread commits a batch of 2,000, when it hands
+ * out nothing. With 12, they ran dry during each commit (1.6 of two cores busy; 1.85 with 48).
+ */
+const IN_FLIGHT = 32;
 
 /**
  * The prepared batches of one file, parsed on PARSE_THREADS threads: this thread reads the file (gunzip
@@ -343,11 +347,15 @@ const IN_FLIGHT = 12;
  * `batchSize` records or more. Records up to `job.done` (committed by an earlier run) are dropped.
  * Leaving the loop early (an error, Ctrl-C) stops the threads.
  */
-async function* parallelBatches(job: PrepareJob, hygiene: Hygiene): AsyncGenerator<PreparedBatch> {
+async function* parallelBatches(
+  job: PrepareJob,
+  hygiene: Hygiene,
+  codec: Codec,
+): AsyncGenerator<PreparedBatch> {
   const progress: DumpProgress = { bytesRead: 0 };
   const runs = readRecordChunks(job.path, progress);
   const pool = Array.from({ length: PARSE_THREADS }, () => ({
-    worker: startWorker({ subset: job.subset }),
+    worker: startWorker({ subset: job.subset, dictionary: codec.dictionary }),
     inFlight: 0,
   }));
   const done = new Map<number, { chunk: PreparedChunk; bytesRead: number }>();
@@ -453,6 +461,7 @@ async function importFile(
   options: BuildIndexOptions,
   snapshot: () => Record<string, string>,
   hygiene: Hygiene,
+  codec: Codec,
 ): Promise<number> {
   const now = options.now ?? Date.now;
   const totalBytes = statSync(job.path).size;
@@ -480,7 +489,8 @@ async function importFile(
       etaSec,
     });
   };
-  const batches = options.threads === false ? prepareDump(job, hygiene) : parallelBatches(job, hygiene);
+  const batches =
+    options.threads === false ? prepareDump(job, hygiene, codec) : parallelBatches(job, hygiene, codec);
   for await (const batch of batches) {
     commit(batch);
     count = Math.max(count, batch.upTo);
@@ -521,14 +531,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       const writeMasters = (batch: PreparedBatch) => {
         for (const m of batch.masters) write.master(m);
       };
-      await importFile(db, job, writeMasters, options, () => ({}), hygiene);
+      await importFile(db, job, writeMasters, options, () => ({}), hygiene, codec);
     }
     const today = new Date(now()).toISOString().slice(0, 10);
     let tracks = resumed ? Number(meta.tracks ?? 0) : 0;
     let videos = resumed ? Number(meta.release_videos ?? 0) : 0;
     let kept = resumed ? Number(meta.kept ?? 0) : 0;
     let newest: string | null = resumed ? (meta.newest_record ?? null) : null;
-    const add = (r: PreparedRelease) => {
+    const add = (r: StoredRelease) => {
       write.release(r);
       tracks += r.tracks;
       videos += r.videos.length;
@@ -551,12 +561,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       kept: String(kept),
       ...(newest ? { newest_record: newest } : {}),
     });
-    const recordsRead = await importFile(db, job, writeReleases, options, snapshot, hygiene);
+    const recordsRead = await importFile(db, job, writeReleases, options, snapshot, hygiene, codec);
     const releases = kept;
     const extras = db.transaction((list: Json[]) => {
       for (const { _main_release, ...r } of list) {
         const row = prepareRelease(r, _main_release === true);
-        if (row) add(row);
+        if (row) add(storeRelease(row, codec));
       }
     });
     extras(options.extraReleases ?? []);
