@@ -1,7 +1,7 @@
 /**
- * A dump record turned into the rows the index stores: pure work (words, packing) that runs apart from
- * SQLite, so the build can do it on another thread (build-worker.ts) while the main thread compresses
- * and inserts.
+ * A dump record turned into the rows the index stores: work apart from SQLite (words, packing,
+ * compressing), so the build can do it on other threads (build-worker.ts) while the main thread
+ * inserts.
  */
 import { InvalidInputError } from "../../../core/errors.js";
 import { type DumpKind, type DumpProgress, type DumpRecord, importChunk, importDump } from "../dump/index.js";
@@ -22,7 +22,7 @@ export interface PreparedRelease {
   titleKey: number;
   artistBits: number;
   titleBits: number;
-  /** The packed record as JSON (codec.ts); compressed by the inserting thread. */
+  /** The packed record as JSON (codec.ts); compressed by storeRelease. */
   packed: string;
   /** Where the record is cut into head and tail (codec.ts `headEndOf`); 0: stored whole. */
   headEnd: number;
