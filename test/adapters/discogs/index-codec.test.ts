@@ -26,6 +26,7 @@ import {
   type Json,
   tokens,
 } from "../../../src/adapters/discogs/index/fields.js";
+import { gatherRecords, type PreparedChunk } from "../../../src/adapters/discogs/index/prepare.js";
 import { searchHitOf, searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
 import {
   docId,
@@ -349,6 +350,31 @@ describe("index build, corrections and threads", () => {
       a.dispose();
       b.dispose();
     }
+  });
+
+  it("gathers a run's compressed records into one buffer of their own, bytes unchanged", () => {
+    // Views of larger buffers, as zstd's output and Buffer's pool give them.
+    const pool = Buffer.from("xxheadAtailAheadBmasterCyy");
+    const release = (body: Buffer, tail: Buffer | null) =>
+      ({ id: 1, body, tail }) as unknown as PreparedChunk["releases"][number];
+    const chunk: PreparedChunk = {
+      records: 3,
+      releases: [release(pool.subarray(2, 7), pool.subarray(7, 12)), release(pool.subarray(12, 17), null)],
+      masters: [{ id: 2, body: pool.subarray(17, 24), videos: [] }],
+      releaseAt: [0, 1],
+      masterAt: [2],
+      dates: [],
+    };
+    const buffer = gatherRecords(chunk);
+    expect(buffer.byteLength).toBe(22);
+    const text = (b: Uint8Array | null) => (b ? Buffer.from(b).toString() : null);
+    expect(chunk.releases.map((r) => [text(r.body), text(r.tail)])).toEqual([
+      ["headA", "tailA"],
+      ["headB", null],
+    ]);
+    expect(text(chunk.masters[0]!.body)).toBe("masterC");
+    for (const view of [chunk.releases[0]!.body, chunk.releases[0]!.tail!, chunk.masters[0]!.body])
+      expect(view.buffer).toBe(buffer);
   });
 
   it("resumes on several threads a build one thread began, mid-run, to the same index", async () => {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { DumpKind } from "../dump/index.js";
 import { createCodec } from "./codec.js";
-import { type Hygiene, type PreparedChunk, prepareChunk } from "./prepare.js";
+import { gatherRecords, type Hygiene, type PreparedChunk, prepareChunk } from "./prepare.js";
 import type { IndexSubset } from "./subset.js";
 
 /** What a parsing thread is started with. */
@@ -28,31 +28,6 @@ export interface WorkerRequest {
 export type WorkerMessage =
   | { type: "chunk"; seq: number; chunk: PreparedChunk; hygiene: Hygiene }
   | { type: "error"; message: string; name: string; field?: string };
-
-/**
- * Moves a chunk's compressed records into one buffer of their own, so that they go back to the
- * inserting thread as one transfer: a record is a view of a larger buffer (zstd's output, or Buffer's
- * shared pool), which a message would otherwise copy whole for each.
- */
-export function gatherRecords(chunk: PreparedChunk): ArrayBuffer {
-  let size = 0;
-  for (const r of chunk.releases) size += r.body.length + (r.tail?.length ?? 0);
-  for (const m of chunk.masters) size += m.body.length;
-  const buffer = new ArrayBuffer(size);
-  let at = 0;
-  const move = (bytes: Uint8Array): Uint8Array => {
-    const view = new Uint8Array(buffer, at, bytes.length);
-    view.set(bytes);
-    at += bytes.length;
-    return view;
-  };
-  for (const r of chunk.releases) {
-    r.body = move(r.body);
-    if (r.tail) r.tail = move(r.tail);
-  }
-  for (const m of chunk.masters) m.body = move(m.body);
-  return buffer;
-}
 
 function run(port: NonNullable<typeof parentPort>, input: WorkerInput): void {
   const codec = createCodec(Buffer.from(input.dictionary));
