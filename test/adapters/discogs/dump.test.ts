@@ -317,6 +317,17 @@ describe("text guard", () => {
     "</d>",
   ].join("");
 
+  it("cuts a run inside an entity before the entity, when nothing after it in the piece ends it", () => {
+    // (The cut happens in the piece where the run passes MAX_TEXT; a half entity a piece before it has
+    // gone on already: the record then breaks and is skipped, as the file reader always did.)
+    const progress: DumpProgress = { bytesRead: 0 };
+    const out = createTextGuard(progress)(`<e>${"v".repeat(4094)}&amp</e><f>&amp;</f>`);
+    expect(out).toBe(`<e>${"v".repeat(4094)}</e><f>&amp;</f>`);
+    expect(progress.truncated).toBe(1);
+    // And with no ";" anywhere after it.
+    expect(createTextGuard()(`<e>${"v".repeat(4094)}&amp</e>`)).toBe(`<e>${"v".repeat(4094)}</e>`);
+  });
+
   it("gives the same text, and counts the same cuts, whatever the pieces it is fed in", () => {
     const whole: DumpProgress = { bytesRead: 0 };
     const once = createTextGuard(whole)(text);

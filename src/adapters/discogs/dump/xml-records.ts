@@ -47,35 +47,6 @@ export function createTextGuard(progress?: DumpProgress) {
   let inTag = false;
   let run = 0;
   let cut = false;
-  /**
-   * Whether every text run of the chunk fits (as in nearly every chunk of a real dump): then the chunk
-   * goes on as it is, the guard's state moved to its end, and nothing is copied.
-   */
-  const fits = (chunk: string): boolean => {
-    let tag = inTag;
-    let text = run;
-    let i = 0;
-    while (i < chunk.length) {
-      if (tag) {
-        const end = chunk.indexOf(">", i);
-        if (end < 0) break;
-        i = end + 1;
-        tag = false;
-        text = 0;
-        continue;
-      }
-      const open = chunk.indexOf("<", i);
-      const stop = open < 0 ? chunk.length : open;
-      text += stop - i;
-      if (text > MAX_TEXT) return false;
-      if (open < 0) break;
-      i = open;
-      tag = true;
-    }
-    inTag = tag;
-    run = text;
-    return true;
-  };
   return (input: string): string => {
     let chunk = input;
     if (FORBIDDEN.test(chunk)) {
@@ -85,17 +56,16 @@ export function createTextGuard(progress?: DumpProgress) {
       if (progress) progress.repaired = (progress.repaired ?? 0) + (before - chunk.length);
     }
     FORBIDDEN.lastIndex = 0;
-    if (!cut && fits(chunk)) return chunk;
+    // What is kept is copied only once something is dropped (from: the first character not yet in
+    // `out`): a chunk whose text runs all fit, as nearly every chunk of a real dump, goes on as it is.
     let out = "";
+    let from = 0;
+    let dropped = false;
     let i = 0;
     while (i < chunk.length) {
       if (inTag) {
         const end = chunk.indexOf(">", i);
-        if (end < 0) {
-          out += chunk.slice(i);
-          break;
-        }
-        out += chunk.slice(i, end + 1);
+        if (end < 0) break;
         i = end + 1;
         inTag = false;
         run = 0;
@@ -105,23 +75,27 @@ export function createTextGuard(progress?: DumpProgress) {
       const open = chunk.indexOf("<", i);
       const stop = open < 0 ? chunk.length : open;
       const room = MAX_TEXT - run;
-      if (!cut && stop - i <= room) {
-        out += chunk.slice(i, stop);
-        run += stop - i;
-      } else if (!cut) {
-        let kept = chunk.slice(i, i + room);
-        // Never leave half an entity ("&am") behind.
-        const amp = kept.lastIndexOf("&");
-        if (amp >= 0 && kept.indexOf(";", amp) < 0) kept = kept.slice(0, amp);
-        out += kept;
-        cut = true;
-        if (progress) progress.truncated = (progress.truncated ?? 0) + 1;
+      if (!cut && stop - i <= room) run += stop - i;
+      else {
+        let keep = 0;
+        if (!cut) {
+          keep = room;
+          // Never leave half an entity ("&am") behind.
+          const kept = chunk.slice(i, i + room);
+          const amp = kept.lastIndexOf("&");
+          if (amp >= 0 && kept.indexOf(";", amp) < 0) keep = amp;
+          cut = true;
+          if (progress) progress.truncated = (progress.truncated ?? 0) + 1;
+        }
+        out += chunk.slice(from, i + keep);
+        from = stop;
+        dropped = true;
       }
       if (open < 0) break;
       i = open;
       inTag = true;
     }
-    return out;
+    return dropped ? out + chunk.slice(from) : chunk;
   };
 }
 
