@@ -7,10 +7,8 @@
  * so a release answers as through the API, credit ids aside (null offline).
  */
 import { Compressor, Decompressor } from "zstd-napi";
-import type { SearchHit } from "../../../core/catalog.js";
-import { parseYear } from "../../../core/normalize.js";
 import { releaseUri } from "../dump/to-api.js";
-import { displayArtist, type Json } from "./fields.js";
+import type { Json } from "./fields.js";
 
 /**
  * The dictionary's size: the last 256 KB of the sample records' text. zstd digests a dictionary once
@@ -207,46 +205,6 @@ export function unpackReleaseHead(id: number, masterId: number | null, p: Packed
   if (community) body.community = { have: community[0], want: community[1] };
   if (masterId) body.master_id = masterId;
   return body;
-}
-
-/**
- * The search hit of a release read straight from its packed head: what rows.ts `searchHitOf` gives for
- * `unpackReleaseHead`'s body, without building that body (a common name's page reads fifty).
- */
-export function headHit(id: number, masterId: number | null, p: Packed): SearchHit {
-  const credits = at<Packed[]>(p, 1) ?? [];
-  const artists = credits.map((c) => ({
-    name: at<string>(c, 0) ?? "",
-    anv: at<string>(c, 1),
-    join: at<string>(c, 2),
-  }));
-  const joined = `${displayArtist(artists)} - ${at<string>(p, 0) ?? ""}`;
-  const cut = joined.indexOf(" - ");
-  const labels = at<Packed[]>(p, 5) ?? [];
-  const formats = new Set<string>();
-  for (const f of at<Packed[]>(p, 6) ?? []) {
-    formats.add(at<string>(f, 0) ?? "");
-    for (const d of at<string[]>(f, 2) ?? []) formats.add(d);
-  }
-  const year = at<number>(p, 2) ?? 0;
-  const community = at<[number, number]>(p, COMMUNITY_FIELD);
-  const catno = labels.length > 0 ? (at<string>(labels[0]!, 1) ?? "").trim() : "";
-  const country = (at<string>(p, 4) ?? "").trim();
-  return {
-    kind: "release",
-    id,
-    masterId: masterId && masterId > 0 ? masterId : null,
-    artist: joined.slice(0, cut),
-    title: joined.slice(cut + 3),
-    year: year ? (parseYear(String(year)) ?? null) : null,
-    country: country === "" ? null : country,
-    formats: [...formats],
-    labels: [...new Set(labels.map((l) => at<string>(l, 0) ?? ""))],
-    catno: catno === "" ? null : catno,
-    genres: at<string[]>(p, 7) ?? [],
-    styles: at<string[]>(p, 8) ?? [],
-    community: { have: community?.[0] ?? 0, want: community?.[1] ?? 0 },
-  };
 }
 
 /** A master body as its packed tuple: what `toMaster` reads. */

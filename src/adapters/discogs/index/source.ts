@@ -15,7 +15,7 @@ import { toMaster, toMasterVersions, toRelease } from "../convert.js";
 import { DiscogsNotFoundError } from "../errors.js";
 import { albumLadder, runLadder, type SearchParams, trackLadder } from "../ladder.js";
 import { RawMaster, RawMasterVersions, RawRelease } from "../types.js";
-import { createCodec, headHit, unpackMaster, unpackRelease, unpackReleaseHead } from "./codec.js";
+import { createCodec, unpackMaster, unpackRelease, unpackReleaseHead } from "./codec.js";
 import {
   compact,
   hasCriteria,
@@ -269,22 +269,19 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
    * The heads decoded during one search: a master's row is its main release's head, which is often a row
    * of the same page, so the page decodes it once.
    */
-  let heads: Map<number, { masterId: number | null; head: unknown[] } | null> | null = null;
-  /** What a search row reads of a release (packed, no tracklist), kept for the rest of the search. */
-  const packedHead = (id: number): { masterId: number | null; head: unknown[] } | null => {
+  let heads: Map<number, Json | null> | null = null;
+  /** What a search row reads of a release (no tracklist), kept for the rest of the search. */
+  const releaseHead = (id: number): Json | null => {
     const kept = heads?.get(id);
     if (kept !== undefined) return kept;
     const row = releaseHeadRow.get(id) as
       | { master_id: number | null; body: Buffer; split: number }
       | undefined;
-    const found = row ? { masterId: row.master_id, head: codec.decodeHead(row.body, row.split === 1) } : null;
-    heads?.set(id, found);
-    return found;
-  };
-  /** A release's head as an API-shaped body (what a master's row reads of its main release). */
-  const releaseHead = (id: number): Json | null => {
-    const found = packedHead(id);
-    return found ? unpackReleaseHead(id, found.masterId, found.head) : null;
+    const body = row
+      ? unpackReleaseHead(id, row.master_id, codec.decodeHead(row.body, row.split === 1))
+      : null;
+    heads?.set(id, body);
+    return body;
   };
   /**
    * The master's facts and its main release: the dump's <master> when it has one, else derived from its
@@ -405,8 +402,8 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   };
   // A search row reads no tracklist: the heads of the records do.
   const releaseHit = (id: number): SearchHit | null => {
-    const found = packedHead(id);
-    return found ? headHit(id, found.masterId, found.head) : null;
+    const body = releaseHead(id);
+    return body ? searchHitOf("release", id, body) : null;
   };
   const masterHit = (id: number): SearchHit | null => {
     const m = masterOf(id, true);
