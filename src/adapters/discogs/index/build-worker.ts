@@ -1,7 +1,8 @@
 /**
- * A parsing thread of the build: parses, prepares and compresses the runs of records (prepare.ts `prepareChunk`)
- * that the inserting thread reads from the dump and hands out, and posts back their rows. The inserting
- * thread keeps at most a few runs in flight per thread, so memory stays bounded whichever side is slower.
+ * A parsing thread of the build: parses, prepares and compresses the runs of records (prepare.ts
+ * `prepareChunk`) that the inserting thread reads from the dump and hands out, and posts back their
+ * rows. The inserting thread keeps a bounded number of runs in flight per thread (build.ts
+ * IN_FLIGHT), so memory stays bounded whichever side is slower.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { DumpKind } from "../dump/index.js";
