@@ -35,7 +35,8 @@ import {
   wordBit,
   wordBits,
 } from "../../../src/adapters/discogs/index/schema.js";
-import { openIndexSource, TwoGenerationCache } from "../../../src/adapters/discogs/index/source.js";
+import { openIndexSource } from "../../../src/adapters/discogs/index/source.js";
+import { TextRing } from "../../../src/adapters/discogs/index/text-ring.js";
 import { RawRelease, type RawSearchResult } from "../../../src/adapters/discogs/types.js";
 import { DUMP_DIR } from "../../helpers.js";
 
@@ -463,21 +464,70 @@ describe("index build, corrections and threads", () => {
 });
 
 describe("the search rows' cache", () => {
-  it("keeps what was used lately, within its size, and drops what was not", () => {
-    const cache = new TwoGenerationCache<number | null>(10);
-    for (let i = 0; i < 5; i++) cache.set(`k${i}`, i);
-    // Five filled the young generation: it is now the old one, still read.
-    expect(cache.get("k0")).toBe(0);
-    cache.set("none", null);
-    expect(cache.get("none")).toBeNull();
-    for (let i = 5; i < 20; i++) cache.set(`k${i}`, i);
-    // k0 was used lately, but not since fifteen others came: gone, as are the other early ones.
-    expect(cache.get("k0")).toBeUndefined();
-    expect(cache.get("k3")).toBeUndefined();
-    expect(cache.get("k19")).toBe(19);
-    let kept = 0;
-    for (let i = 0; i < 20; i++) if (cache.get(`k${i}`) !== undefined) kept++;
-    expect(kept).toBeLessThanOrEqual(10);
-    expect(kept).toBeGreaterThanOrEqual(5);
+  it("keeps texts byte for byte, drops the oldest when full, and keeps what is read lately", () => {
+    // 200 bytes, 6 entries at most.
+    const ring = new TextRing(200, 6);
+    ring.set(1, '{"a":"Sigur Rós"}');
+    for (let k = 2; k <= 6; k++) ring.set(k, `text ${k}`);
+    expect(ring.size).toBe(6);
+    expect(ring.get(7)).toBeUndefined();
+    // Key 1 is the oldest when read: written again at the front, so it outlives 2 and 3.
+    expect(ring.get(1)).toBe('{"a":"Sigur Rós"}');
+    ring.set(7, "text 7");
+    ring.set(8, "text 8");
+    expect(ring.get(2)).toBeUndefined();
+    expect(ring.get(3)).toBeUndefined();
+    expect(ring.get(1)).toBe('{"a":"Sigur Rós"}');
+    expect(ring.get(8)).toBe("text 8");
+    expect(ring.size).toBe(6);
+    // Past the ring's bytes, the oldest texts go to make room: 20 texts of 20 bytes in 200.
+    const small = new TextRing(200, 100);
+    for (let k = 10; k < 30; k++) small.set(k, `${k}`.repeat(10));
+    expect(small.get(10)).toBeUndefined();
+    expect(small.get(29)).toBe("29".repeat(10));
+    expect(small.size).toBeLessThanOrEqual(10);
+    expect(small.size).toBeGreaterThanOrEqual(9);
+  });
+
+  it("replaces a key's text, and keeps no empty text nor one past an eighth of the ring", () => {
+    const ring = new TextRing(800, 10);
+    ring.set(5, "first");
+    ring.set(5, "second");
+    expect(ring.get(5)).toBe("second");
+    expect(ring.size).toBe(1);
+    ring.set(5, "x".repeat(101));
+    expect(ring.get(5)).toBeUndefined();
+    ring.set(6, "");
+    expect(ring.get(6)).toBeUndefined();
+    expect(ring.size).toBe(0);
+  });
+
+  it("never answers a text other than the last one kept under the key, round the ring many times", () => {
+    // A model check: random keys, lengths and multi-byte texts, many rounds of a small ring.
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const ring = new TextRing(1000, 40);
+    const last = new Map<number, string>();
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const key = rand(120) - 60;
+      if (rand(3) === 0) {
+        const text = `${key}:${"é€x".repeat(rand(40))}${i}`;
+        ring.set(key, text);
+        last.set(key, text);
+      } else {
+        const got = ring.get(key);
+        if (got !== undefined) {
+          expect(got).toBe(last.get(key));
+          found++;
+        }
+      }
+      expect(ring.size).toBeLessThanOrEqual(40);
+    }
+    // A useful cache, not an empty one: a fair share of reads found their text.
+    expect(found).toBeGreaterThan(1000);
   });
 });

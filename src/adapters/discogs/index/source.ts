@@ -37,6 +37,7 @@ import {
   wordBit,
 } from "./schema.js";
 import { describeSubset, type IndexSubset } from "./subset.js";
+import { TextRing } from "./text-ring.js";
 
 /** What `discmeta index info` prints. */
 export interface IndexInfo {
@@ -103,8 +104,12 @@ const STRONG_COLUMNS = ["artist", "release_title", "joins"] as const;
  * the best fifty, masters included, and a common name costs a quarter of the row lookups.
  */
 const PRIOR_LIMIT = 250;
-/** Search rows kept in memory (the lately used; TwoGenerationCache): about 0.5–1 KB each. */
-const HIT_CACHE = 20_000;
+/**
+ * Search rows kept (text-ring.ts): 16 MiB of their JSON outside V8's heap, 40,000 of them at most (a
+ * row's JSON is 300–450 bytes; 339 on average over the 1 M bench's common names).
+ */
+const HIT_BYTES = 16 * 2 ** 20;
+const HIT_ROWS = 40_000;
 /**
  * Reads map the file instead of copying pages (SQLite caps this at 2 GiB), and keep 32 MiB of pages:
  * a common name's candidates are a thousand row lookups spread over the file, and the first search of
@@ -383,21 +388,18 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
   /**
    * Search rows by kind and id, kept: the index never changes while open, and a common name brings the
    * same releases and masters up search after search (a master's row is derived from its main release,
-   * a release's decoded from its stored record). A row is kept as its JSON text's bytes, outside V8's
-   * heap, under a number: every row a search keeps survives the next young-generation collection, which
-   * copies what survives, so kept as objects 20,000 rows made a common-name search's collections take
-   * 2.6 times as long, as strings 2.2 times, as bytes 1.3–1.8 (2,000 searches of the 1 M bench's common
-   * names: 109–148 ms of collections against 211–232 as strings and 91–113 with nothing kept). Every
-   * caller parses its own copy.
+   * a release's decoded from its stored record). A row is kept as its JSON, in a ring of bytes outside
+   * V8's heap under a number (text-ring.ts), so that keeping it leaves nothing for a young-generation
+   * collection to move; every caller parses its own copy.
    */
-  const hits = new TwoGenerationCache<Buffer | null, number>(HIT_CACHE);
+  const hits = new TextRing(HIT_BYTES, HIT_ROWS);
   const hitOf = (kind: "release" | "master", id: number): SearchHit | null => {
-    // Masters by their negated id: a number key is no object to collect.
+    // Masters by their negated id.
     const key = kind === "release" ? id : -id;
     const kept = hits.get(key);
-    if (kept !== undefined) return kept === null ? null : (JSON.parse(kept.toString("utf8")) as SearchHit);
+    if (kept !== undefined) return JSON.parse(kept) as SearchHit | null;
     const hit = kind === "release" ? releaseHit(id) : masterHit(id);
-    hits.set(key, hit === null ? null : Buffer.from(JSON.stringify(hit)));
+    hits.set(key, JSON.stringify(hit));
     return hit;
   };
   // A search row reads no tracklist: the heads of the records do.
@@ -484,32 +486,4 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     },
     dispose: () => db.close(),
   };
-}
-
-/**
- * A bounded cache that keeps what was used lately: entries go to a young generation, which becomes the
- * old one when full (the old one dropped whole); a hit in the old one moves back to the young. Every
- * step is O(1). (A Map used as an LRU, deleting its oldest key each time, made V8 walk past the deleted
- * entries on every eviction: 11% of a common-name search's time.)
- */
-export class TwoGenerationCache<V, K = string> {
-  private young = new Map<K, V>();
-  private old = new Map<K, V>();
-  constructor(private readonly size: number) {}
-
-  get(key: K): V | undefined {
-    const v = this.young.get(key);
-    if (v !== undefined) return v;
-    const aged = this.old.get(key);
-    if (aged !== undefined) this.set(key, aged);
-    return aged;
-  }
-
-  set(key: K, value: V): void {
-    this.young.set(key, value);
-    if (this.young.size >= this.size / 2) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-  }
 }
