@@ -124,17 +124,25 @@ const HIT_ROWS = 40_000;
  */
 const READ_PRAGMAS = ["mmap_size = 2147418112", "cache_size = -32768", "locking_mode = EXCLUSIVE"];
 
-/** One candidate as SQL gives it: ids and the ranking facts, plus the words scoring reads when asked. */
-type CandidateRow = {
-  id: number;
-  master_id: number | null;
-  is_main: number;
-  year: number;
-  quality: number;
-  title_key?: number;
-  artist_bits?: number;
-  title_bits?: number;
-};
+/**
+ * One candidate as SQL gives it: ids and the ranking facts, plus the words scoring reads when asked
+ * (`undefined` when not). Read as an array (better-sqlite3's raw mode): a row object is built through
+ * V8's slow path, one property at a time, and reading 250 candidates took 0.37 ms that way against
+ * 0.23 as arrays (the 1 M bench's common names).
+ */
+type CandidateRow = [
+  id: number,
+  masterId: number | null,
+  isMain: number,
+  year: number,
+  quality: number,
+  titleKey?: number,
+  artistBits?: number,
+  titleBits?: number,
+];
+const [ID, MASTER_ID, IS_MAIN, YEAR, QUALITY, TITLE_KEY, ARTIST_BITS, TITLE_BITS] = [
+  0, 1, 2, 3, 4, 5, 6, 7,
+] as const;
 
 /** The FTS5 column filter of each field parameter the index answers from words. */
 const PARAM_COLUMNS: Record<string, string> = {
@@ -181,10 +189,10 @@ function scorer(get: ParamReader): ((row: CandidateRow) => number) | null {
   const q = tokens(get("q") ?? "").map(wordBit);
   if (title === null && q.length === 0) return null;
   return (row) => {
-    let score = title !== null && row.title_key === title ? 4 : 0;
+    let score = title !== null && row[TITLE_KEY] === title ? 4 : 0;
     for (const bit of q) {
-      const a = ((row.artist_bits ?? 0) & bit) !== 0;
-      const b = ((row.title_bits ?? 0) & bit) !== 0;
+      const a = ((row[ARTIST_BITS] ?? 0) & bit) !== 0;
+      const b = ((row[TITLE_BITS] ?? 0) & bit) !== 0;
       score += a || b ? (a ? 2 : 0) + (b ? 2 : 0) : 1;
     }
     return score;
@@ -242,6 +250,7 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
           ? `SELECT ${cols} FROM docs d JOIN releases r ON r.id = d.rowid % ${DOC_ID_SPAN} WHERE ${where} LIMIT ${limit}`
           : `SELECT ${cols} FROM releases r WHERE ${where} LIMIT ${limit}`,
       );
+      st.raw(true);
       statements.set(key, st);
     }
     return st;
@@ -345,8 +354,8 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     // A q that gives no words adds nothing to the expression: a second read would repeat the first.
     if (!q || rows.length < limit || tokens(get("q")!).length === 0) return rows;
     // A common name: its strongest matches may lie past the first by prior; they are read apart.
-    const seen = new Set(rows.map((r) => r.id));
-    return [...rows, ...read(ftsExpression(get, common, STRONG_COLUMNS)).filter((r) => !seen.has(r.id))];
+    const seen = new Set(rows.map((r) => r[ID]));
+    return [...rows, ...read(ftsExpression(get, common, STRONG_COLUMNS)).filter((r) => !seen.has(r[ID]))];
   };
 
   let searched = 0;
@@ -364,11 +373,13 @@ function createIndexSource(db: Database.Database, path: string, meta: Record<str
     for (const row of candidates(get, score !== null)) {
       const rel = score ? score(row) : 0;
       // No community counts offline: the master's main release, data quality and age stand in.
-      const bonus = row.is_main * 0.5 + row.quality * 0.1 + (row.year > 0 ? (2100 - row.year) / 1000 : 0);
-      if (type !== "master") ranked.push({ kind: "release", id: row.id, score: rel + bonus });
+      const year = row[YEAR];
+      const bonus = row[IS_MAIN] * 0.5 + row[QUALITY] * 0.1 + (year > 0 ? (2100 - year) / 1000 : 0);
+      if (type !== "master") ranked.push({ kind: "release", id: row[ID], score: rel + bonus });
       // A master ranks by its best version: its words first, then (a hundredth) that version's prior.
-      if (row.master_id && type !== "release")
-        masters.set(row.master_id, Math.max(masters.get(row.master_id) ?? 0, rel + 1.35 + bonus / 100));
+      const masterId = row[MASTER_ID];
+      if (masterId && type !== "release")
+        masters.set(masterId, Math.max(masters.get(masterId) ?? 0, rel + 1.35 + bonus / 100));
     }
     for (const [id, s] of masters) ranked.push({ kind: "master", id, score: s });
     ranked.sort((a, b) => b.score - a.score || a.id - b.id);
