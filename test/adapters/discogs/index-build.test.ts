@@ -39,7 +39,14 @@ describe("index build", () => {
     expect(s).toMatchObject({ releases: 810, masters: 1000, videos: 1810, resumedFrom: 0 });
     expect(s.tracks).toBeGreaterThan(5000);
     expect(s.bytes).toBe(statSync(out).size);
-    expect(existsSync(`${out}.partial`)).toBe(false);
+    // The finished index is a compacted copy in rollback-journal mode; the partial file and its WAL are gone.
+    for (const left of [".partial", ".partial-wal", ".partial-shm", ".partial.vacuum"])
+      expect(existsSync(`${out}${left}`)).toBe(false);
+    const check = new Database(out, { readonly: true });
+    expect(check.pragma("journal_mode", { simple: true })).toBe("delete");
+    expect(check.pragma("freelist_count", { simple: true })).toBe(0);
+    expect(check.pragma("page_size", { simple: true })).toBe(16384);
+    check.close();
     const last = progress.filter((p) => p.phase === "releases").at(-1)!;
     expect(last.records).toBe(810);
     expect(last.bytesRead).toBe(last.totalBytes);

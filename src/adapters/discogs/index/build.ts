@@ -3,7 +3,7 @@
  * It writes `<out>.partial`, committing in batches with a checkpoint; a later run resumes from the
  * checkpoint, and only a finished index is renamed to `<out>`, so a half-written index is never used.
  */
-import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -140,6 +140,16 @@ type Db = Database.Database;
 
 /** The build's SQLite page cache, KiB. */
 const BUILD_CACHE_KIB = 32 * 1024;
+
+/** Writes a file's data to disk before it is renamed into place, so a crash leaves the old file or the new. */
+function syncFile(path: string): void {
+  const fd = openSync(path, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Identifies a source file, so a resume never mixes two dumps. */
 function fingerprint(path: string): string {
@@ -600,11 +610,21 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       ...(dumpDate ? { dump_date: dumpDate } : {}),
       built_at: new Date(now()).toISOString(),
     });
-    db.pragma("journal_mode = DELETE");
-    // FTS5's merges and a subset's pruning leave free pages (about a tenth of the file): given back.
-    db.exec("VACUUM");
-    db.close();
-    renameSync(partial, options.out);
+    // FTS5's merges, the load tables and a subset's pruning leave free pages (about a tenth of the
+    // file): the finished index is a compacted copy. VACUUM INTO writes it once; VACUUM wrote the copy
+    // and then the file again over it through a journal (0.57 s against 0.89 for 200,000 releases).
+    const copy = `${partial}.vacuum`;
+    rmSync(copy, { force: true });
+    try {
+      db.prepare("VACUUM INTO ?").run(copy);
+      db.close();
+      syncFile(copy);
+      renameSync(copy, options.out);
+    } catch (err) {
+      rmSync(copy, { force: true });
+      throw err;
+    }
+    for (const file of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(file, { force: true });
     return {
       out: options.out,
       releases: releases + (options.extraReleases?.length ?? 0),
