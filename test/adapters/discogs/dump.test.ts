@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { SaxesParser } from "saxes";
 import { describe, expect, it } from "vitest";
 import {
   type DumpProgress,
@@ -10,7 +11,7 @@ import {
   importDump,
   readRecordChunks,
 } from "../../../src/adapters/discogs/dump/index.js";
-import { createTextGuard } from "../../../src/adapters/discogs/dump/xml-records.js";
+import { createTextGuard, DumpSaxesParser } from "../../../src/adapters/discogs/dump/xml-records.js";
 import { RawMaster, RawRelease } from "../../../src/adapters/discogs/types.js";
 import { InvalidInputError } from "../../../src/core/errors.js";
 import { apiSample, DUMP_DIR } from "../../helpers.js";
@@ -342,5 +343,45 @@ describe("text guard", () => {
       expect(out).toBe(once);
       expect(progress.truncated).toBe(1);
     }
+  });
+});
+
+describe("the dump's XML parser", () => {
+  /** Every element of a text, as stock saxes 6.0.0 gives it: name, attributes, text; depth first. */
+  function elements(parser: SaxesParser, xml: string): string[] {
+    const out: string[] = [];
+    parser.on("opentag", (t) => out.push(`<${t.name} ${JSON.stringify({ ...t.attributes })}`));
+    parser.on("text", (t) => out.push(t));
+    parser.on("closetag", (t) => out.push(`</${t.name}`));
+    parser.write(xml).close();
+    return out;
+  }
+
+  it.each(["releases", "masters", "artists", "labels"])(
+    "gives every element of the %s sample as stock saxes does",
+    async (kind) => {
+      const xml = gunzipSync(await readFile(join(DUMP_DIR, `${kind}.xml.gz`))).toString("utf8");
+      const ours = elements(new DumpSaxesParser(), xml);
+      expect(ours.length).toBeGreaterThan(10_000);
+      expect(ours).toEqual(elements(new SaxesParser(), xml));
+    },
+  );
+
+  it("keeps odd attribute names as attributes, fails on a duplicate, and shares no written object", () => {
+    const xml = `<r><a __proto__="x" constructor="y" toString="z"/><b/><c id="1" id="2"/></r>`;
+    const seen: Record<string, Record<string, string>> = {};
+    const errors: string[] = [];
+    const parser = new DumpSaxesParser();
+    parser.on("opentag", (t) => (seen[t.name] = t.attributes as Record<string, string>));
+    parser.on("error", (e) => errors.push(e.message));
+    parser.write(xml).close();
+    expect(Object.entries(seen.a!)).toEqual([
+      ["__proto__", "x"],
+      ["constructor", "y"],
+      ["toString", "z"],
+    ]);
+    expect(Object.keys(seen.b!)).toEqual([]);
+    expect(Object.isFrozen(seen.b)).toBe(true);
+    expect(errors.join(" ")).toMatch(/duplicate attribute: id/);
   });
 });
