@@ -219,6 +219,7 @@ export async function main(): Promise<void> {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 200);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let lastLine = 0;
   const summary = await buildIndex({
     releases: dump,
@@ -234,6 +235,10 @@ export async function main(): Promise<void> {
     },
   });
   const secs = (performance.now() - t0) / 1000;
+  // CPU of all the build's threads (user + system): the machine's speed swings show here too, but a
+  // slower hour with the same CPU a release says the cores were shared, not that the build did more.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   clearInterval(sampler);
   // The kernel's peak (getrusage) catches what a 200 ms sampler misses (VACUUM, a merge's burst); it
   // covers this process so far: the dump, the floor and the build, before any search maps the index.
@@ -278,6 +283,8 @@ export async function main(): Promise<void> {
       `Peak RSS: ${(maxRss / 2 ** 20).toFixed(0)} MiB by getrusage, ${(peak / 2 ** 20).toFixed(0)} MiB by a 200 ms sampler (what sessions before the thirteenth reported).`,
       `Parse floor (gunzip, XML, record conversion; no SQLite): ${parsed.toLocaleString("en")} releases in ${floorSecs.toFixed(1)} s = ` +
         `${Math.round(parsed / floorSecs).toLocaleString("en")}/s; the build takes ${(secs / floorSecs).toFixed(1)}× the floor.`,
+      `Build CPU (all threads, user + system): ${cpuSecs.toFixed(0)} s, ${((cpuSecs * 1e6) / summary.releases).toFixed(0)} µs a release, ` +
+        `${(cpuSecs / secs).toFixed(2)} cores busy on average.`,
       sub
         ? `Subset --genres Electronic: ${sub.releases.toLocaleString("en")} of ${sub.recordsRead.toLocaleString("en")} releases kept, ` +
           `${(sub.bytes / 2 ** 20).toFixed(0)} MiB (${Math.round(sub.bytes / Math.max(1, sub.releases))} bytes/release) in ${subSecs.toFixed(0)} s.`
