@@ -21,7 +21,10 @@ export class TextRing {
   private readonly keys: Float64Array;
   private readonly starts: Int32Array;
   private readonly lengths: Int32Array;
-  /** The oldest entry's slot, the next slot to fill, and how many are kept. */
+  /**
+   * The oldest slot, the next slot to fill, and how many slots are in use (a key written again leaves
+   * its old slot, answering for nothing, until the ring drops it).
+   */
   private head = 0;
   private tail = 0;
   private count = 0;
