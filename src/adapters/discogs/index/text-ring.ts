@@ -23,7 +23,7 @@ export class TextRing {
   private readonly lengths: Int32Array;
   /**
    * The oldest slot, the next slot to fill, and how many slots are in use (a key written again leaves
-   * its old slot, answering for nothing, until the ring drops it).
+   * its old slot, which the key map no longer points to, until the ring drops it).
    */
   private head = 0;
   private tail = 0;
@@ -64,12 +64,8 @@ export class TextRing {
    * an eighth of the ring, is not kept (nor then what was kept under its key).
    */
   set(key: number, text: string): void {
-    const old = this.slots.get(key);
-    if (old !== undefined) {
-      // Its bytes stay until written over; the slot no longer answers for the key.
-      this.keys[old] = Number.NaN;
-      this.slots.delete(key);
-    }
+    // The old slot's bytes stay until written over, answering for nothing (drop checks the map).
+    this.slots.delete(key);
     const length = Buffer.byteLength(text);
     if (length === 0 || length > this.bytes.length / 8) return;
     let start = this.at;
@@ -101,8 +97,8 @@ export class TextRing {
   private drop(): void {
     const slot = this.head;
     const key = this.keys[slot]!;
-    // A key written again since holds another slot: that one stays.
-    if (!Number.isNaN(key) && this.slots.get(key) === slot) this.slots.delete(key);
+    // A key written again since holds another slot (or none): that one stays.
+    if (this.slots.get(key) === slot) this.slots.delete(key);
     this.head = (slot + 1) % this.keys.length;
     this.count--;
   }
