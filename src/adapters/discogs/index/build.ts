@@ -151,6 +151,11 @@ function syncFile(path: string): void {
   }
 }
 
+/** Removes an SQLite file with its WAL and shared-memory files, if any. */
+function removeDatabase(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+}
+
 /** Identifies a source file, so a resume never mixes two dumps. */
 function fingerprint(path: string): string {
   const st = statSync(path);
@@ -179,9 +184,7 @@ function openPartial(options: BuildIndexOptions, partial: string): { db: Db; res
     }
     db.close();
   }
-  rmSync(partial, { force: true });
-  rmSync(`${partial}-wal`, { force: true });
-  rmSync(`${partial}-shm`, { force: true });
+  removeDatabase(partial);
   const db = new Database(partial);
   // 16 KB pages hold a release's ~500 bytes with less slack than 4 KB ones: 4% smaller, measured.
   db.pragma("page_size = 16384");
@@ -624,7 +627,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildSumma
       rmSync(copy, { force: true });
       throw err;
     }
-    for (const file of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(file, { force: true });
+    removeDatabase(partial);
     return {
       out: options.out,
       releases: releases + (options.extraReleases?.length ?? 0),
