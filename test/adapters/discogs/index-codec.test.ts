@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toRelease, toSearchHit } from "../../../src/adapters/discogs/convert.js";
 import { importDump } from "../../../src/adapters/discogs/dump/index.js";
+import { slug } from "../../../src/adapters/discogs/dump/to-api.js";
 import { buildIndex } from "../../../src/adapters/discogs/index/build.js";
 import {
   createCodec,
@@ -19,6 +20,7 @@ import {
   unpackReleaseHead,
 } from "../../../src/adapters/discogs/index/codec.js";
 import {
+  asciiTokens,
   docFields,
   INDEXED_FIELDS,
   indexFields,
@@ -236,7 +238,28 @@ describe("index record codec", () => {
       expect([...tokens(text), "e"]).toEqual(tokens(`${text} é`));
     }
     expect(tokens("AC/DC & The Who's")).toEqual(["ac", "dc", "and", "the", "whos"]);
+    expect(tokens("rock 'n' roll && R&B'")).toEqual(["rock", "n", "roll", "and", "and", "r", "and", "b"]);
+    expect(tokens("'")).toEqual([]);
     expect(tokens("Beyoncé’s Œuvre")).toEqual(["beyonces", "œuvre"]);
+  });
+
+  it("splits and slugs every ASCII text of the sample dump as the Unicode path does", () => {
+    const texts = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (typeof v === "string") texts.add(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    sample.forEach(walk);
+    let ascii = 0;
+    for (const text of texts) {
+      if (/[^\x20-\x7e]/.test(text)) continue;
+      ascii++;
+      expect([...asciiTokens(text), "e"]).toEqual(tokens(`${text} é`));
+      // The same for a slug (an address), whose ASCII path skips normalization too.
+      expect(slug(`${text} é`)).toBe(slug(text) ? `${slug(text)}-e` : "e");
+    }
+    expect(ascii).toBeGreaterThan(10_000);
   });
 
   it("keys a YouTube id by the 8 bytes it encodes, and anything else by its text", () => {

@@ -8,8 +8,14 @@ import { child, children, text, type XmlNode } from "./xml-records.js";
 const API = "https://api.discogs.com";
 const WEB = "https://www.discogs.com";
 
+/** Anything but printable ASCII. */
+const NON_ASCII = /[^\x20-\x7e]/;
+
 /** A URL slug as Discogs makes them: "The Persuader - Stockholm" -> "The-Persuader-Stockholm". */
 export function slug(s: string): string {
+  // Printable ASCII has no marks to strip, and its letters and digits are [A-Za-z0-9]: the same slug
+  // without Unicode normalization, at a third of the cost (the index build makes two a release).
+  if (!NON_ASCII.test(s)) return s.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return s
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
