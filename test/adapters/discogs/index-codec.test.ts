@@ -328,6 +328,38 @@ describe("index build, corrections and threads", () => {
     }
   });
 
+  it("a dump out of id order that lists a release twice keeps its last version only", async () => {
+    const record = (id: number, title: string, catno: string) =>
+      `<release id="${id}" status="Accepted"><artists><artist><id>9</id><name>Twice Artist</name></artist></artists><title>${title}</title><labels><label name="Label" catno="${catno}" id="1"/></labels><formats><format name="Vinyl" qty="1" text=""/></formats><genres><genre>Jazz</genre></genres><country>UK</country><released>1999</released><data_quality>Correct</data_quality><tracklist><track><position>A</position><title>Song</title><duration>3:00</duration></track></tracklist></release>`;
+    // 7 comes after 9, so its second version is past no id; 9's second version follows a lower one.
+    const xml = [
+      "<releases>",
+      record(9, "Qwertz First", "QWZ 1"),
+      record(7, "Other", "OTH 1"),
+      record(9, "Qwertz Second", "QWZ 2"),
+      record(7, "Other Again", "OTH 2"),
+      "</releases>",
+    ];
+    const dump = join(DIR, "twice-releases.xml.gz");
+    writeFileSync(dump, gzipSync(xml.join("\n")));
+    const built = await buildIndex({ releases: dump, out: join(DIR, "twice.sqlite") });
+    const index = openIndexSource(built.out);
+    try {
+      expect((await index.getRelease(9)).title).toBe("Qwertz Second");
+      expect((await index.getRelease(7)).title).toBe("Other Again");
+      const first = await index.search({ release_title: "Qwertz First", type: "release" });
+      expect(first.map((h) => h.id)).toEqual([]);
+      const artist = await index.search({ artist: "Twice Artist", type: "release", per_page: 10 });
+      expect(artist.map((h) => h.id).sort()).toEqual([7, 9]);
+      const oldCatno = await index.search({ catno: "QWZ1", type: "release" });
+      expect(oldCatno).toEqual([]);
+      const newCatno = await index.search({ catno: "OTH2", type: "release" });
+      expect(newCatno.map((h) => h.id)).toEqual([7]);
+    } finally {
+      index.dispose();
+    }
+  });
+
   it("builds the same index on one thread as on two, record for record", async () => {
     const masters = join(DUMP_DIR, "masters.xml.gz");
     const one = await buildIndex({
