@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { MessageChannel } from "node:worker_threads";
+import { gunzipSync, gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toRelease, toSearchHit } from "../../../src/adapters/discogs/convert.js";
@@ -27,7 +28,11 @@ import {
   type Json,
   tokens,
 } from "../../../src/adapters/discogs/index/fields.js";
-import { gatherRecords, type PreparedChunk } from "../../../src/adapters/discogs/index/prepare.js";
+import {
+  type PreparedChunk,
+  prepareChunk,
+  prepareRelease,
+} from "../../../src/adapters/discogs/index/prepare.js";
 import { searchHitOf, searchRowOf } from "../../../src/adapters/discogs/index/rows.js";
 import {
   docId,
@@ -397,29 +402,64 @@ describe("index build, corrections and threads", () => {
     }
   });
 
-  it("gathers a run's compressed records into one buffer of their own, bytes unchanged", () => {
-    // Views of larger buffers, as zstd's output and Buffer's pool give them.
-    const pool = Buffer.from("xxheadAtailAheadBmasterCyy");
-    const release = (body: Buffer, tail: Buffer | null) =>
-      ({ id: 1, body, tail }) as unknown as PreparedChunk["releases"][number];
-    const chunk: PreparedChunk = {
-      records: 3,
-      releases: [release(pool.subarray(2, 7), pool.subarray(7, 12)), release(pool.subarray(12, 17), null)],
-      masters: [{ id: 2, body: pool.subarray(17, 24), videos: [] }],
-      releaseAt: [0, 1],
-      masterAt: [2],
-      dates: [],
-    };
-    const buffer = gatherRecords(chunk);
-    expect(buffer.byteLength).toBe(22);
-    const text = (b: Uint8Array | null) => (b ? Buffer.from(b).toString() : null);
-    expect(chunk.releases.map((r) => [text(r.body), text(r.tail)])).toEqual([
-      ["headA", "tailA"],
-      ["headB", null],
-    ]);
-    expect(text(chunk.masters[0]!.body)).toBe("masterC");
-    for (const view of [chunk.releases[0]!.body, chunk.releases[0]!.tail!, chunk.masters[0]!.body])
-      expect(view.buffer).toBe(buffer);
+  it("a sink compresses records into a few shared buffers, byte for byte as the codec does", () => {
+    const codec = createCodec(trainDictionary(sample.slice(0, 50).map((r) => packRelease(r))));
+    const sink = codec.sink(4096);
+    const rows = sample.map((r) => prepareRelease(r, false)!).filter(Boolean);
+    expect(rows.some((r) => r.headEnd > 0)).toBe(true);
+    const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : null);
+    for (const row of rows) {
+      const own = codec.encodeRecord(row.packed, row.headEnd);
+      const shared = sink.encodeRecord(row.packed, row.headEnd);
+      expect([hex(shared.body), hex(shared.tail)]).toEqual([hex(own.body), hex(own.tail)]);
+      for (const view of [shared.body, shared.tail]) if (view) expect(sink.buffers).toContain(view.buffer);
+      expect(codec.decode(Buffer.from(shared.body), shared.tail && Buffer.from(shared.tail))).toEqual(
+        JSON.parse(row.packed),
+      );
+    }
+    // A few records to a 16 KiB buffer (the least), not a buffer each.
+    expect(sink.buffers.length).toBeLessThan(rows.length / 10);
+    // A record larger than a buffer gets one of its own; text of four-byte characters fits too.
+    const long = JSON.stringify(["𝄞".repeat(20_000), "x".repeat(30_000)]);
+    const big = sink.encodeText(long);
+    expect(big.buffer.byteLength).toBeGreaterThan(16 * 1024);
+    expect(codec.decode(Buffer.from(big))).toEqual(JSON.parse(long));
+    expect(hex(sink.encodeText("[1]"))).toBe(hex(codec.encodeText("[1]")));
+  });
+
+  it("a run's records are views of the buffers the parsing thread hands over", async () => {
+    const codec = createCodec(trainDictionary(sample.slice(0, 50).map((r) => packRelease(r))));
+    // A run is the records inside the root element, as the inserting thread cuts them.
+    const text = gunzipSync(readFileSync(RELEASES));
+    const xml = text.subarray(text.indexOf("<release "), text.lastIndexOf("</releases>"));
+    const hygiene = { skipped: 0, skippedIds: [], truncated: 0, repaired: 0 };
+    const chunk = prepareChunk("releases", xml, undefined, hygiene, codec);
+    expect(chunk.releases.length).toBeGreaterThan(100);
+    const owned = new Set(chunk.buffers);
+    for (const r of chunk.releases) {
+      expect(owned.has(r.body.buffer as ArrayBuffer)).toBe(true);
+      if (r.tail) expect(owned.has(r.tail.buffer as ArrayBuffer)).toBe(true);
+    }
+    // Posted as the build posts it: the records arrive whole and the buffers are moved, not copied.
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const received = new Promise<PreparedChunk>((resolve) => port2.once("message", resolve));
+      port1.postMessage(chunk, chunk.buffers);
+      const got = await received;
+      expect(chunk.buffers.every((b) => b.byteLength === 0)).toBe(true);
+      const first = got.releases[0]!;
+      expect(
+        Number(
+          unpackRelease(
+            first.id,
+            first.masterId,
+            codec.decode(Buffer.from(first.body), first.tail && Buffer.from(first.tail)),
+          ).id,
+        ),
+      ).toBe(first.id);
+    } finally {
+      port1.close();
+    }
   });
 
   it("resumes on several threads a build one thread began, mid-run, to the same index", async () => {

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { DumpKind } from "../dump/index.js";
 import { createCodec } from "./codec.js";
-import { gatherRecords, type Hygiene, type PreparedChunk, prepareChunk } from "./prepare.js";
+import { type Hygiene, type PreparedChunk, prepareChunk } from "./prepare.js";
 import type { IndexSubset } from "./subset.js";
 
 /** What a parsing thread is started with. */
@@ -36,8 +36,8 @@ function run(port: NonNullable<typeof parentPort>, input: WorkerInput): void {
     try {
       const hygiene: Hygiene = { skipped: 0, skippedIds: [], truncated: 0, repaired: 0 };
       const chunk = prepareChunk(m.kind, m.bytes, input.subset, hygiene, codec);
-      const records = gatherRecords(chunk);
-      port.postMessage({ type: "chunk", seq: m.seq, chunk, hygiene } satisfies WorkerMessage, [records]);
+      // The records are views of the chunk's buffers, which move to the inserting thread whole.
+      port.postMessage({ type: "chunk", seq: m.seq, chunk, hygiene } satisfies WorkerMessage, chunk.buffers);
     } catch (err) {
       const e = err as Error & { field?: string };
       port.postMessage({
