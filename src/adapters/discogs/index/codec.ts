@@ -338,22 +338,30 @@ export function createCodec(dictionary: Buffer): Codec {
     }
   };
   const decompress = (blob: Buffer): string => inflate(blob).toString("utf8");
-  // The sinks' context: the same parameters and dictionary as `compressor`, so the same frames.
-  const cctx = new zstd.CCtx();
-  cctx.setParameter(zstd.CParameter.compressionLevel, LEVEL);
-  cctx.setParameter(zstd.CParameter.dictIDFlag, 0);
-  cctx.setParameter(zstd.CParameter.checksumFlag, 0);
-  if (dictionary.length > 0) cctx.loadDictionary(dictionary);
+  /**
+   * The sinks' context, made for the first sink (a reader makes none): the same parameters and
+   * dictionary as `compressor`, so the same frames.
+   */
+  let context: InstanceType<typeof zstd.CCtx> | null = null;
   /** A record's UTF-8 bytes before compressing; grown for a longer record. */
-  let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  let scratch = Buffer.alloc(0);
   const sink = (bytes: number): RecordSink => {
+    if (context === null) {
+      context = new zstd.CCtx();
+      context.setParameter(zstd.CParameter.compressionLevel, LEVEL);
+      context.setParameter(zstd.CParameter.dictIDFlag, 0);
+      context.setParameter(zstd.CParameter.checksumFlag, 0);
+      if (dictionary.length > 0) context.loadDictionary(dictionary);
+    }
+    const cctx = context;
     const size = Math.max(SINK_MIN_BYTES, Math.ceil(bytes));
     const buffers: ArrayBuffer[] = [];
     let out: Buffer | null = null;
     let at = 0;
     const put = (text: string): Uint8Array => {
       // Three bytes of UTF-8 at most for each UTF-16 unit: the whole text fits.
-      if (scratch.length < text.length * 3) scratch = Buffer.allocUnsafeSlow(text.length * 3);
+      if (scratch.length < text.length * 3)
+        scratch = Buffer.allocUnsafeSlow(Math.max(64 * 1024, text.length * 3));
       const n = scratch.write(text, 0, "utf8");
       const bound = zstd.compressBound(n);
       if (out === null || at + bound > out.length) {
