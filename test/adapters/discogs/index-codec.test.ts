@@ -5,6 +5,7 @@ import { MessageChannel } from "node:worker_threads";
 import { gunzipSync, gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Compressor } from "zstd-napi";
 import { toRelease, toSearchHit } from "../../../src/adapters/discogs/convert.js";
 import { importDump } from "../../../src/adapters/discogs/dump/index.js";
 import { slug } from "../../../src/adapters/discogs/dump/to-api.js";
@@ -408,7 +409,14 @@ describe("index build, corrections and threads", () => {
     const rows = sample.map((r) => prepareRelease(r, false)!).filter(Boolean);
     expect(rows.some((r) => r.headEnd > 0)).toBe(true);
     const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : null);
+    // The stored format: zstd-napi's own Compressor at level 7, without dictionary id or checksum,
+    // over the same dictionary, its frame's magic number left out.
+    const stock = new Compressor();
+    stock.setParameters({ compressionLevel: 7, dictIDFlag: false, checksumFlag: false });
+    stock.loadDictionary(codec.dictionary);
+    const framed = (text: string) => hex(stock.compress(Buffer.from(text)).subarray(4));
     for (const row of rows) {
+      expect(hex(codec.encodeText(row.packed))).toBe(framed(row.packed));
       const own = codec.encodeRecord(row.packed, row.headEnd);
       const shared = sink.encodeRecord(row.packed, row.headEnd);
       expect([hex(shared.body), hex(shared.tail)]).toEqual([hex(own.body), hex(own.tail)]);

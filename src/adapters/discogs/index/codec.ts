@@ -6,7 +6,7 @@
  * records. Decoding gives back the API-shaped body that the API's converters read,
  * so a release answers as through the API, credit ids aside (null offline).
  */
-import { Compressor, Decompressor } from "zstd-napi";
+import { Decompressor } from "zstd-napi";
 import zstd from "zstd-napi/binding.js";
 import { releaseUri } from "../dump/to-api.js";
 import type { Json } from "./fields.js";
@@ -297,13 +297,19 @@ export interface Codec extends RecordEncoder {
   decodeHead(blob: Buffer, split: boolean): Packed;
   /**
    * A sink whose buffers hold about `bytes` each (a record larger than that gets one of its own).
-   * Sinks of one codec share its compression context: one thread, one sink at a time.
+   * Sinks share the codec's compression context, so a codec and its sinks stay on one thread.
    */
   sink(bytes: number): RecordSink;
 }
 
 /** A sink's least buffer size. */
 const SINK_MIN_BYTES = 16 * 1024;
+
+/** A serialized release compressed whole, or cut at `headEnd` into head and tail (see headEndOf). */
+function splitRecord(json: string, headEnd: number, compress: (text: string) => Buffer): StoredRecord {
+  if (headEnd <= 0) return { body: compress(json), tail: null };
+  return { body: compress(json.slice(0, headEnd)), tail: compress(json.slice(headEnd)) };
+}
 
 /**
  * Every zstd frame opens with these four bytes; a stored record leaves them out (4 of its ~350) and
@@ -318,16 +324,8 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
  * and lets reading allocate exactly. A tail is a frame of its own over the same dictionary.
  */
 export function createCodec(dictionary: Buffer): Codec {
-  const compressor = new Compressor();
-  compressor.setParameters({ compressionLevel: LEVEL, dictIDFlag: false, checksumFlag: false });
-  // Loaded once: zstd digests the dictionary into its tables once, not on every record as zlib does.
-  if (dictionary.length > 0) compressor.loadDictionary(dictionary);
   const decompressor = new Decompressor();
   if (dictionary.length > 0) decompressor.loadDictionary(dictionary);
-  const compress = (text: string): Buffer => {
-    const frame = compressor.compress(Buffer.from(text));
-    return frame.subarray(ZSTD_MAGIC.length);
-  };
   const inflate = (blob: Buffer): Buffer => {
     try {
       return decompressor.decompress(Buffer.concat([ZSTD_MAGIC, blob]));
@@ -338,65 +336,60 @@ export function createCodec(dictionary: Buffer): Codec {
     }
   };
   const decompress = (blob: Buffer): string => inflate(blob).toString("utf8");
-  /**
-   * The sinks' context, made for the first sink (a reader makes none): the same parameters and
-   * dictionary as `compressor`, so the same frames.
-   */
+  /** The compression context, made when first compressing (a reader makes none). */
   let context: InstanceType<typeof zstd.CCtx> | null = null;
   /** A record's UTF-8 bytes before compressing; grown for a longer record. */
   let scratch = Buffer.alloc(0);
-  const sink = (bytes: number): RecordSink => {
+  /**
+   * Compresses `text` into the buffer `room` gives for zstd's bound on it (and where in it to write);
+   * gives back the stored bytes: the frame without its magic number, as a view of that buffer.
+   */
+  const frame = (text: string, room: (bound: number) => { out: Buffer; at: number }): Buffer => {
     if (context === null) {
       context = new zstd.CCtx();
       context.setParameter(zstd.CParameter.compressionLevel, LEVEL);
       context.setParameter(zstd.CParameter.dictIDFlag, 0);
       context.setParameter(zstd.CParameter.checksumFlag, 0);
+      // Loaded once: zstd digests the dictionary into its tables once, not on every record as zlib does.
       if (dictionary.length > 0) context.loadDictionary(dictionary);
     }
-    const cctx = context;
+    // Three bytes of UTF-8 at most for each UTF-16 unit: the whole text fits.
+    if (scratch.length < text.length * 3)
+      scratch = Buffer.allocUnsafeSlow(Math.max(64 * 1024, text.length * 3));
+    const n = scratch.write(text, 0, "utf8");
+    const { out, at } = room(zstd.compressBound(n));
+    const length = context.compress2(out.subarray(at), scratch.subarray(0, n));
+    return out.subarray(at + ZSTD_MAGIC.length, at + length);
+  };
+  /** A record in a buffer of its own (a correction, a test): zstd's bound, its slack kept. */
+  const compress = (text: string): Buffer =>
+    frame(text, (bound) => ({ out: Buffer.allocUnsafe(bound), at: 0 }));
+  const sink = (bytes: number): RecordSink => {
     const size = Math.max(SINK_MIN_BYTES, Math.ceil(bytes));
     const buffers: ArrayBuffer[] = [];
-    let out: Buffer | null = null;
+    let out = Buffer.alloc(0);
     let at = 0;
-    const put = (text: string): Uint8Array => {
-      // Three bytes of UTF-8 at most for each UTF-16 unit: the whole text fits.
-      if (scratch.length < text.length * 3)
-        scratch = Buffer.allocUnsafeSlow(Math.max(64 * 1024, text.length * 3));
-      const n = scratch.write(text, 0, "utf8");
-      const bound = zstd.compressBound(n);
-      if (out === null || at + bound > out.length) {
+    const room = (bound: number) => {
+      if (at + bound > out.length) {
         out = Buffer.allocUnsafeSlow(Math.max(size, bound));
         buffers.push(out.buffer as ArrayBuffer);
         at = 0;
       }
-      const length = cctx.compress2(out.subarray(at), scratch.subarray(0, n));
-      // The frame's magic number is left out, as `compress` leaves it out.
-      const view = new Uint8Array(
-        out.buffer,
-        out.byteOffset + at + ZSTD_MAGIC.length,
-        length - ZSTD_MAGIC.length,
-      );
-      at += length;
-      return view;
+      return { out, at };
     };
-    return {
-      buffers,
-      encodeText: put,
-      encodeRecord(json, headEnd) {
-        if (headEnd <= 0) return { body: put(json), tail: null };
-        return { body: put(json.slice(0, headEnd)), tail: put(json.slice(headEnd)) };
-      },
+    const put = (text: string): Buffer => {
+      const stored = frame(text, room);
+      at = stored.byteOffset - out.byteOffset + stored.length;
+      return stored;
     };
+    return { buffers, encodeText: put, encodeRecord: (json, headEnd) => splitRecord(json, headEnd, put) };
   };
   return {
     dictionary,
     sink,
     encode: (p) => compress(JSON.stringify(p)),
     encodeText: compress,
-    encodeRecord(json, headEnd) {
-      if (headEnd <= 0) return { body: compress(json), tail: null };
-      return { body: compress(json.slice(0, headEnd)), tail: compress(json.slice(headEnd)) };
-    },
+    encodeRecord: (json, headEnd) => splitRecord(json, headEnd, compress),
     decode(blob, tail) {
       const head = decompress(blob);
       return JSON.parse(tail ? head + decompress(tail) : head) as Packed;
