@@ -182,6 +182,20 @@ async function topNames(indexPath: string, copies: number) {
   };
 }
 
+/**
+ * The machine's own speed, to tell a slower hour from a slower build: the floor's first releases, timed
+ * while the floor runs (before the build) and again at once after it, in the same process. This
+ * machine's speed swings by a quarter within an hour; the two rates say whether it moved mid-build.
+ */
+const PROBE_RELEASES = 200_000;
+
+async function probeFloor(dump: string): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  for await (const _ of importDump(dump)) if (++n === PROBE_RELEASES) break;
+  return (performance.now() - t0) / 1000;
+}
+
 export async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const copies = Math.ceil(TARGET / 810);
@@ -210,7 +224,10 @@ export async function main(): Promise<void> {
   // The floor no build can beat, in the same run: gunzip, XML parsing and the record conversion alone.
   const f0 = performance.now();
   let parsed = 0;
-  for await (const _ of importDump(dump)) parsed++;
+  let probeBefore = 0;
+  for await (const _ of importDump(dump)) {
+    if (++parsed === PROBE_RELEASES) probeBefore = (performance.now() - f0) / 1000;
+  }
   const floorSecs = (performance.now() - f0) / 1000;
   await rm(out, { force: true });
   await rm(`${out}.partial`, { force: true });
@@ -221,15 +238,22 @@ export async function main(): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let lastLine = 0;
+  let lastRecords = 0;
   const summary = await buildIndex({
     releases: dump,
     out,
     rebuild: true,
     onProgress: (p) => {
-      if (performance.now() - lastLine > 30_000) {
-        lastLine = performance.now();
+      const now = performance.now();
+      if (now - lastLine > 30_000) {
+        // The rate since the last line beside the running average: runs of different sizes go through
+        // the same first records, so their rates at the same place compare the hours, not the code.
+        const since =
+          lastLine === 0 ? p.recordsPerSec : ((p.records - lastRecords) * 1000) / (now - lastLine);
+        lastLine = now;
+        lastRecords = p.records;
         process.stderr.write(
-          `  ${p.phase} ${p.records} records, ${Math.round(p.recordsPerSec)}/s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
+          `  ${p.phase} ${p.records} records, ${Math.round(p.recordsPerSec)}/s (${Math.round(since)}/s since the last line), RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
         );
       }
     },
@@ -240,6 +264,7 @@ export async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
   clearInterval(sampler);
+  const probeAfter = await probeFloor(dump);
   // The kernel's peak (getrusage) catches what a 200 ms sampler misses (VACUUM, a merge's burst); it
   // covers this process so far: the dump, the floor and the build, before any search maps the index.
   const maxRss = process.resourceUsage().maxRSS * 1024;
@@ -283,6 +308,9 @@ export async function main(): Promise<void> {
       `Peak RSS: ${(maxRss / 2 ** 20).toFixed(0)} MiB by getrusage, ${(peak / 2 ** 20).toFixed(0)} MiB by a 200 ms sampler (what sessions before the thirteenth reported).`,
       `Parse floor (gunzip, XML, record conversion; no SQLite): ${parsed.toLocaleString("en")} releases in ${floorSecs.toFixed(1)} s = ` +
         `${Math.round(parsed / floorSecs).toLocaleString("en")}/s; the build takes ${(secs / floorSecs).toFixed(1)}× the floor.`,
+      `The machine's speed before and after the build (the floor's first ${PROBE_RELEASES.toLocaleString("en")} releases): ` +
+        `${Math.round(PROBE_RELEASES / probeBefore).toLocaleString("en")}/s before, ${Math.round(PROBE_RELEASES / probeAfter).toLocaleString("en")}/s after ` +
+        `(${(100 * (probeBefore / probeAfter - 1)).toFixed(0)}%).`,
       `Build CPU (all threads, user + system): ${cpuSecs.toFixed(0)} s, ${((cpuSecs * 1e6) / summary.releases).toFixed(0)} µs a release, ` +
         `${(cpuSecs / secs).toFixed(2)} cores busy on average.`,
       sub
