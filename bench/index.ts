@@ -191,11 +191,21 @@ async function topNames(indexPath: string, copies: number) {
  */
 const PROBE_RELEASES = 200_000;
 
-async function probeFloor(dump: string): Promise<number> {
+/**
+ * The floor no build can beat: gunzip, XML parsing and the record conversion alone, of the first
+ * `limit` releases (all by default); `probeSecs` is the time its first PROBE_RELEASES took (all of it
+ * for a smaller dump).
+ */
+async function parseFloor(dump: string, limit = Number.POSITIVE_INFINITY) {
   const t0 = performance.now();
-  let n = 0;
-  for await (const _ of importDump(dump)) if (++n === PROBE_RELEASES) break;
-  return (performance.now() - t0) / 1000;
+  let parsed = 0;
+  let probeSecs = 0;
+  for await (const _ of importDump(dump)) {
+    if (++parsed === PROBE_RELEASES) probeSecs = (performance.now() - t0) / 1000;
+    if (parsed >= limit) break;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  return { parsed, secs, probeSecs: probeSecs || secs };
 }
 
 export async function main(): Promise<void> {
@@ -211,26 +221,21 @@ export async function main(): Promise<void> {
   }
   const out = resolve(OUT, `index-distinct-${copies * 810}.sqlite`);
   if (process.argv.includes("--search-only") && existsSync(out)) {
-    for (const shared of [false, true]) {
-      const lat = await searchLatency(out, copies, shared);
+    const { lat, worst, top } = await searches(out, copies);
+    for (const [what, l] of [
+      ["one record's names", lat],
+      ["names shared by every copy", worst],
+    ] as const)
       process.stdout.write(
-        `search (${shared ? "names shared by every copy" : "one record's names"}) on ${out}: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, found ${(lat.hitRate * 100).toFixed(0)}%\n`,
+        `search (${what}) on ${out}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, found ${(l.hitRate * 100).toFixed(0)}%\n`,
       );
-    }
-    const top = await topNames(out, copies);
     process.stdout.write(
       `search (the 20 most common artists, artist alone): p50 ${top.p50.toFixed(2)} ms, p99 ${top.p99.toFixed(2)} ms; ${top.names.join(", ")}\n`,
     );
     return;
   }
-  // The floor no build can beat, in the same run: gunzip, XML parsing and the record conversion alone.
-  const f0 = performance.now();
-  let parsed = 0;
-  let probeBefore = 0;
-  for await (const _ of importDump(dump)) {
-    if (++parsed === PROBE_RELEASES) probeBefore = (performance.now() - f0) / 1000;
-  }
-  const floorSecs = (performance.now() - f0) / 1000;
+  const floor = await parseFloor(dump);
+  const { parsed, secs: floorSecs } = floor;
   await rm(out, { force: true });
   await rm(`${out}.partial`, { force: true });
   // The build runs in a process of its own, as `discmeta index build` does: after the floor in the
@@ -241,7 +246,8 @@ export async function main(): Promise<void> {
     dump,
     out,
   ]);
-  const probeAfter = await probeFloor(dump);
+  const probe = Math.min(PROBE_RELEASES, parsed);
+  const probeAfter = (await parseFloor(dump, probe)).secs;
   const perRelease = summary.bytes / summary.releases;
   const heldOut = await heldOutRecordBytes();
   const stored = storedRecordBytes(out);
@@ -281,9 +287,9 @@ export async function main(): Promise<void> {
       `Peak RSS of the build's process: ${(maxRss / 2 ** 20).toFixed(0)} MiB by getrusage, ${(peak / 2 ** 20).toFixed(0)} MiB by a 200 ms sampler (what sessions before the thirteenth reported).`,
       `Parse floor (gunzip, XML, record conversion; no SQLite): ${parsed.toLocaleString("en")} releases in ${floorSecs.toFixed(1)} s = ` +
         `${Math.round(parsed / floorSecs).toLocaleString("en")}/s; the build takes ${(secs / floorSecs).toFixed(1)}× the floor.`,
-      `The machine's speed before and after the build (the floor's first ${PROBE_RELEASES.toLocaleString("en")} releases): ` +
-        `${Math.round(PROBE_RELEASES / probeBefore).toLocaleString("en")}/s before, ${Math.round(PROBE_RELEASES / probeAfter).toLocaleString("en")}/s after ` +
-        `(${(100 * (probeBefore / probeAfter - 1)).toFixed(0)}%).`,
+      `The machine's speed before and after the build (the floor's first ${probe.toLocaleString("en")} releases): ` +
+        `${Math.round(probe / floor.probeSecs).toLocaleString("en")}/s before, ${Math.round(probe / probeAfter).toLocaleString("en")}/s after ` +
+        `(${(100 * (floor.probeSecs / probeAfter - 1)).toFixed(0)}%).`,
       `Import ${importSecs.toFixed(0)} s (${Math.round(summary.recordsRead / importSecs).toLocaleString("en")} records/s), finishing steps ${(secs - importSecs).toFixed(1)} s.`,
       `Build CPU (all threads, user + system): ${cpuSecs.toFixed(0)} s, ${((cpuSecs * 1e6) / summary.releases).toFixed(0)} µs a release, ` +
         `${(cpuSecs / secs).toFixed(2)} cores busy on average.`,
@@ -378,17 +384,18 @@ async function childBuild(dump: string, out: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-/** The searches, in this process: the figures as JSON on stdout. */
-async function childSearch(out: string, copies: number): Promise<void> {
+/** The three search passes: rare names, common names (shared by every copy), the 20 most common. */
+async function searches(out: string, copies: number): Promise<ChildSearch> {
   const lat = await searchLatency(out, copies, false);
   const worst = await searchLatency(out, copies, true);
   const top = await topNames(out, copies);
-  process.stdout.write(`${JSON.stringify({ lat, worst, top } satisfies ChildSearch)}\n`);
+  return { lat, worst, top };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [mode, a, b] = process.argv.slice(2);
   if (mode === "--child-build") await childBuild(a!, b!);
-  else if (mode === "--child-search") await childSearch(a!, Number(b));
+  else if (mode === "--child-search")
+    process.stdout.write(`${JSON.stringify(await searches(a!, Number(b)))}\n`);
   else await main();
 }
