@@ -200,8 +200,10 @@ export class ReviewSession {
       const index = new Map(this.files.map((f, i) => [f.path, i]));
       this.rows = items.map((item) => this.rowOf(item, index));
       await this.restore();
-      this.phase = "ready";
+      // "ready" once the review file is saved or its refusal recorded: a page (or a test) that sees the
+      // phase sees the error with it.
       await this.save();
+      this.phase = "ready";
     } catch (err) {
       this.phase = "failed";
       this.error = signal?.aborted ? "stopped while matching" : (err as Error).message;
@@ -401,8 +403,11 @@ export class ReviewSession {
       else applied.unchanged++;
       this.progress.done++;
     }
-    this.phase = "done";
-    await this.save();
+    try {
+      await this.save();
+    } finally {
+      this.phase = "done";
+    }
   }
 
   /**
